@@ -1,0 +1,106 @@
+package org.agentplatform.runtime;
+
+import java.time.Clock;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.agentplatform.schema.messaging.Command;
+import org.agentplatform.schema.messaging.MessageCodec;
+import org.agentplatform.schema.messaging.Topics;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.core.KafkaOperations;
+import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.transaction.support.TransactionOperations;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Builds the Kafka listener container of a worker around its {@link CommandHandler}: batch listener, one
+ * database transaction per batch, positions restored from PostgreSQL on assignment, transient failures
+ * retried with capped exponential backoff, unreadable records dead-lettered. Every worker uses this one
+ * piece instead of its own consumer code.
+ */
+public final class CommandConsumers {
+
+    private static final Logger log = LoggerFactory.getLogger(CommandConsumers.class);
+
+    private final RuntimeProperties properties;
+    private final KafkaProperties kafka;
+    private final JdbcTemplate jdbc;
+    private final TransactionOperations tx;
+    private final MessageCodec codec;
+    private final DeadLetters deadLetters;
+    private final MeterRegistry meters;
+    private final Clock clock;
+    private final String groupId;
+
+    CommandConsumers(RuntimeProperties properties, KafkaProperties kafka, JdbcTemplate jdbc, TransactionOperations tx,
+                     MessageCodec codec, KafkaOperations<?, ?> template, Topics topics, MeterRegistry meters, Clock clock) {
+        if (properties.groupId() == null || properties.groupId().isBlank()) {
+            throw new IllegalStateException("platform.consumer.group-id must be set");
+        }
+        this.properties = properties;
+        this.kafka = kafka;
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.codec = codec;
+        this.deadLetters = new DeadLetters(template, topics);
+        this.meters = meters;
+        this.clock = clock;
+        // Systems sharing a broker under a topic prefix must not share consumer groups either.
+        this.groupId = topics.prefix() + properties.groupId();
+    }
+
+    /** A container (a Spring lifecycle bean once returned from a {@code @Bean} method) for the given topics. */
+    public <C extends Command> ConcurrentMessageListenerContainer<String, byte[]> container(
+            Collection<String> topics, CommandHandler<C> handler) {
+        ConsumerOffsets offsets = new ConsumerOffsets(jdbc);
+        CommandBatchProcessor<C> processor = new CommandBatchProcessor<>(groupId, handler, codec, new Inbox(jdbc),
+                new Outbox(jdbc, codec, properties.deleteOutboxRows()), offsets, deadLetters, tx,
+                new CommandMetrics(meters, groupId), clock);
+
+        Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.maxPollRecords());
+        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        var consumerFactory = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+
+        ContainerProperties containerProperties = new ContainerProperties(topics.toArray(String[]::new));
+        containerProperties.setGroupId(groupId);
+        // Kafka's committed offsets only feed lag monitoring; PostgreSQL holds the positions that count.
+        containerProperties.setAckMode(ContainerProperties.AckMode.BATCH);
+        containerProperties.setMessageListener((BatchMessageListener<String, byte[]>) processor::process);
+        containerProperties.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
+            @Override
+            public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+                Map<TopicPartition, Long> stored = offsets.load(groupId, partitions);
+                stored.forEach(consumer::seek);
+                log.info("Assigned {}; resuming from stored positions {}", partitions, stored);
+            }
+        });
+
+        var container = new ConcurrentMessageListenerContainer<>(consumerFactory, containerProperties);
+        container.setConcurrency(properties.concurrency());
+        ExponentialBackOff backOff = new ExponentialBackOff(properties.retryBackoff().toMillis(), 2.0);
+        backOff.setMaxInterval(properties.maxRetryBackoff().toMillis());
+        container.setCommonErrorHandler(new DefaultErrorHandler(backOff));
+        container.setBeanName(groupId + "-commands");
+        return container;
+    }
+}

@@ -1,0 +1,45 @@
+package org.agentplatform.runtime;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** Counters an operator watches: what was applied, rejected, seen twice or dead-lettered, and batch sizes. */
+class CommandMetrics {
+
+    private final Counter applied;
+    private final Counter rejected;
+    private final Counter duplicates;
+    private final Counter deadLettered;
+    private final DistributionSummary batchSize;
+
+    CommandMetrics(MeterRegistry registry, String groupId) {
+        this.applied = outcome(registry, groupId, "applied");
+        this.rejected = outcome(registry, groupId, "rejected");
+        this.duplicates = outcome(registry, groupId, "duplicate");
+        this.deadLettered = outcome(registry, groupId, "dead_lettered");
+        this.batchSize = DistributionSummary.builder("platform.commands.batch.size")
+                .description("Records applied in one database transaction")
+                .tag("group", groupId)
+                .register(registry);
+    }
+
+    private static Counter outcome(MeterRegistry registry, String groupId, String outcome) {
+        return Counter.builder("platform.commands")
+                .description("Command records handled, by outcome")
+                .tag("group", groupId)
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+
+    void batch(int records, int appliedCount, int rejectedCount, int duplicateCount) {
+        batchSize.record(records);
+        applied.increment(appliedCount);
+        rejected.increment(rejectedCount);
+        duplicates.increment(duplicateCount);
+    }
+
+    void deadLettered(int count) {
+        deadLettered.increment(count);
+    }
+}

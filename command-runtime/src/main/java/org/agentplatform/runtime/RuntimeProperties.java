@@ -1,0 +1,26 @@
+package org.agentplatform.runtime;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the command consumers of a worker.
+ *
+ * @param groupId           the consumer group; every instance of one worker shares it
+ * @param concurrency       consumer threads per instance
+ * @param maxPollRecords    the largest batch applied in one transaction
+ * @param deleteOutboxRows  delete outbox rows in the transaction that wrote them (the WAL keeps them for CDC)
+ * @param retryBackoff      first delay before a batch that failed transiently (database down) is retried
+ * @param maxRetryBackoff   the cap of the exponential retry delay; transient failures are retried until they pass
+ */
+@ConfigurationProperties(prefix = "platform.consumer")
+public record RuntimeProperties(
+        String groupId,
+        @DefaultValue("1") int concurrency,
+        @DefaultValue("500") int maxPollRecords,
+        @DefaultValue("true") boolean deleteOutboxRows,
+        @DefaultValue("200ms") Duration retryBackoff,
+        @DefaultValue("10s") Duration maxRetryBackoff) {
+}

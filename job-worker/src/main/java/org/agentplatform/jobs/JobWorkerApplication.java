@@ -1,0 +1,21 @@
+package org.agentplatform.jobs;
+
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+
+/**
+ * Compute job lifecycle worker. The walking skeleton only boots it against the shared database and broker;
+ * leases, rescue and escrow come with their own issue.
+ */
+@SpringBootApplication
+public class JobWorkerApplication {
+
+    /** Each app reads its own {@code <name>.yml}, so several can share one JVM in the local stack. */
+    public static SpringApplicationBuilder application() {
+        return new SpringApplicationBuilder(JobWorkerApplication.class).properties("spring.config.name=job-worker");
+    }
+
+    public static void main(String[] args) {
+        application().run(args);
+    }
+}

@@ -1,0 +1,168 @@
+package org.agentplatform.ledger.karma;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.embedded.TestServers;
+import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.agentplatform.schema.ledger.Accounts;
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.ledger.TransferKarma;
+import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.MessageCodec;
+import org.agentplatform.schema.messaging.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The ledger worker over a real PostgreSQL 16 and a real Kafka broker, fed straight through the command topics. */
+@SpringBootTest(classes = LedgerWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
+        properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false"})
+@DirtiesContext
+class LedgerWorkerIntegrationTest {
+
+    static final TestEnvironment env = TestServers.newEnvironment();
+    static LedgerTestClient client;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @DynamicPropertySource
+    static void servers(DynamicPropertyRegistry registry) {
+        env.register(registry);
+    }
+
+    @BeforeAll
+    static void connect() {
+        client = new LedgerTestClient(env);
+    }
+
+    @AfterAll
+    static void disconnect() {
+        client.close();
+    }
+
+    @Test
+    void grantsAndTransfersKarma() {
+        UUID a = client.registerAgent("alice");
+        UUID b = client.registerAgent("bob");
+        awaitApplied(a, b);
+
+        UUID grant = client.send(new GrantKarma(a, 100));
+        awaitOutcome(grant, "APPLIED");
+        UUID transfer = client.send(new TransferKarma(a, b, 30));
+        awaitOutcome(transfer, "APPLIED");
+
+        assertThat(balance(a)).isEqualTo(70);
+        assertThat(balance(b)).isEqualTo(30);
+        assertThat(jdbc.queryForMap("select amount, kind, debit_balance_before, debit_balance_after from transfers where id = ?", transfer))
+                .containsEntry("amount", 30L).containsEntry("kind", "TRANSFER")
+                .containsEntry("debit_balance_before", 100L).containsEntry("debit_balance_after", 70L);
+        assertThat(outboxTypesCausedBy(transfer)).containsExactly("TransferPosted");
+        assertConservation();
+    }
+
+    @Test
+    void appliesACommandDeliveredTwiceOnce() {
+        UUID a = client.registerAgent("carol");
+        awaitApplied(a);
+        Envelope<LedgerCommand> grant = client.envelope(new GrantKarma(a, 40));
+        client.send(grant);
+        client.send(grant);
+        UUID marker = client.send(new GrantKarma(a, 1)); // same key, so it is applied after both copies
+        awaitOutcome(marker, "APPLIED");
+
+        assertThat(balance(a)).isEqualTo(41);
+        assertThat(jdbc.queryForObject("select count(*) from transfers where id = ?", Long.class, grant.id())).isOne();
+        assertThat(jdbc.queryForObject("select count(*) from processed_commands where command_id = ?", Long.class, grant.id())).isOne();
+    }
+
+    @Test
+    void rejectsAnOverdraftAsARecordedOutcome() {
+        UUID a = client.registerAgent("dave");
+        UUID b = client.registerAgent("erin");
+        awaitApplied(a, b);
+        awaitOutcome(client.send(new GrantKarma(a, 50)), "APPLIED");
+
+        UUID overdraft = client.send(new TransferKarma(a, b, 51));
+        awaitOutcome(overdraft, "REJECTED");
+
+        assertThat(jdbc.queryForObject("select reason from processed_commands where command_id = ?", String.class, overdraft))
+                .isEqualTo("INSUFFICIENT_FUNDS");
+        assertThat(balance(a)).isEqualTo(50);
+        assertThat(balance(b)).isZero();
+        assertThat(outboxTypesCausedBy(overdraft)).containsExactly("CommandRejected");
+        assertThat(jdbc.queryForObject("select payload->'payload'->>'reason' from outbox where payload->>'causationId' = ?",
+                String.class, overdraft.toString())).isEqualTo("INSUFFICIENT_FUNDS");
+    }
+
+    @Test
+    void deadLettersUnreadableRecordsWithTheReasonAndKeepsGoing() {
+        UUID a = client.registerAgent("frank");
+        awaitApplied(a);
+        String key = Accounts.TREASURY.toString(); // the grant below shares the partition
+        client.sendRaw(env.topicPrefix() + "commands.karma", key, "this is not json".getBytes(StandardCharsets.UTF_8));
+        client.sendRaw(env.topicPrefix() + "commands.karma", key,
+                "{\"id\":\"%s\",\"type\":\"MintMoney\",\"schemaVersion\":1,\"payload\":{}}".formatted(UUID.randomUUID())
+                        .getBytes(StandardCharsets.UTF_8));
+        UUID grant = client.send(new GrantKarma(a, 7));
+        awaitOutcome(grant, "APPLIED");
+
+        List<ConsumerRecord<String, byte[]>> dead = client.readAll(env.topicPrefix() + "commands.karma.dlt", 2);
+        assertThat(dead).hasSize(2);
+        assertThat(header(dead.get(0), "dlt-reason")).startsWith("not JSON");
+        assertThat(header(dead.get(1), "dlt-reason")).isEqualTo("unknown message type 'MintMoney'");
+        assertThat(header(dead.get(0), "kafka_dlt-original-topic")).isEqualTo(env.topicPrefix() + "commands.karma");
+        assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("this is not json");
+        assertThat(balance(a)).isEqualTo(7);
+    }
+
+    private void awaitApplied(UUID... agents) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                jdbc.queryForObject("select count(*) from accounts where id = any(?)", Long.class, (Object) agents))
+                .isEqualTo(agents.length));
+    }
+
+    private void awaitOutcome(UUID commandId, String outcome) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                jdbc.queryForList("select outcome from processed_commands where command_id = ?", String.class, commandId))
+                .containsExactly(outcome));
+    }
+
+    private long balance(UUID account) {
+        return jdbc.queryForObject("select balance from accounts where id = ?", Long.class, account);
+    }
+
+    private List<String> outboxTypesCausedBy(UUID commandId) {
+        return jdbc.queryForList("select event_type from outbox where payload->>'causationId' = ?", String.class,
+                commandId.toString());
+    }
+
+    private void assertConservation() {
+        assertThat(jdbc.queryForObject("select sum(balance) from accounts", Long.class)).isZero();
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> record, String name) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}

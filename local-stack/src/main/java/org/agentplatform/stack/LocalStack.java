@@ -1,0 +1,143 @@
+package org.agentplatform.stack;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.agentplatform.audit.AuditWorkerApplication;
+import org.agentplatform.embedded.KafkaServer;
+import org.agentplatform.embedded.PostgresServer;
+import org.agentplatform.ingest.IngestServiceApplication;
+import org.agentplatform.jobs.JobWorkerApplication;
+import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The whole system on its embedded default, in one JVM: a real PostgreSQL 16 (logical replication on),
+ * a real KRaft Kafka broker, then the audit worker, the ledger and job workers and the ingest service,
+ * each in its own Spring context. Data is kept in a directory between runs; Ctrl-C stops everything in
+ * reverse order.
+ *
+ * <p>Options (system properties or {@code --name=value} arguments): {@code data-dir} (.stack-data),
+ * {@code http-port} (8080), {@code kafka-port} (9092), {@code postgres-port} (5432).
+ */
+public final class LocalStack implements AutoCloseable {
+
+    static final String DATABASE = "agent_platform";
+
+    private final PostgresServer postgres;
+    private final KafkaServer kafka;
+    private final List<ConfigurableApplicationContext> apps = new ArrayList<>();
+
+    private LocalStack(PostgresServer postgres, KafkaServer kafka) {
+        this.postgres = postgres;
+        this.kafka = kafka;
+    }
+
+    public static void main(String[] args) {
+        Options options = Options.parse(args);
+        LocalStack stack = start(options);
+        Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "local-stack-shutdown"));
+        System.out.printf("""
+
+                Agent platform is up.
+                  HTTP API        http://localhost:%d   (e.g. curl -s localhost:%d/actuator/health)
+                  Kafka bootstrap 127.0.0.1:%d
+                  PostgreSQL      %s (user postgres)
+                  Data directory  %s
+                Press Ctrl-C to stop.
+                %n""", options.httpPort(), options.httpPort(), options.kafkaPort(), stack.postgres.jdbcUrl(DATABASE),
+                options.dataDir().toAbsolutePath());
+    }
+
+    public static LocalStack start(Options options) {
+        PostgresServer postgres = PostgresServer.start(options.dataDir().resolve("postgres"), options.postgresPort());
+        KafkaServer kafka;
+        try {
+            postgres.createDatabase(DATABASE);
+            kafka = KafkaServer.start(options.dataDir().resolve("kafka"), options.kafkaPort());
+        } catch (RuntimeException e) {
+            postgres.close();
+            throw e;
+        }
+        LocalStack stack = new LocalStack(postgres, kafka);
+        try {
+            Map<String, Object> common = new HashMap<>();
+            common.put("spring.datasource.url", postgres.jdbcUrl(DATABASE));
+            common.put("spring.datasource.username", postgres.username());
+            common.put("spring.datasource.password", "");
+            common.put("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
+            common.put("spring.main.register-shutdown-hook", false); // the stack closes them in order
+            common.put("spring.main.banner-mode", "off");
+            // Workers first (the ledger worker migrates the schema), the HTTP entry point last.
+            stack.run(LedgerWorkerApplication::application, common, options.httpPort() + 2);
+            stack.run(JobWorkerApplication::application, common, options.httpPort() + 4);
+            stack.run(AuditWorkerApplication::application, common, options.httpPort() + 3);
+            stack.run(IngestServiceApplication::application, common, options.httpPort());
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
+    }
+
+    private void run(Supplier<SpringApplicationBuilder> app, Map<String, Object> common, int port) {
+        // Arguments, not default properties: they must outrank each application's own yml.
+        List<String> args = new ArrayList<>();
+        common.forEach((key, value) -> args.add("--" + key + "=" + value));
+        args.add("--server.port=" + port);
+        apps.add(app.get().run(args.toArray(String[]::new)));
+    }
+
+    public PostgresServer postgres() {
+        return postgres;
+    }
+
+    public KafkaServer kafka() {
+        return kafka;
+    }
+
+    @Override
+    public synchronized void close() {
+        List<ConfigurableApplicationContext> reversed = new ArrayList<>(apps);
+        Collections.reverse(reversed);
+        for (ConfigurableApplicationContext app : reversed) {
+            try {
+                app.close();
+            } catch (RuntimeException e) {
+                System.err.println("Failed to stop " + app.getId() + ": " + e);
+            }
+        }
+        apps.clear();
+        kafka.close();
+        postgres.close();
+    }
+
+    /** Where the stack listens and keeps its data. */
+    public record Options(Path dataDir, int httpPort, int kafkaPort, int postgresPort) {
+
+        static Options parse(String[] args) {
+            Map<String, String> values = new HashMap<>();
+            for (String arg : args) {
+                if (arg.startsWith("--") && arg.contains("=")) {
+                    values.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+                } else {
+                    throw new IllegalArgumentException("Unknown argument " + arg + " (expected --name=value)");
+                }
+            }
+            return new Options(Path.of(value(values, "data-dir", ".stack-data")),
+                    Integer.parseInt(value(values, "http-port", "8080")),
+                    Integer.parseInt(value(values, "kafka-port", "9092")),
+                    Integer.parseInt(value(values, "postgres-port", "5432")));
+        }
+
+        private static String value(Map<String, String> values, String name, String fallback) {
+            return values.getOrDefault(name, System.getProperty("stack." + name, fallback));
+        }
+    }
+}

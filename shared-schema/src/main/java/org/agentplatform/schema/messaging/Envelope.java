@@ -1,0 +1,43 @@
+package org.agentplatform.schema.messaging;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * The envelope every command and event travels in. {@code id} is the dedupe key for consumers;
+ * {@code type} and {@code schemaVersion} tell them how to read {@code payload}.
+ */
+public record Envelope<P extends Message>(
+        UUID id,
+        String type,
+        int schemaVersion,
+        Instant occurredAt,
+        String actor,
+        UUID correlationId,
+        UUID causationId,
+        P payload) {
+
+    public Envelope {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(occurredAt, "occurredAt");
+        Objects.requireNonNull(actor, "actor");
+        Objects.requireNonNull(correlationId, "correlationId");
+        Objects.requireNonNull(payload, "payload");
+        if (schemaVersion < 1) {
+            throw new IllegalArgumentException("schemaVersion must be >= 1");
+        }
+    }
+
+    /** A new message that starts its own correlation. */
+    public static <P extends Message> Envelope<P> of(UUID id, P payload, String actor, Instant at) {
+        return new Envelope<>(id, MessageTypes.nameOf(payload), MessageTypes.SCHEMA_VERSION, at, actor, id, null, payload);
+    }
+
+    /** A message caused by {@code cause}: it keeps the correlation id and names its cause. */
+    public static <P extends Message> Envelope<P> causedBy(Envelope<?> cause, UUID id, P payload, String actor, Instant at) {
+        return new Envelope<>(id, MessageTypes.nameOf(payload), MessageTypes.SCHEMA_VERSION, at, actor,
+                cause.correlationId(), cause.id(), payload);
+    }
+}

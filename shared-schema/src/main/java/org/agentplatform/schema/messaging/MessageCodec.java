@@ -1,0 +1,131 @@
+package org.agentplatform.schema.messaging;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * JSON for envelopes. Reading is strict (unknown fields, unknown types and missing required fields are
+ * errors) because a producer's typo must surface as a dead letter, not as a half-read command.
+ */
+public final class MessageCodec {
+
+    private final JsonMapper mapper;
+
+    public MessageCodec() {
+        this(JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+                .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+                .build());
+    }
+
+    public MessageCodec(JsonMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    public JsonMapper mapper() {
+        return mapper;
+    }
+
+    public byte[] encode(Envelope<?> envelope) {
+        return mapper.writeValueAsBytes(envelope);
+    }
+
+    public String encodeToString(Envelope<?> envelope) {
+        return mapper.writeValueAsString(envelope);
+    }
+
+    public String encodePayload(Message payload) {
+        return mapper.writeValueAsString(payload);
+    }
+
+    /** Reads an envelope whose payload is of the family {@code family}; anything else is malformed. */
+    @SuppressWarnings("unchecked")
+    public <P extends Message> Envelope<P> decode(byte[] json, Class<P> family) {
+        if (json == null || json.length == 0) {
+            throw new MalformedMessageException("empty record value");
+        }
+        JsonNode tree;
+        try {
+            tree = mapper.readTree(json);
+        } catch (JacksonException e) {
+            throw new MalformedMessageException("not JSON: " + e.getOriginalMessage(), e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new MalformedMessageException("not a JSON object");
+        }
+        JsonNode typeNode = tree.get("type");
+        if (typeNode == null || !typeNode.isString()) {
+            throw new MalformedMessageException("missing field 'type'");
+        }
+        String type = typeNode.asString();
+        Class<? extends Message> payloadType = MessageTypes.byName(type)
+                .orElseThrow(() -> new MalformedMessageException("unknown message type '" + type + "'"));
+        if (!family.isAssignableFrom(payloadType)) {
+            throw new MalformedMessageException("message type '" + type + "' does not belong on this topic");
+        }
+        JsonNode version = tree.get("schemaVersion");
+        if (version == null || !version.isInt() || version.asInt() < 1 || version.asInt() > MessageTypes.SCHEMA_VERSION) {
+            throw new MalformedMessageException("unsupported schemaVersion " + version + " for '" + type + "'");
+        }
+        try {
+            P payload = (P) mapper.treeToValue(required(tree, "payload"), payloadType);
+            var header = (tools.jackson.databind.node.ObjectNode) tree.deepCopy();
+            header.remove("payload");
+            EnvelopeHeader h = mapper.treeToValue(header, EnvelopeHeader.class);
+            return new Envelope<>(h.id(), type, h.schemaVersion(), h.occurredAt(), h.actor(), h.correlationId(),
+                    h.causationId(), payload);
+        } catch (JacksonException e) {
+            throw new MalformedMessageException("invalid " + type + ": " + rootMessage(e), e);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new MalformedMessageException("invalid " + type + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A stable fingerprint of a command: SHA-256 over the canonical JSON of its payload (keys sorted).
+     * The same command id arriving with another fingerprint is a producer error.
+     */
+    public String fingerprint(Message payload) {
+        try {
+            JsonNode canonical = mapper.valueToTree(payload);
+            byte[] bytes = mapper.writeValueAsString(canonical).getBytes(StandardCharsets.UTF_8);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode required(JsonNode tree, String field) {
+        JsonNode node = tree.get(field);
+        if (node == null || node.isNull()) {
+            throw new MalformedMessageException("missing field '" + field + "'");
+        }
+        return node;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String msg = t instanceof JacksonException je ? je.getOriginalMessage() : t.getMessage();
+        return msg == null ? t.getClass().getSimpleName() : msg;
+    }
+
+    /** The envelope without its payload, read first so the payload can be typed by {@code type}. */
+    private record EnvelopeHeader(java.util.UUID id, String type, int schemaVersion, java.time.Instant occurredAt,
+                                  String actor, java.util.UUID correlationId, java.util.UUID causationId) {
+    }
+}

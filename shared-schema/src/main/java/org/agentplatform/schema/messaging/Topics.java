@@ -1,0 +1,38 @@
+package org.agentplatform.schema.messaging;
+
+/**
+ * Topic names. A prefix (empty in production) lets several isolated systems share one broker, as the
+ * tests do.
+ */
+public record Topics(String prefix) {
+
+    public static final String AGGREGATE_AGENT = "agent";
+    public static final String AGGREGATE_KARMA = "karma";
+
+    public Topics {
+        prefix = prefix == null ? "" : prefix;
+    }
+
+    public String agentCommands() {
+        return prefix + "commands.agents";
+    }
+
+    public String karmaCommands() {
+        return prefix + "commands.karma";
+    }
+
+    /** Domain events of one aggregate type, keyed by aggregate id. */
+    public String events(String aggregateType) {
+        return prefix + "events." + aggregateType;
+    }
+
+    /** Every row change of the audited tables. */
+    public String auditChanges() {
+        return prefix + "audit.changes";
+    }
+
+    /** Where records of {@code topic} that cannot be processed go, with the reason in headers. */
+    public String deadLetters(String topic) {
+        return topic + ".dlt";
+    }
+}
