@@ -1,13 +1,16 @@
 package org.agentplatform.jobs;
 
+import org.agentplatform.runtime.CommandRuntimeConfiguration;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.annotation.Import;
 
 /**
  * Compute job lifecycle worker. The walking skeleton only boots it against the shared database and broker;
  * leases, rescue and escrow come with their own issue.
  */
 @SpringBootApplication
+@Import(CommandRuntimeConfiguration.class)
 public class JobWorkerApplication {
 
     /** Each app reads its own {@code <name>.yml}, so several can share one JVM in the local stack. */

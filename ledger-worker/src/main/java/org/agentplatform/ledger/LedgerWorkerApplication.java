@@ -1,11 +1,14 @@
 package org.agentplatform.ledger;
 
+import org.agentplatform.runtime.CommandRuntimeConfiguration;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 
 /** Agents, karma and claims: applies ledger commands from Kafka to PostgreSQL. */
 @SpringBootApplication
+@Import(CommandRuntimeConfiguration.class)
 @ConfigurationPropertiesScan
 public class LedgerWorkerApplication {
 

@@ -57,8 +57,7 @@ final class LedgerTestClient implements AutoCloseable {
     }
 
     void send(Envelope<LedgerCommand> envelope) {
-        String topic = envelope.payload() instanceof RegisterAgent ? topics.agentCommands() : topics.karmaCommands();
-        sendRaw(topic, envelope.payload().partitionKey(), codec.encode(envelope));
+        sendRaw(topics.commandsFor(envelope.payload()), envelope.payload().partitionKey(), codec.encode(envelope));
     }
 
     void sendRaw(String topic, String key, byte[] value) {

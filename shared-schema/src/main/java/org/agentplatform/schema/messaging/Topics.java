@@ -1,5 +1,8 @@
 package org.agentplatform.schema.messaging;
 
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.RegisterAgent;
+
 /**
  * Topic names. A prefix (empty in production) lets several isolated systems share one broker, as the
  * tests do.
@@ -19,6 +22,17 @@ public record Topics(String prefix) {
 
     public String karmaCommands() {
         return prefix + "commands.karma";
+    }
+
+    /** The command topic a command is published to. */
+    public String commandsFor(Command command) {
+        if (command instanceof RegisterAgent) {
+            return agentCommands();
+        }
+        if (command instanceof LedgerCommand) {
+            return karmaCommands();
+        }
+        throw new IllegalArgumentException("No topic for " + command.getClass().getName());
     }
 
     /** Domain events of one aggregate type, keyed by aggregate id. */

@@ -1,0 +1,34 @@
+package org.agentplatform.ingest.commands;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/** A command the broker did not take is a 503 the client can retry, never a 202. */
+@RestControllerAdvice
+@Order(Ordered.HIGHEST_PRECEDENCE)
+class PublishFailures {
+
+    private final PublishingProperties properties;
+
+    PublishFailures(PublishingProperties properties) {
+        this.properties = properties;
+    }
+
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> publishFailed(PublishFailedException e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                "The message broker did not confirm the command in time, so it may or may not be applied. Retry "
+                        + "with the same " + CommandIds.IDEMPOTENCY_KEY + " header so that it is applied at most once.");
+        problem.setTitle("Message broker unavailable");
+        problem.setProperty("commandId", e.commandId());
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, properties.retryAfter().toSeconds())))
+                .body(problem);
+    }
+}
