@@ -1,0 +1,210 @@
+package org.agentplatform.embedded;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One PostgreSQL and one Kafka per JVM for integration tests: started lazily on first use
+ * (thread safe), on free ports, with temporary data under {@code ${java.io.tmpdir}}, and stopped
+ * by one JVM shutdown hook.
+ *
+ * <p>The hook first waits (bounded) for Spring's context shutdown hooks of the same JVM, so that
+ * cached test contexts (Kafka clients, Debezium engines, pools) close while the servers still run;
+ * then it stops both servers in parallel, bounded as a whole so that it never hangs the JVM.
+ */
+public final class TestServers {
+
+    private static final Logger log = LoggerFactory.getLogger(TestServers.class);
+
+    /** How long the hook waits for other (Spring) shutdown hooks before it stops the servers. */
+    static final long WAIT_FOR_OTHER_HOOKS_MS = 10_000;
+    /** How long the hook waits for both servers to stop. */
+    static final long STOP_SERVERS_MS = 15_000;
+    /** How long the hook looks for Spring hook threads that the JVM may not have started yet. */
+    static final long GRACE_MS = 100;
+
+    private static final Object POSTGRES_LOCK = new Object();
+    private static final Object KAFKA_LOCK = new Object();
+    private static final Object HOOK_LOCK = new Object();
+
+    private static volatile PostgresServer postgres;
+    private static volatile KafkaServer kafka;
+    private static RuntimeException postgresFailure;
+    private static RuntimeException kafkaFailure;
+    private static boolean hookInstalled;
+
+    private TestServers() {
+    }
+
+    /** The JVM's PostgreSQL, started on first call. */
+    public static PostgresServer postgres() {
+        PostgresServer server = postgres;
+        if (server != null) {
+            return server;
+        }
+        synchronized (POSTGRES_LOCK) {
+            if (postgres == null) {
+                if (postgresFailure != null) {
+                    throw new IllegalStateException("PostgreSQL failed to start earlier in this JVM", postgresFailure);
+                }
+                installShutdownHook();
+                try {
+                    postgres = PostgresServer.start(null, 0);
+                } catch (RuntimeException e) {
+                    postgresFailure = e;
+                    throw e;
+                }
+            }
+            return postgres;
+        }
+    }
+
+    /** The JVM's Kafka broker, started on first call. */
+    public static KafkaServer kafka() {
+        KafkaServer server = kafka;
+        if (server != null) {
+            return server;
+        }
+        synchronized (KAFKA_LOCK) {
+            if (kafka == null) {
+                if (kafkaFailure != null) {
+                    throw new IllegalStateException("Kafka failed to start earlier in this JVM", kafkaFailure);
+                }
+                installShutdownHook();
+                try {
+                    kafka = KafkaServer.start(null, 0);
+                } catch (RuntimeException e) {
+                    kafkaFailure = e;
+                    throw e;
+                }
+            }
+            return kafka;
+        }
+    }
+
+    /**
+     * A fresh isolated environment: a new database with a unique name and a unique topic prefix
+     * on the JVM's servers (both started, in parallel, if needed).
+     */
+    public static TestEnvironment newEnvironment() {
+        CompletableFuture<KafkaServer> kafkaStart = kafka != null
+                ? CompletableFuture.completedFuture(kafka)
+                : CompletableFuture.supplyAsync(TestServers::kafka, runnable -> {
+                    Thread t = new Thread(runnable, "embedded-kafka-start");
+                    t.setDaemon(true);
+                    t.start();
+                });
+        PostgresServer pg = postgres();
+        KafkaServer k;
+        try {
+            k = kafkaStart.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+        String id = uniqueId();
+        String database = "test_" + id;
+        pg.createDatabase(database);
+        return new TestEnvironment(pg.jdbcUrl(database), pg.username(), "postgres", k.bootstrapServers(),
+                "t" + id + ".", database);
+    }
+
+    private static String uniqueId() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xFFFF_FFFFL | 0x1_0000_0000L)
+                .substring(1).toLowerCase(Locale.ROOT);
+    }
+
+    private static void installShutdownHook() {
+        synchronized (HOOK_LOCK) {
+            if (!hookInstalled) {
+                Runtime.getRuntime().addShutdownHook(new Thread(TestServers::stopAll, "embedded-servers-shutdown"));
+                hookInstalled = true;
+            }
+        }
+    }
+
+    private static void stopAll() {
+        awaitOtherShutdownHooks(WAIT_FOR_OTHER_HOOKS_MS);
+        List<Thread> stoppers = new ArrayList<>();
+        KafkaServer k = kafka;
+        PostgresServer pg = postgres;
+        if (k != null) {
+            stoppers.add(stopper("embedded-kafka-stop", k));
+        }
+        if (pg != null) {
+            stoppers.add(stopper("embedded-postgres-stop", pg));
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_SERVERS_MS);
+        for (Thread t : stoppers) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) {
+                log.warn("{} did not finish within {} ms; leaving it", t.getName(), STOP_SERVERS_MS);
+            }
+        }
+    }
+
+    private static Thread stopper(String name, AutoCloseable server) {
+        Thread t = new Thread(() -> {
+            try {
+                server.close();
+            } catch (Throwable e) {
+                log.warn("{} failed", name, e);
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /**
+     * Waits for the shutdown hooks of Spring (threads "SpringContextShutdownHook" and
+     * "SpringApplicationShutdownHook") that the JVM runs concurrently with this one. The JVM starts
+     * all hook threads one after the other, so the scan is repeated for a short grace period in case
+     * such a thread was not started yet when this hook began.
+     */
+    static void awaitOtherShutdownHooks(long timeoutMs) {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        long grace = start + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
+        Thread self = Thread.currentThread();
+        while (System.nanoTime() < deadline) {
+            List<Thread> hooks = new ArrayList<>();
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t != self && t.isAlive() && t.getName().contains("ShutdownHook")) {
+                    hooks.add(t);
+                }
+            }
+            if (hooks.isEmpty() && System.nanoTime() > grace) {
+                return;
+            }
+            try {
+                if (hooks.isEmpty()) {
+                    Thread.sleep(10);
+                }
+                for (Thread t : hooks) {
+                    long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                    if (remaining <= 0) {
+                        log.warn("shutdown hook {} still running after {} ms; stopping the servers anyway",
+                                t.getName(), timeoutMs);
+                        return;
+                    }
+                    t.join(remaining);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}
