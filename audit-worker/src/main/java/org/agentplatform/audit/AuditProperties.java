@@ -1,0 +1,78 @@
+package org.agentplatform.audit;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the CDC pipeline ({@code platform.audit.*}).
+ *
+ * @param enabled             whether the engine starts with the application
+ * @param engineName          the engine's name; part of the offset key in {@code cdc_offsets}
+ * @param serverName          Debezium's logical server name ({@code topic.prefix}); part of the offset key
+ * @param slotName            the replication slot; empty derives {@code audit_<database>}, because slot names
+ *                            are cluster-wide and several databases may share one server
+ * @param publicationName     the publication (per database)
+ * @param auditedTables       schema-qualified tables whose changes go to {@code audit.changes}
+ * @param outboxTable         schema-qualified outbox table whose inserts go to {@code events.<aggregate_type>}
+ * @param snapshotMode        Debezium {@code snapshot.mode}; {@code initial} records the rows that exist when
+ *                            capture starts, once
+ * @param offsetTable         table holding the engine's offsets
+ * @param offsetFlushInterval how often processed offsets are saved (and confirmed to the slot)
+ * @param pollInterval        how long the connector waits for more changes before handing over a batch;
+ *                            bounds the added latency
+ * @param heartbeatInterval   heartbeats let the slot advance while the captured tables are idle but others
+ *                            are not, so PostgreSQL does not retain WAL for nothing
+ * @param publishTimeout      how long one batch may take to be acknowledged by Kafka before the engine is
+ *                            restarted and the batch replayed
+ * @param restartBackoff      first delay before restarting a failed engine; doubles up to
+ *                            {@code maxRestartBackoff}
+ * @param maxRestartBackoff   longest delay between restarts
+ * @param auditTopicPartitions partitions of {@code audit.changes} when this worker creates it
+ * @param debezium            further Debezium engine/connector properties, passed through as they are
+ */
+@ConfigurationProperties(prefix = "platform.audit")
+record AuditProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("audit-worker") String engineName,
+        @DefaultValue("audit") String serverName,
+        String slotName,
+        @DefaultValue("audit_cdc") String publicationName,
+        @DefaultValue({"public.agents", "public.accounts", "public.transfers"}) List<String> auditedTables,
+        @DefaultValue("public.outbox") String outboxTable,
+        @DefaultValue("initial") String snapshotMode,
+        @DefaultValue("cdc_offsets") String offsetTable,
+        @DefaultValue("1s") Duration offsetFlushInterval,
+        @DefaultValue("20ms") Duration pollInterval,
+        @DefaultValue("10s") Duration heartbeatInterval,
+        @DefaultValue("30s") Duration publishTimeout,
+        @DefaultValue("1s") Duration restartBackoff,
+        @DefaultValue("1m") Duration maxRestartBackoff,
+        @DefaultValue("6") int auditTopicPartitions,
+        Map<String, String> debezium) {
+
+    AuditProperties {
+        auditedTables = List.copyOf(auditedTables);
+        debezium = debezium == null ? Map.of() : Map.copyOf(debezium);
+        if (auditedTables.contains(outboxTable)) {
+            throw new IllegalArgumentException("the outbox table " + outboxTable + " cannot also be audited");
+        }
+    }
+
+    /** The configured slot name, or one derived from the database name. */
+    String slotNameFor(String databaseName) {
+        if (slotName != null && !slotName.isBlank()) {
+            return slotName;
+        }
+        // slot names: lower-case letters, digits and underscores, at most 63 characters
+        String derived = "audit_" + databaseName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        if (derived.length() > 63) {
+            String hash = Integer.toHexString(databaseName.hashCode());
+            derived = derived.substring(0, 63 - hash.length() - 1) + "_" + hash;
+        }
+        return derived;
+    }
+}

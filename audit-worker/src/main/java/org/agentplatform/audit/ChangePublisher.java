@@ -1,0 +1,123 @@
+package org.agentplatform.audit;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.debezium.engine.ChangeEvent;
+import io.debezium.engine.DebeziumEngine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.springframework.kafka.core.KafkaTemplate;
+
+/**
+ * Publishes each batch the engine hands over: every routed record is sent without waiting, then one flush
+ * and one wait for all acknowledgements, and only then are the batch's records marked processed (which
+ * lets their offsets be saved). If any send fails the batch is not marked and the engine is stopped, to be
+ * restarted from the saved offsets: changes are delivered at least once, never lost.
+ */
+class ChangePublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> {
+
+    private final ChangeRouter router;
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final Duration publishTimeout;
+    private final Clock clock;
+    private final Counter events;
+    private final Counter auditChanges;
+    private final Timer lag;
+    private final Timer batchTime;
+
+    ChangePublisher(ChangeRouter router, KafkaTemplate<String, byte[]> kafka, Duration publishTimeout, Clock clock,
+                    MeterRegistry meters) {
+        this.router = router;
+        this.kafka = kafka;
+        this.publishTimeout = publishTimeout;
+        this.clock = clock;
+        this.events = meters.counter("audit.cdc.published", "kind", "event");
+        this.auditChanges = meters.counter("audit.cdc.published", "kind", "audit");
+        this.lag = Timer.builder("audit.cdc.lag")
+                .description("commit of a change to its acknowledgement by Kafka")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        this.batchTime = Timer.builder("audit.cdc.batch").description("publishing one engine batch").register(meters);
+    }
+
+    @Override
+    public void handleBatch(List<ChangeEvent<String, String>> records,
+                            DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer)
+            throws InterruptedException {
+        long started = System.nanoTime();
+        List<CompletableFuture<?>> sends = new ArrayList<>(records.size());
+        Instant newestStreamed = null;
+        int eventCount = 0;
+        int auditCount = 0;
+        try {
+            for (ChangeEvent<String, String> record : records) {
+                Optional<ChangeRouter.Route> route = router.route(record.key(), record.value());
+                if (route.isEmpty()) {
+                    continue;
+                }
+                ChangeRouter.Route r = route.get();
+                CompletableFuture<?> send = kafka.send(r.record());
+                sends.add(send);
+                if (send.isCompletedExceptionally()) {
+                    break; // e.g. no metadata for the topic: do not wait that out for every record
+                }
+                if (r.kind() == ChangeRouter.Route.Kind.EVENT) {
+                    eventCount++;
+                } else {
+                    auditCount++;
+                }
+                if (!r.snapshot() && (newestStreamed == null || r.sourceTime().isAfter(newestStreamed))) {
+                    newestStreamed = r.sourceTime();
+                }
+            }
+        } catch (RuntimeException e) {
+            throw new PublishFailedException("could not route or send a change; the batch will be replayed", e);
+        }
+        if (!sends.isEmpty()) {
+            kafka.flush();
+            awaitAll(sends);
+        }
+        for (ChangeEvent<String, String> record : records) {
+            committer.markProcessed(record);
+        }
+        committer.markBatchFinished();
+
+        events.increment(eventCount);
+        auditChanges.increment(auditCount);
+        if (newestStreamed != null) {
+            lag.record(Duration.between(newestStreamed, clock.instant()));
+        }
+        batchTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    }
+
+    private void awaitAll(List<CompletableFuture<?>> sends) throws InterruptedException {
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new))
+                    .get(publishTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new PublishFailedException("Kafka did not acknowledge the batch; it will be replayed", e.getCause());
+        } catch (TimeoutException e) {
+            throw new PublishFailedException("Kafka did not acknowledge the batch within " + publishTimeout
+                    + "; it will be replayed", e);
+        }
+    }
+
+    /**
+     * Stops the engine without marking the batch. Deliberately not a Kafka Connect
+     * {@code RetriableException}: the engine would then retry by polling the next batch, skipping this one.
+     */
+    static final class PublishFailedException extends RuntimeException {
+        PublishFailedException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package org.agentplatform.audit;
+
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.postgresql.Driver;
+
+/**
+ * The Debezium engine and PostgreSQL connector properties, derived from the application's datasource
+ * (host, port and database parsed from its JDBC URL) and {@link AuditProperties}.
+ */
+final class EngineProperties {
+
+    private EngineProperties() {
+    }
+
+    static Properties of(AuditProperties audit, String jdbcUrl, String username, String password) {
+        Properties url = Driver.parseURL(jdbcUrl, null);
+        if (url == null) {
+            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbcUrl);
+        }
+        String database = url.getProperty("PGDBNAME");
+        // a multi-host URL lists hosts and ports comma-separated: capture from the first
+        String host = url.getProperty("PGHOST", "localhost").split(",")[0];
+        String port = url.getProperty("PGPORT", "5432").split(",")[0];
+
+        Properties p = new Properties();
+        p.setProperty("name", audit.engineName());
+        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("topic.prefix", audit.serverName());
+
+        p.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
+        p.setProperty(PostgresOffsetBackingStore.URL, jdbcUrl);
+        p.setProperty(PostgresOffsetBackingStore.USER, nullToEmpty(username));
+        p.setProperty(PostgresOffsetBackingStore.PASSWORD, nullToEmpty(password));
+        p.setProperty(PostgresOffsetBackingStore.TABLE, audit.offsetTable());
+        p.setProperty("offset.flush.interval.ms", Long.toString(audit.offsetFlushInterval().toMillis()));
+
+        p.setProperty("database.hostname", host);
+        p.setProperty("database.port", port);
+        p.setProperty("database.dbname", database);
+        p.setProperty("database.user", nullToEmpty(username));
+        p.setProperty("database.password", nullToEmpty(password));
+
+        p.setProperty("plugin.name", "pgoutput");
+        p.setProperty("slot.name", audit.slotNameFor(database));
+        p.setProperty("publication.name", audit.publicationName());
+        // the publication holds exactly the captured tables: the WAL of the bookkeeping tables is not decoded
+        p.setProperty("publication.autocreate.mode", "filtered");
+        p.setProperty("table.include.list", includeList(audit.auditedTables(), audit.outboxTable()));
+        p.setProperty("snapshot.mode", audit.snapshotMode());
+        p.setProperty("poll.interval.ms", Long.toString(audit.pollInterval().toMillis()));
+        p.setProperty("heartbeat.interval.ms", Long.toString(audit.heartbeatInterval().toMillis()));
+        // deletes are audited as DELETE changes; Kafka tombstones would only be noise for our consumers
+        p.setProperty("tombstones.on.delete", "false");
+
+        // readable JSON values in the audit stream: no base64 decimals, ISO temporals, JSON hstore
+        p.setProperty("decimal.handling.mode", "string");
+        p.setProperty("time.precision.mode", "isostring");
+        p.setProperty("interval.handling.mode", "string");
+        p.setProperty("hstore.handling.mode", "json");
+
+        p.setProperty("key.converter.schemas.enable", "false");
+        p.setProperty("value.converter.schemas.enable", "false");
+        p.setProperty("header.converter.schemas.enable", "false");
+
+        audit.debezium().forEach(p::setProperty);
+        return p;
+    }
+
+    /** Debezium reads the list as regular expressions: quote the dots of the qualified names. */
+    private static String includeList(List<String> audited, String outbox) {
+        return Stream.concat(audited.stream(), Stream.of(outbox))
+                .map(table -> table.replace(".", "\\."))
+                .collect(Collectors.joining(","));
+    }
+
+    private static String nullToEmpty(String s) {
+        return s == null ? "" : s;
+    }
+}

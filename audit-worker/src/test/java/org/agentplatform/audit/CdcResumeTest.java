@@ -1,0 +1,144 @@
+package org.agentplatform.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import javax.sql.DataSource;
+
+import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.embedded.TestServers;
+import org.agentplatform.schema.audit.AuditChange;
+import org.agentplatform.schema.audit.AuditChange.Operation;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Primary;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.core.ProducerFactory;
+import org.springframework.kafka.support.SendResult;
+
+/**
+ * Runs the worker as its own application (as the local stack does) and restarts it: it must resume from
+ * {@code cdc_offsets}, and a batch whose publication failed must be replayed, not lost.
+ */
+class CdcResumeTest {
+
+    private ConfigurableApplicationContext context;
+    private TopicReader reader;
+
+    @AfterEach
+    void close() {
+        if (context != null) {
+            context.close();
+        }
+        if (reader != null) {
+            reader.close();
+        }
+    }
+
+    @Test
+    void aRestartedWorkerResumesFromItsStoredOffsetsWithoutSnapshottingAgain() throws Exception {
+        TestEnvironment env = TestServers.newEnvironment();
+        TestServers.kafka().createTopics(3, env.topic("events.karma"));
+        reader = new TopicReader(env.bootstrapServers(), env.topic("audit.changes"), env.topic("events.karma"));
+
+        DataSource database = TestServers.postgres().dataSource(env.databaseName());
+        Ledger ledger = new Ledger(database);
+        context = start(env);
+        Ledger.Written before = ledger.registerAndGrant("before-restart", 10);
+        await().atMost(Duration.ofSeconds(30)).until(() -> changesOf(env, before.agentId().toString()), l -> !l.isEmpty());
+        context.close();
+        context = null;
+        String offsetAtStop = (String) CdcPipelineTest.offsets(database).get(0).get("offset_value");
+
+        // written while no worker runs: the slot keeps it
+        Ledger.Written whileDown = ledger.registerAndGrant("while-down", 20);
+
+        context = start(env);
+        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(env, whileDown.agentId().toString()), l -> !l.isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> reader.records(env.topic("events.karma")).stream()
+                .anyMatch(r -> whileDown.eventId().toString().equals(TopicReader.header(r, "id"))));
+
+        List<AuditChange> all = reader.auditChanges(env.topic("audit.changes"));
+        // the snapshot ran once, on the very first start
+        assertThat(all).filteredOn(c -> c.operation() == Operation.SNAPSHOT).hasSize(1);
+        // a clean stop saved the position: nothing from before the restart was delivered again
+        assertThat(all).filteredOn(c -> c.txId() == before.txId()).hasSize(5);
+        assertThat(all).filteredOn(c -> c.txId() == whileDown.txId()).hasSize(5);
+        assertThat(all).extracting(AuditChange::changeId).doesNotHaveDuplicates();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !CdcPipelineTest.offsets(database).get(0).get("offset_value").equals(offsetAtStop));
+    }
+
+    @Test
+    void aBatchThatCouldNotBePublishedIsReplayedAfterTheEngineRestarts() throws Exception {
+        TestEnvironment env = TestServers.newEnvironment();
+        TestServers.kafka().createTopics(3, env.topic("events.karma"));
+        reader = new TopicReader(env.bootstrapServers(), env.topic("audit.changes"), env.topic("events.karma"));
+
+        context = start(env, FailFirstAgentSend.class);
+        CdcEngine engine = context.getBean(CdcEngine.class);
+        Ledger.Written written = new Ledger(context.getBean(DataSource.class)).registerAndGrant("unlucky", 1);
+
+        // the first attempt failed, the engine restarted from the saved offsets and published the batch
+        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(env, written.agentId().toString()), l -> !l.isEmpty());
+        assertThat(context.getBean(FailFirstAgentSend.class).failed).isTrue();
+        assertThat(engine.restarts()).isGreaterThanOrEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == CdcEngine.State.RUNNING);
+        await().atMost(Duration.ofSeconds(30)).until(() -> reader.auditChanges(env.topic("audit.changes")).stream()
+                .filter(c -> c.txId() == written.txId()).map(AuditChange::changeId).distinct().count() == 5);
+        assertThat(reader.records(env.topic("events.karma")))
+                .anyMatch(r -> written.eventId().toString().equals(TopicReader.header(r, "id")));
+    }
+
+    private List<AuditChange> changesOf(TestEnvironment env, String agentId) {
+        return reader.auditChanges(env.topic("audit.changes")).stream()
+                .filter(c -> c.table().equals("agents") && c.primaryKey().get("id").asString().equals(agentId))
+                .toList();
+    }
+
+    private static ConfigurableApplicationContext start(TestEnvironment env, Class<?>... extraSources) {
+        SpringApplicationBuilder builder = AuditWorkerApplication.application();
+        if (extraSources.length > 0) {
+            builder.sources(extraSources);
+        }
+        // command-line arguments: builder.properties() would be defaults, below audit-worker.yml
+        ConfigurableApplicationContext context = builder.run(
+                env.commandLineArgs("--server.port=0", "--platform.audit.restart-backoff=200ms"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> context.getBean(CdcEngine.class).state() == CdcEngine.State.RUNNING);
+        return context;
+    }
+
+    /** A template whose first send of an agent change fails, as if the broker had rejected it. */
+    @Configuration(proxyBeanMethods = false)
+    static class FailFirstAgentSend {
+
+        volatile boolean failed;
+
+        @Bean
+        @Primary
+        KafkaTemplate<String, byte[]> failingTemplate(ProducerFactory<String, byte[]> producers) {
+            AtomicBoolean armed = new AtomicBoolean(true);
+            return new KafkaTemplate<>(producers) {
+                @Override
+                public CompletableFuture<SendResult<String, byte[]>> send(ProducerRecord<String, byte[]> record) {
+                    if (record.key() != null && record.key().startsWith("agents:") && armed.compareAndSet(true, false)) {
+                        failed = true;
+                        return CompletableFuture.failedFuture(new NotEnoughReplicasException("injected"));
+                    }
+                    return super.send(record);
+                }
+            };
+        }
+    }
+}
