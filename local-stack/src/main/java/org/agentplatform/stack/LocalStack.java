@@ -74,10 +74,11 @@ public final class LocalStack implements AutoCloseable {
             common.put("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
             common.put("spring.main.register-shutdown-hook", false); // the stack closes them in order
             common.put("spring.main.banner-mode", "off");
-            // Workers first (the ledger worker migrates the schema), the HTTP entry point last.
+            // The audit worker first: it migrates the schema and creates the replication slot, so no outbox
+            // row is written before CDC captures the WAL. Then the workers; the HTTP entry point last.
+            stack.run(AuditWorkerApplication::application, common, options.httpPort() + 3);
             stack.run(LedgerWorkerApplication::application, common, options.httpPort() + 2);
             stack.run(JobWorkerApplication::application, common, options.httpPort() + 4);
-            stack.run(AuditWorkerApplication::application, common, options.httpPort() + 3);
             stack.run(IngestServiceApplication::application, common, options.httpPort());
         } catch (RuntimeException e) {
             stack.close();

@@ -1,0 +1,210 @@
+package org.agentplatform.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import javax.sql.DataSource;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The walking skeleton end to end, through the same {@link LocalStack} the README's run command starts:
+ * HTTP to the ingest service, Kafka to the ledger worker, PostgreSQL, and the WAL through Debezium to
+ * {@code events.karma} and {@code audit.changes}. Then the stack is stopped and started again on the same
+ * data directory, and the state is still there.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WalkingSkeletonSystemTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
+    private static final JsonMapper json = JsonMapper.builder().build();
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path dataDir;
+
+    static LocalStack.Options options;
+    static LocalStack stack;
+    static JdbcTemplate jdbc;
+
+    static final UUID alice = UUID.randomUUID();
+    static final UUID bob = UUID.randomUUID();
+    static UUID transfer;
+
+    @BeforeAll
+    static void startStack() {
+        options = new LocalStack.Options(dataDir, freePortBlock(5), freePortBlock(1), 0);
+        stack = LocalStack.start(options);
+        jdbc = jdbc(stack);
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void grantAndTransferTravelTheWholePipeline() throws Exception {
+        try (TopicTail events = new TopicTail(stack.kafka().bootstrapServers(), "events.karma");
+             TopicTail audit = new TopicTail(stack.kafka().bootstrapServers(), "audit.changes")) {
+            awaitStatus(post("/agents", "{\"agentId\":\"%s\",\"name\":\"alice\"}".formatted(alice)), "APPLIED");
+            awaitStatus(post("/agents", "{\"agentId\":\"%s\",\"name\":\"bob\"}".formatted(bob)), "APPLIED");
+
+            awaitStatus(post("/karma/grants", "{\"accountId\":\"%s\",\"amount\":100}".formatted(alice)), "APPLIED");
+            transfer = post("/karma/transfers", """
+                    {"debitAccountId":"%s","creditAccountId":"%s","amount":30}""".formatted(alice, bob));
+            awaitStatus(transfer, "APPLIED");
+
+            assertThat(balance(alice)).isEqualTo(70);
+            assertThat(balance(bob)).isEqualTo(30);
+            JsonNode account = json.readTree(get("/accounts/" + alice).body());
+            assertThat(account.get("balance").asLong()).isEqualTo(70);
+
+            // The outbox row, routed by Debezium: keyed by the debited account, the event id in a header.
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(events.records()).anySatisfy(r -> {
+                JsonNode event = json.readTree(r.value());
+                assertThat(event.get("type").asString()).isEqualTo("TransferPosted");
+                assertThat(event.get("causationId").asString()).isEqualTo(transfer.toString());
+                assertThat(event.get("payload").get("debitBalanceAfter").asLong()).isEqualTo(70);
+                assertThat(r.key()).isEqualTo(alice.toString());
+                assertThat(header(r, "id")).isEqualTo(event.get("id").asString());
+            }));
+
+            // The row changes: the transfer row inserted, both balances updated.
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                List<JsonNode> changes = audit.records().stream().map(r -> json.readTree(r.value())).toList();
+                assertThat(changes).anySatisfy(c -> {
+                    assertThat(c.get("table").asString()).isEqualTo("transfers");
+                    assertThat(c.get("operation").asString()).isEqualTo("INSERT");
+                    assertThat(c.get("primaryKey").get("id").asString()).isEqualTo(transfer.toString());
+                    assertThat(c.get("after").get("amount").asLong()).isEqualTo(30);
+                });
+                assertThat(changes).anySatisfy(c -> {
+                    assertThat(c.get("table").asString()).isEqualTo("accounts");
+                    assertThat(c.get("operation").asString()).isEqualTo("UPDATE");
+                    assertThat(c.get("after").get("id").asString()).isEqualTo(alice.toString());
+                    assertThat(c.get("after").get("balance").asLong()).isEqualTo(70);
+                });
+            });
+        }
+    }
+
+    @Test
+    @Order(2)
+    void anOverdraftIsARejectedOutcomeWithAnEvent() throws Exception {
+        try (TopicTail events = new TopicTail(stack.kafka().bootstrapServers(), "events.karma")) {
+            UUID overdraft = post("/karma/transfers", """
+                    {"debitAccountId":"%s","creditAccountId":"%s","amount":1000}""".formatted(alice, bob));
+            JsonNode outcome = awaitStatus(overdraft, "REJECTED");
+            assertThat(outcome.get("reason").asString()).isEqualTo("INSUFFICIENT_FUNDS");
+            assertThat(balance(alice)).isEqualTo(70);
+
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(events.records()).anySatisfy(r -> {
+                JsonNode event = json.readTree(r.value());
+                assertThat(event.get("type").asString()).isEqualTo("CommandRejected");
+                assertThat(event.get("payload").get("commandId").asString()).isEqualTo(overdraft.toString());
+                assertThat(event.get("payload").get("reason").asString()).isEqualTo("INSUFFICIENT_FUNDS");
+            }));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void keepsItsDataAcrossARestart() throws Exception {
+        stack.close();
+        stack = LocalStack.start(options);
+        jdbc = jdbc(stack);
+
+        assertThat(balance(alice)).isEqualTo(70);
+        assertThat(balance(bob)).isEqualTo(30);
+        // The restarted pipeline still works end to end.
+        awaitStatus(post("/karma/transfers", """
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":5}""".formatted(bob, alice)), "APPLIED");
+        assertThat(balance(alice)).isEqualTo(75);
+        assertThat(jdbc.queryForObject("select sum(balance) from accounts", Long.class)).isZero();
+    }
+
+    private static UUID post(String path, String body) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        return UUID.fromString(json.readTree(response.body()).get("commandId").asString());
+    }
+
+    private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode awaitStatus(UUID commandId, String status) {
+        return await().atMost(PATIENCE).until(() -> json.readTree(get("/commands/" + commandId).body()),
+                outcome -> status.equals(outcome.get("status").asString()));
+    }
+
+    private static long balance(UUID account) {
+        return jdbc.queryForObject("select balance from accounts where id = ?", Long.class, account);
+    }
+
+    private static URI uri(String path) {
+        return URI.create("http://localhost:" + options.httpPort() + path);
+    }
+
+    private static String header(ConsumerRecord<String, String> record, String name) {
+        var h = record.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static JdbcTemplate jdbc(LocalStack stack) {
+        DataSource dataSource = stack.postgres().dataSource(LocalStack.DATABASE);
+        return new JdbcTemplate(dataSource);
+    }
+
+    /** The first port of {@code size} consecutive free ports (the stack puts its apps next to the HTTP port). */
+    private static int freePortBlock(int size) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int first = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+            if (allFree(first, size)) {
+                return first;
+            }
+        }
+        throw new IllegalStateException("no block of " + size + " free ports");
+    }
+
+    private static boolean allFree(int first, int size) {
+        for (int port = first; port < first + size; port++) {
+            try (ServerSocket socket = new ServerSocket(port)) {
+                socket.setReuseAddress(true);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
