@@ -74,6 +74,10 @@ public final class LocalStack implements AutoCloseable {
             common.put("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
             common.put("spring.main.register-shutdown-hook", false); // the stack closes them in order
             common.put("spring.main.banner-mode", "off");
+            // One JVM, one logging system: keep it up until the stack has closed, and do not label every
+            // line with the name of whichever app configured logging first.
+            common.put("logging.register-shutdown-hook", false);
+            common.put("logging.include-application-name", false);
             // The audit worker first: it migrates the schema and creates the replication slot, so no outbox
             // row is written before CDC captures the WAL. Then the workers; the HTTP entry point last.
             stack.run(AuditWorkerApplication::application, common, options.httpPort() + 3);
@@ -117,6 +121,7 @@ public final class LocalStack implements AutoCloseable {
         apps.clear();
         kafka.close();
         postgres.close();
+        System.out.println("Agent platform stopped.");
     }
 
     /** Where the stack listens and keeps its data. */
