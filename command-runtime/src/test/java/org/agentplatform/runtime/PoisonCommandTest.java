@@ -1,0 +1,151 @@
+package org.agentplatform.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.embedded.TestServers;
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.MessageCodec;
+import org.agentplatform.schema.messaging.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * A command that the worker cannot apply (its handler fails for a reason a retry would only repeat) must
+ * not hold up the others of its batch or its partition: the batch is replayed one record per transaction,
+ * the poisonous one goes to the dead-letter topic with the reason, and everything after it is applied.
+ */
+@SpringBootTest(classes = PoisonCommandTest.RuntimeTestApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.NONE,
+        properties = {"platform.consumer.group-id=runtime-test", "spring.main.banner-mode=off"})
+@DirtiesContext
+class PoisonCommandTest {
+
+    static final TestEnvironment env = TestServers.newEnvironment();
+    static final UUID account = UUID.randomUUID();
+    static final List<UUID> sent = new ArrayList<>();
+    static UUID poison;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @DynamicPropertySource
+    static void servers(DynamicPropertyRegistry registry) {
+        env.register(registry);
+    }
+
+    /** Published before the worker starts, so that they arrive in one poll: good, poison, good, good. */
+    @BeforeAll
+    static void publish() throws Exception {
+        MessageCodec codec = new MessageCodec();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()), new StringSerializer(),
+                new ByteArraySerializer())) {
+            for (long amount : new long[] {1, PoisonAwareHandler.POISON, 2, 3}) {
+                Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), new GrantKarma(account, amount), "test", Instant.now());
+                producer.send(new ProducerRecord<>(env.topic("commands.karma"), e.payload().partitionKey(), codec.encode(e))).get();
+                sent.add(e.id());
+                if (amount == PoisonAwareHandler.POISON) {
+                    poison = e.id();
+                }
+            }
+        }
+    }
+
+    @Test
+    void deadLettersThePoisonAndAppliesTheRest() {
+        List<UUID> good = sent.stream().filter(id -> !id.equals(poison)).toList();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(jdbc.queryForList(
+                "select command_id from processed_commands where outcome = 'APPLIED'", UUID.class))
+                .containsExactlyInAnyOrderElementsOf(good));
+        assertThat(jdbc.queryForObject("select count(*) from processed_commands where command_id = ?", Long.class, poison))
+                .as("the poison is not marked handled, so a replay from the dead-letter topic can apply it")
+                .isZero();
+
+        List<ConsumerRecord<String, String>> dead = readDeadLetters();
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).value()).contains(poison.toString());
+        assertThat(new String(dead.get(0).headers().lastHeader("dlt-reason").value(), StandardCharsets.UTF_8))
+                .contains("cannot apply amount 13");
+
+        String topic = env.topic("commands.karma");
+        assertThat(jdbc.queryForObject("select sum(next_offset) from consumer_offsets where topic = ?", Long.class, topic))
+                .as("the position moved past all four records").isEqualTo(4);
+    }
+
+    private List<ConsumerRecord<String, String>> readDeadLetters() {
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "dlt-reader", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(env.topic("commands.karma.dlt")));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return !records.isEmpty();
+            });
+        }
+        return records;
+    }
+
+    /** Applies grants as no-ops, except one amount that stands for a command the worker cannot apply. */
+    static class PoisonAwareHandler implements CommandHandler<LedgerCommand> {
+
+        static final long POISON = 13;
+
+        @Override
+        public Class<LedgerCommand> family() {
+            return LedgerCommand.class;
+        }
+
+        @Override
+        public List<Outcome> handle(List<Envelope<LedgerCommand>> commands) {
+            for (Envelope<LedgerCommand> command : commands) {
+                if (command.payload() instanceof GrantKarma grant && grant.amount() == POISON) {
+                    throw new IllegalStateException("cannot apply amount " + POISON);
+                }
+            }
+            return commands.stream().map(c -> Outcome.applied()).toList();
+        }
+    }
+
+    @SpringBootApplication
+    @Import(CommandRuntimeConfiguration.class)
+    static class RuntimeTestApplication {
+
+        @Bean
+        ConcurrentMessageListenerContainer<String, byte[]> testCommands(CommandConsumers consumers, Topics topics) {
+            return consumers.container(List.of(topics.karmaCommands()), new PoisonAwareHandler());
+        }
+    }
+}
