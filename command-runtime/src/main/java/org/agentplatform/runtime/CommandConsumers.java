@@ -3,7 +3,9 @@ package org.agentplatform.runtime;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.MessageCodec;
@@ -19,6 +21,7 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.KafkaOperations;
+import org.springframework.kafka.core.MicrometerConsumerListener;
 import org.springframework.kafka.listener.BatchMessageListener;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
@@ -48,6 +51,7 @@ public final class CommandConsumers {
     private final MeterRegistry meters;
     private final Clock clock;
     private final String groupId;
+    private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers = new CopyOnWriteArrayList<>();
 
     CommandConsumers(RuntimeProperties properties, KafkaProperties kafka, JdbcTemplate jdbc, TransactionOperations tx,
                      MessageCodec codec, KafkaOperations<?, ?> template, Topics topics, MeterRegistry meters, Clock clock) {
@@ -66,6 +70,11 @@ public final class CommandConsumers {
         this.groupId = topics.prefix() + properties.groupId();
     }
 
+    /** The containers built so far, for health reporting. */
+    List<ConcurrentMessageListenerContainer<String, byte[]>> containers() {
+        return List.copyOf(containers);
+    }
+
     /** A container (a Spring lifecycle bean once returned from a {@code @Bean} method) for the given topics. */
     public <C extends Command> ConcurrentMessageListenerContainer<String, byte[]> container(
             Collection<String> topics, CommandHandler<C> handler) {
@@ -80,6 +89,8 @@ public final class CommandConsumers {
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.maxPollRecords());
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         var consumerFactory = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        // Kafka's own client metrics (records-lag-max, fetch rates) for the operator's lag dashboard.
+        consumerFactory.addListener(new MicrometerConsumerListener<>(meters));
 
         ContainerProperties containerProperties = new ContainerProperties(topics.toArray(String[]::new));
         containerProperties.setGroupId(groupId);
@@ -101,6 +112,7 @@ public final class CommandConsumers {
         backOff.setMaxInterval(properties.maxRetryBackoff().toMillis());
         container.setCommonErrorHandler(new DefaultErrorHandler(backOff));
         container.setBeanName(groupId + "-commands");
+        containers.add(container);
         return container;
     }
 }

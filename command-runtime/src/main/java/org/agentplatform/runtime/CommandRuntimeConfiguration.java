@@ -51,6 +51,11 @@ public class CommandRuntimeConfiguration {
     }
 
     @Bean
+    CommandConsumersHealthIndicator commandConsumersHealthIndicator(CommandConsumers consumers) {
+        return new CommandConsumersHealthIndicator(consumers);
+    }
+
+    @Bean
     CommandConsumers commandConsumers(RuntimeProperties properties, KafkaProperties kafka, JdbcTemplate jdbc,
                                       PlatformTransactionManager transactions, MessageCodec codec,
                                       Topics topics, MeterRegistry meters, Clock clock) {

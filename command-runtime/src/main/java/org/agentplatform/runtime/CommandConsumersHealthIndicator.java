@@ -1,0 +1,34 @@
+package org.agentplatform.runtime;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * Ready only while every command consumer runs. A stopped container (fatal error, or stopped by an operator)
+ * takes the instance out of readiness so that the orchestrator notices and replaces it.
+ */
+class CommandConsumersHealthIndicator implements HealthIndicator {
+
+    private final CommandConsumers consumers;
+
+    CommandConsumersHealthIndicator(CommandConsumers consumers) {
+        this.consumers = consumers;
+    }
+
+    @Override
+    public Health health() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        boolean allRunning = true;
+        for (var container : consumers.containers()) {
+            boolean running = container.isRunning() && container.isInExpectedState();
+            allRunning &= running;
+            details.put(container.getBeanName(), Map.of(
+                    "running", container.isRunning(),
+                    "assignedPartitions", String.valueOf(container.getAssignedPartitions())));
+        }
+        return (allRunning ? Health.up() : Health.down()).withDetails(details).build();
+    }
+}
