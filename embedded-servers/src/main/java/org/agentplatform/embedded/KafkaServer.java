@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p>Note: like any Kafka broker, a fatal storage fault (e.g. its log directory deleted while it
  * runs) makes Kafka call {@code Exit.halt}, which ends this JVM.
  */
-public final class KafkaServer implements AutoCloseable {
+public final class KafkaServer implements KafkaEndpoint, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaServer.class);
 
@@ -239,6 +239,7 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     /** "127.0.0.1:PORT". */
+    @Override
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
@@ -263,11 +264,16 @@ public final class KafkaServer implements AutoCloseable {
      * Creates the topics that do not exist yet (replication factor 1) and waits until every
      * partition of every named topic has a leader. Existing topics are left as they are.
      */
+    @Override
     public void createTopics(int partitions, String... topics) {
+        createTopics(admin(), partitions, topics);
+    }
+
+    /** Shared with the Testcontainers broker: creation is the same whoever runs the broker. */
+    static void createTopics(Admin a, int partitions, String... topics) {
         if (topics.length == 0) {
             return;
         }
-        Admin a = admin();
         List<NewTopic> newTopics = new ArrayList<>();
         for (String topic : topics) {
             newTopics.add(new NewTopic(topic, partitions, (short) 1));

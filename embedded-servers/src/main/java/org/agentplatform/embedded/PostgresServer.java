@@ -22,7 +22,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
@@ -41,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * gone (and removes their temporary directories). Servers that this code did not start are
  * never touched.
  */
-public final class PostgresServer implements AutoCloseable {
+public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
 
@@ -51,7 +50,6 @@ public final class PostgresServer implements AutoCloseable {
     static final String TEMP_PREFIX = "pg-";
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
-    private static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9_\\-]{1,63}");
     private static final Object CLEANUP_LOCK = new Object();
 
     /** Server settings; zonky's defaults (synchronous_commit=off, -F i.e. fsync=off) are overridden. */
@@ -172,10 +170,18 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /** {@code jdbc:postgresql://localhost:PORT/DB?reWriteBatchedInserts=true}; user {@link #username()}, no password. */
+    @Override
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://localhost:" + port + "/" + database + "?reWriteBatchedInserts=true";
     }
 
+    /** Any password works: the server trusts local connections. */
+    @Override
+    public String password() {
+        return "postgres";
+    }
+
+    @Override
     public String username() {
         return USERNAME;
     }
@@ -186,37 +192,15 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     /** Creates the database if it does not exist yet. */
-    public void createDatabase(String name) {
-        if (!SAFE_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("unsupported database name: " + name);
-        }
-        try (Connection c = adminDataSource().getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-                ps.setString(1, name);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        return;
-                    }
-                }
-            }
-            try (Statement s = c.createStatement()) {
-                s.execute("CREATE DATABASE \"" + name + "\"");
-            } catch (SQLException e) {
-                if (!"42P04".equals(e.getSQLState())) { // duplicate_database: created concurrently
-                    throw e;
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create database " + name, e);
-        }
-    }
 
     /** A data source for the "postgres" database as superuser, for admin work in tests. */
+    @Override
     public DataSource adminDataSource() {
         return dataSource("postgres");
     }
 
     /** A (non-pooled) data source for {@code database} as superuser. */
+    @Override
     public DataSource dataSource(String database) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setServerNames(new String[] {"localhost"});

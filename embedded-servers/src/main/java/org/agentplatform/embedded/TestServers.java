@@ -40,11 +40,29 @@ public final class TestServers {
     private static RuntimeException kafkaFailure;
     private static boolean hookInstalled;
 
+    /** {@code containers} runs the tests against Testcontainers (needs Docker); anything else is embedded. */
+    public static final String MODE_PROPERTY = "platform.test.servers";
+
     private TestServers() {
     }
 
-    /** The JVM's PostgreSQL, started on first call. */
-    public static PostgresServer postgres() {
+    /** Whether this JVM was asked for containers ({@value #MODE_PROPERTY} or env PLATFORM_TEST_SERVERS). */
+    public static boolean containersRequested() {
+        String mode = System.getProperty(MODE_PROPERTY, System.getenv("PLATFORM_TEST_SERVERS"));
+        return "containers".equalsIgnoreCase(mode);
+    }
+
+    /** The JVM's PostgreSQL, started on first call: embedded by default, a container when asked. */
+    public static PostgresEndpoint postgres() {
+        return containersRequested() ? ContainerServers.postgres() : embeddedPostgres();
+    }
+
+    /** The JVM's Kafka broker, started on first call: embedded by default, a container when asked. */
+    public static KafkaEndpoint kafka() {
+        return containersRequested() ? ContainerServers.kafka() : embeddedKafka();
+    }
+
+    private static PostgresServer embeddedPostgres() {
         PostgresServer server = postgres;
         if (server != null) {
             return server;
@@ -66,8 +84,7 @@ public final class TestServers {
         }
     }
 
-    /** The JVM's Kafka broker, started on first call. */
-    public static KafkaServer kafka() {
+    private static KafkaServer embeddedKafka() {
         KafkaServer server = kafka;
         if (server != null) {
             return server;
@@ -94,15 +111,15 @@ public final class TestServers {
      * on the JVM's servers (both started, in parallel, if needed).
      */
     public static TestEnvironment newEnvironment() {
-        CompletableFuture<KafkaServer> kafkaStart = kafka != null
+        CompletableFuture<KafkaEndpoint> kafkaStart = kafka != null && !containersRequested()
                 ? CompletableFuture.completedFuture(kafka)
                 : CompletableFuture.supplyAsync(TestServers::kafka, runnable -> {
                     Thread t = new Thread(runnable, "embedded-kafka-start");
                     t.setDaemon(true);
                     t.start();
                 });
-        PostgresServer pg = postgres();
-        KafkaServer k;
+        PostgresEndpoint pg = postgres();
+        KafkaEndpoint k;
         try {
             k = kafkaStart.join();
         } catch (CompletionException e) {
@@ -111,7 +128,7 @@ public final class TestServers {
         String id = uniqueId();
         String database = "test_" + id;
         pg.createDatabase(database);
-        return new TestEnvironment(pg.jdbcUrl(database), pg.username(), "postgres", k.bootstrapServers(),
+        return new TestEnvironment(pg.jdbcUrl(database), pg.username(), pg.password(), k.bootstrapServers(),
                 "t" + id + ".", database);
     }
 

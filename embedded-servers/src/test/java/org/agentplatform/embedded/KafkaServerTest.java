@@ -128,7 +128,7 @@ class KafkaServerTest {
         assertThat(dir.resolve("meta.properties")).exists();
     }
 
-    static RecordMetadata send(KafkaServer server, String topic, String key, String value) throws Exception {
+    static RecordMetadata send(KafkaEndpoint server, String topic, String key, String value) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -137,7 +137,7 @@ class KafkaServerTest {
         }
     }
 
-    static List<ConsumerRecord<String, String>> readAll(KafkaServer server, String topic, int expected) {
+    static List<ConsumerRecord<String, String>> readAll(KafkaEndpoint server, String topic, int expected) {
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, server.bootstrapServers(),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,

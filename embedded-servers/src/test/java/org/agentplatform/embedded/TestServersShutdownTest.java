@@ -39,8 +39,8 @@ class TestServersShutdownTest {
     public static final class ExitingMain {
         public static void main(String[] args) throws Exception {
             TestEnvironment env = TestServers.newEnvironment();
-            KafkaServer kafka = TestServers.kafka();
-            PostgresServer pg = TestServers.postgres();
+            KafkaEndpoint kafka = TestServers.kafka();
+            PostgresEndpoint pg = TestServers.postgres();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     Thread.sleep(1000); // a context that takes a while to close
@@ -58,7 +58,7 @@ class TestServersShutdownTest {
                     System.out.println("HOOK-FAILED " + e);
                 }
             }, "SpringContextShutdownHook"));
-            System.out.println("READY " + pg.dataDirectory() + " " + kafka.logDirectory());
+            System.out.println("READY " + ((PostgresServer) pg).dataDirectory() + " " + ((KafkaServer) kafka).logDirectory());
             System.out.flush();
             System.exit(0);
         }
