@@ -1,6 +1,10 @@
 package org.agentplatform.ledger.karma;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,25 +12,48 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.agentplatform.schema.ledger.TransferKind;
+import org.agentplatform.schema.ledger.TransferStatus;
 
 /**
- * The accounts one batch touches, locked for the batch's transaction, and the transfer rules over them.
- * Commands are applied to it one after the other, in order, so a batch behaves exactly like the same
- * commands applied one per transaction.
+ * The accounts (and pending transfers) one batch touches, locked for the batch's transaction, and the
+ * transfer rules over them. Commands are applied to it one after the other, in order, so a batch behaves
+ * exactly like the same commands applied one per transaction.
  */
 final class Ledger {
 
     static final String AMOUNT_NOT_POSITIVE = "AMOUNT_NOT_POSITIVE";
     static final String SAME_ACCOUNT = "SAME_ACCOUNT";
     static final String UNKNOWN_ACCOUNT = "UNKNOWN_ACCOUNT";
+    static final String UNKNOWN_AGENT = "UNKNOWN_AGENT";
     static final String INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS";
     static final String BALANCE_OVERFLOW = "BALANCE_OVERFLOW";
     static final String ACCOUNT_EXISTS = "ACCOUNT_EXISTS";
+    static final String AGENT_SUSPENDED = "AGENT_SUSPENDED";
+    static final String AGENT_NOT_SUSPENDED = "AGENT_NOT_SUSPENDED";
+    static final String EXPIRY_NOT_IN_FUTURE = "EXPIRY_NOT_IN_FUTURE";
+    static final String PENDING_NOT_FOUND = "PENDING_NOT_FOUND";
+    static final String PENDING_EXPIRED = "PENDING_EXPIRED";
+    static final String PENDING_ALREADY_POSTED = "PENDING_ALREADY_POSTED";
+    static final String PENDING_ALREADY_VOIDED = "PENDING_ALREADY_VOIDED";
+    static final String PENDING_HELD_BY_CLAIM = "PENDING_HELD_BY_CLAIM";
+    /** Only the sweeper sees it: a reservation it picked was not expired by this ledger's clock. */
+    static final String PENDING_NOT_EXPIRED = "PENDING_NOT_EXPIRED";
+    static final String BATCH_EMPTY = "BATCH_EMPTY";
+    static final String BATCH_TOO_LARGE = "BATCH_TOO_LARGE";
+
+    /** Linked transfers per command: bounds the work (and lock set) one command can bring into a batch. */
+    static final int MAX_LINKED = 100;
 
     private final Map<UUID, Account> accounts = new LinkedHashMap<>();
+    private final Map<UUID, PendingTransfer> pendings = new HashMap<>();
 
     Ledger(Collection<Account> locked) {
+        this(locked, List.of());
+    }
+
+    Ledger(Collection<Account> locked, Collection<PendingTransfer> lockedPendings) {
         locked.forEach(a -> accounts.put(a.id(), a));
+        lockedPendings.forEach(p -> pendings.put(p.id(), p));
     }
 
     Optional<Account> account(UUID id) {
@@ -42,7 +69,193 @@ final class Ledger {
         return Optional.empty();
     }
 
+    /** Suspends ({@code true}) or reactivates an agent; refused if it is already in that state. */
+    Optional<Posting.Refused> suspend(UUID agentId, boolean suspend) {
+        Account account = accounts.get(agentId);
+        if (account == null || !account.isAgent()) {
+            return Optional.of(new Posting.Refused(UNKNOWN_AGENT, "unknown agent " + agentId));
+        }
+        if (account.suspended() == suspend) {
+            return Optional.of(suspend
+                    ? new Posting.Refused(AGENT_SUSPENDED, "agent " + agentId + " is already suspended")
+                    : new Posting.Refused(AGENT_NOT_SUSPENDED, "agent " + agentId + " is not suspended"));
+        }
+        account.suspend(suspend);
+        return Optional.empty();
+    }
+
     Posting post(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind) {
+        Posting.Refused refused = checkMovement(debitId, creditId, amount);
+        if (refused != null) {
+            return refused;
+        }
+        Account debit = accounts.get(debitId);
+        Account credit = accounts.get(creditId);
+        long debitBefore = debit.balance();
+        long creditBefore = credit.balance();
+        if (overflows(creditBefore, amount) || underflows(debitBefore, amount)) {
+            return new Posting.Refused(BALANCE_OVERFLOW, "the transfer would overflow a balance");
+        }
+        debit.debit(amount);
+        credit.credit(amount);
+        return new Posting.Recorded(transferId, debitId, creditId, amount, kind, TransferStatus.POSTED, null, null,
+                debitBefore, debit.balance(), creditBefore, credit.balance(), debit.pendingDebits());
+    }
+
+    /**
+     * Linked transfers: posts every leg in order, or, at the first refusal, undoes the legs already posted and
+     * returns that refusal (its detail names the leg).
+     */
+    Posting postLinked(List<UUID> transferIds, List<Leg> legs, TransferKind kind) {
+        if (legs.isEmpty()) {
+            return new Posting.Refused(BATCH_EMPTY, "a transfer batch needs at least one transfer");
+        }
+        if (legs.size() > MAX_LINKED) {
+            return new Posting.Refused(BATCH_TOO_LARGE, "at most " + MAX_LINKED + " linked transfers, got " + legs.size());
+        }
+        Map<UUID, Account.Snapshot> before = new HashMap<>();
+        for (Leg leg : legs) {
+            for (UUID id : List.of(leg.debitId(), leg.creditId())) {
+                Account a = accounts.get(id);
+                if (a != null) {
+                    before.putIfAbsent(id, a.snapshot());
+                }
+            }
+        }
+        List<Posting.Recorded> posted = new ArrayList<>(legs.size());
+        for (int i = 0; i < legs.size(); i++) {
+            Leg leg = legs.get(i);
+            Posting p = post(transferIds.get(i), leg.debitId(), leg.creditId(), leg.amount(), kind);
+            if (p instanceof Posting.Refused r) {
+                before.forEach((id, snapshot) -> accounts.get(id).restore(snapshot));
+                return new Posting.Refused(r.reason(), "transfer " + i + ": " + r.detail());
+            }
+            posted.add((Posting.Recorded) p);
+        }
+        return new Posting.Linked(posted);
+    }
+
+    /** Phase one: reserves the amount on both accounts until {@code expiresAt}. */
+    Posting reserve(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind, Instant expiresAt,
+                    Instant now) {
+        Posting.Refused refused = checkMovement(debitId, creditId, amount);
+        if (refused != null) {
+            return refused;
+        }
+        if (!expiresAt.isAfter(now)) {
+            return new Posting.Refused(EXPIRY_NOT_IN_FUTURE, "expiresAt " + expiresAt + " is not after " + now);
+        }
+        Account debit = accounts.get(debitId);
+        Account credit = accounts.get(creditId);
+        if (overflows(debit.pendingDebits(), amount) || overflows(credit.pendingCredits(), amount)
+                || overflows(credit.balance(), credit.pendingCredits() + amount)) {
+            return new Posting.Refused(BALANCE_OVERFLOW, "the reservation would overflow a balance");
+        }
+        debit.reserveDebit(amount);
+        credit.reserveCredit(amount);
+        PendingTransfer pending = new PendingTransfer(transferId, debitId, creditId, amount, kind, expiresAt, null);
+        pendings.put(transferId, pending);
+        return row(transferId, pending, TransferStatus.PENDING, debit, debit.balance(), credit, credit.balance());
+    }
+
+    /** Phase two: moves the reserved amount. A claim's stake is settled by its claim only. */
+    Posting postPending(UUID transferId, UUID pendingId, Instant now) {
+        Posting.Refused held = heldByClaim(pendingId);
+        return held != null ? held : postReserved(transferId, pendingId, now, null, false);
+    }
+
+    /** Phase two, cancelled: releases the reservation. A claim's stake is settled by its claim only. */
+    Posting voidPending(UUID transferId, UUID pendingId, Instant now) {
+        Posting.Refused held = heldByClaim(pendingId);
+        return held != null ? held : release(transferId, pendingId, now, TransferStatus.VOIDED);
+    }
+
+    /**
+     * Settles a claim's stake: slashed (posted to the treasury as SLASH, even from a suspended agent: the
+     * penalty is not the agent's own spending) or returned (voided).
+     */
+    Posting settleStake(UUID transferId, UUID pendingId, Instant now, boolean slash) {
+        return slash ? postReserved(transferId, pendingId, now, TransferKind.SLASH, true)
+                : release(transferId, pendingId, now, TransferStatus.VOIDED);
+    }
+
+    private Posting.Refused heldByClaim(UUID pendingId) {
+        PendingTransfer pending = pendings.get(pendingId);
+        return pending != null && pending.kind() == TransferKind.STAKE
+                ? new Posting.Refused(PENDING_HELD_BY_CLAIM, "pending transfer " + pendingId + " is a claim's stake")
+                : null;
+    }
+
+    private Posting postReserved(UUID transferId, UUID pendingId, Instant now, TransferKind kind, boolean evenIfSuspended) {
+        PendingTransfer pending = pendings.get(pendingId);
+        Posting.Refused refused = checkResolvable(pendingId, pending, now);
+        if (refused != null) {
+            return refused;
+        }
+        Account debit = accounts.get(pending.debitAccountId());
+        Account credit = accounts.get(pending.creditAccountId());
+        if (debit.suspended() && !evenIfSuspended) {
+            return new Posting.Refused(AGENT_SUSPENDED, "account " + debit.id() + " belongs to a suspended agent");
+        }
+        long debitBefore = debit.balance();
+        long creditBefore = credit.balance();
+        debit.releaseDebit(pending.amount());
+        credit.releaseCredit(pending.amount());
+        debit.debit(pending.amount());
+        credit.credit(pending.amount());
+        pendings.put(pendingId, pending.resolvedAs(TransferStatus.POSTED));
+        return new Posting.Recorded(transferId, debit.id(), credit.id(), pending.amount(),
+                kind == null ? pending.kind() : kind, TransferStatus.POSTED, pendingId, null, debitBefore, debit.balance(), creditBefore, credit.balance(),
+                debit.pendingDebits());
+    }
+
+    /** The sweeper's release of a reservation whose timeout passed; its row id is derived from the pending id. */
+    Posting expire(UUID pendingId, Instant now) {
+        PendingTransfer pending = pendings.get(pendingId);
+        if (pending != null && pending.resolution() == null && !pending.expiredAt(now)) {
+            return new Posting.Refused(PENDING_NOT_EXPIRED, "pending transfer " + pendingId + " has not expired");
+        }
+        return release(expiryId(pendingId), pendingId, null, TransferStatus.EXPIRED);
+    }
+
+    static UUID expiryId(UUID pendingId) {
+        return UUID.nameUUIDFromBytes(("expired:" + pendingId).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code now == null}: release whatever the timeout (the sweeper checked it). */
+    private Posting release(UUID transferId, UUID pendingId, Instant now, TransferStatus as) {
+        PendingTransfer pending = pendings.get(pendingId);
+        Posting.Refused refused = checkResolvable(pendingId, pending, now);
+        if (refused != null) {
+            return refused;
+        }
+        Account debit = accounts.get(pending.debitAccountId());
+        Account credit = accounts.get(pending.creditAccountId());
+        debit.releaseDebit(pending.amount());
+        credit.releaseCredit(pending.amount());
+        pendings.put(pendingId, pending.resolvedAs(as));
+        return row(transferId, pending, as, debit, debit.balance(), credit, credit.balance());
+    }
+
+    private Posting.Refused checkResolvable(UUID pendingId, PendingTransfer pending, Instant now) {
+        if (pending == null) {
+            return new Posting.Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
+        }
+        if (pending.resolution() != null) {
+            return switch (pending.resolution()) {
+                case POSTED -> new Posting.Refused(PENDING_ALREADY_POSTED, "pending transfer " + pendingId + " was posted");
+                case VOIDED -> new Posting.Refused(PENDING_ALREADY_VOIDED, "pending transfer " + pendingId + " was voided");
+                default -> new Posting.Refused(PENDING_EXPIRED, "pending transfer " + pendingId + " expired");
+            };
+        }
+        if (now != null && pending.expiredAt(now)) {
+            return new Posting.Refused(PENDING_EXPIRED,
+                    "pending transfer " + pendingId + " expired at " + pending.expiresAt());
+        }
+        return null;
+    }
+
+    private Posting.Refused checkMovement(UUID debitId, UUID creditId, long amount) {
         if (amount <= 0) {
             return new Posting.Refused(AMOUNT_NOT_POSITIVE, "amount must be positive, was " + amount);
         }
@@ -53,26 +266,42 @@ final class Ledger {
         if (debit == null) {
             return new Posting.Refused(UNKNOWN_ACCOUNT, "unknown debit account " + debitId);
         }
-        Account credit = accounts.get(creditId);
-        if (credit == null) {
+        if (!accounts.containsKey(creditId)) {
             return new Posting.Refused(UNKNOWN_ACCOUNT, "unknown credit account " + creditId);
+        }
+        if (debit.suspended()) {
+            return new Posting.Refused(AGENT_SUSPENDED, "account " + debitId + " belongs to a suspended agent");
         }
         if (!debit.canDebit(amount)) {
             return new Posting.Refused(INSUFFICIENT_FUNDS,
                     "account " + debitId + " has " + debit.available() + " available, needs " + amount);
         }
-        long debitBefore = debit.balance();
-        long creditBefore = credit.balance();
+        return null;
+    }
+
+    private static boolean overflows(long value, long amount) {
         try {
-            Math.addExact(creditBefore, amount);
-            Math.subtractExact(debitBefore, amount);
+            Math.addExact(value, amount);
+            return false;
         } catch (ArithmeticException e) {
-            return new Posting.Refused(BALANCE_OVERFLOW, "the transfer would overflow a balance");
+            return true;
         }
-        debit.debit(amount);
-        credit.credit(amount);
-        return new Posting.Posted(transferId, debitId, creditId, amount, kind,
-                debitBefore, debit.balance(), creditBefore, credit.balance());
+    }
+
+    private static boolean underflows(long value, long amount) {
+        try {
+            Math.subtractExact(value, amount);
+            return false;
+        } catch (ArithmeticException e) {
+            return true;
+        }
+    }
+
+    private static Posting.Recorded row(UUID transferId, PendingTransfer p, TransferStatus status,
+                                        Account debit, long debitBalance, Account credit, long creditBalance) {
+        return new Posting.Recorded(transferId, p.debitAccountId(), p.creditAccountId(), p.amount(), p.kind(), status,
+                status == TransferStatus.PENDING ? null : p.id(), status == TransferStatus.PENDING ? p.expiresAt() : null,
+                debitBalance, debitBalance, creditBalance, creditBalance, debit.pendingDebits());
     }
 
     List<Account> opened() {
@@ -81,5 +310,12 @@ final class Ledger {
 
     List<Account> changedExisting() {
         return accounts.values().stream().filter(a -> !a.isNew() && a.changed()).toList();
+    }
+
+    List<Account> statusChanged() {
+        return accounts.values().stream().filter(Account::statusChanged).toList();
+    }
+
+    record Leg(UUID debitId, UUID creditId, long amount) {
     }
 }

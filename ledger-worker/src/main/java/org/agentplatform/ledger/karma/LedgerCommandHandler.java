@@ -6,33 +6,51 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import org.agentplatform.runtime.CommandHandler;
 import org.agentplatform.runtime.Outcome;
+import org.agentplatform.schema.ledger.AgentReactivated;
 import org.agentplatform.schema.ledger.AgentRegistered;
+import org.agentplatform.schema.ledger.AgentSuspended;
+import org.agentplatform.schema.ledger.DisputeClaim;
+import org.agentplatform.schema.ledger.SubmitClaim;
+import org.agentplatform.schema.ledger.VerifyClaim;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.PostPending;
+import org.agentplatform.schema.ledger.ReactivateAgent;
 import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.ledger.ReserveKarma;
+import org.agentplatform.schema.ledger.SuspendAgent;
+import org.agentplatform.schema.ledger.TransferBatch;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.ledger.TransferKind;
-import org.agentplatform.schema.ledger.TransferPosted;
+import org.agentplatform.schema.ledger.VoidPending;
 import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.Event;
 import org.agentplatform.schema.messaging.Topics;
 import org.springframework.stereotype.Component;
 
 /**
- * Applies a batch of ledger commands: locks every account the batch names (in id order), runs the
- * commands through the {@link Ledger} in order, then writes all changes with one statement per kind.
+ * Applies a batch of ledger commands: locks the claims and pending transfers the batch names, then every
+ * account it touches (each in id order), runs the commands through the {@link Ledger} in order, then writes all changes
+ * with one statement per kind.
  */
 @Component
 class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
 
     private final LedgerRepository repository;
+    private final ClaimRepository claimRepository;
+    private final ClaimsProperties claimsProperties;
     private final Clock clock;
 
-    LedgerCommandHandler(LedgerRepository repository, Clock clock) {
+    LedgerCommandHandler(LedgerRepository repository, ClaimRepository claimRepository, ClaimsProperties claimsProperties,
+                         Clock clock) {
         this.repository = repository;
+        this.claimRepository = claimRepository;
+        this.claimsProperties = claimsProperties;
         this.clock = clock;
     }
 
@@ -44,52 +62,135 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
     @Override
     public List<Outcome> handle(List<Envelope<LedgerCommand>> commands) {
         Instant now = clock.instant();
-        Ledger ledger = new Ledger(repository.lock(accountsNamedBy(commands)));
+        // Lock order, the same in every transaction: claims, pending transfers, accounts; each by id.
+        List<Claim> claims = claimRepository.lock(claimsNamedBy(commands));
+        TreeSet<UUID> pendingIds = pendingsNamedBy(commands);
+        TreeSet<UUID> accountIds = accountsNamedBy(commands);
+        for (Claim claim : claims) {
+            accountIds.add(claim.claimantId());
+            if (claim.stakePendingId() != null) {
+                pendingIds.add(claim.stakePendingId());
+            }
+        }
+        List<PendingTransfer> pendings = repository.lockPendings(pendingIds);
+        pendings.forEach(p -> {
+            accountIds.add(p.debitAccountId());
+            accountIds.add(p.creditAccountId());
+        });
+        Ledger ledger = new Ledger(repository.lock(accountIds), pendings);
         List<Outcome> outcomes = new ArrayList<>(commands.size());
         List<LedgerRepository.NewAgent> agents = new ArrayList<>();
-        List<Posting.Posted> transfers = new ArrayList<>();
+        List<Posting.Recorded> transfers = new ArrayList<>();
+        ClaimBook book = new ClaimBook(claims, ledger, claimsProperties, transfers);
 
         for (Envelope<LedgerCommand> envelope : commands) {
+            UUID id = envelope.id();
             LedgerCommand command = envelope.payload();
-            if (command instanceof RegisterAgent register) {
-                outcomes.add(ledger.open(register.agentId())
-                        .map(refused -> refused(refused, Topics.AGGREGATE_AGENT, register.agentId()))
+            Outcome outcome;
+            if (command instanceof RegisterAgent c) {
+                outcome = ledger.open(c.agentId())
+                        .map(refused -> refused(refused, Topics.AGGREGATE_AGENT, c.agentId()))
                         .orElseGet(() -> {
-                            agents.add(new LedgerRepository.NewAgent(register.agentId(), register.name()));
-                            return Outcome.applied(new AgentRegistered(register.agentId(), register.name()));
-                        }));
-            } else if (command instanceof GrantKarma grant) {
-                outcomes.add(post(ledger, transfers, envelope.id(), Accounts.TREASURY, grant.accountId(),
-                        grant.amount(), TransferKind.GRANT));
-            } else if (command instanceof TransferKarma transfer) {
-                outcomes.add(post(ledger, transfers, envelope.id(), transfer.debitAccountId(),
-                        transfer.creditAccountId(), transfer.amount(), TransferKind.TRANSFER));
+                            agents.add(new LedgerRepository.NewAgent(c.agentId(), c.name()));
+                            return Outcome.applied(new AgentRegistered(c.agentId(), c.name()));
+                        });
+            } else if (command instanceof SuspendAgent c) {
+                outcome = ledger.suspend(c.agentId(), true)
+                        .map(refused -> refused(refused, Topics.AGGREGATE_AGENT, c.agentId()))
+                        .orElseGet(() -> Outcome.applied(new AgentSuspended(c.agentId())));
+            } else if (command instanceof ReactivateAgent c) {
+                outcome = ledger.suspend(c.agentId(), false)
+                        .map(refused -> refused(refused, Topics.AGGREGATE_AGENT, c.agentId()))
+                        .orElseGet(() -> Outcome.applied(new AgentReactivated(c.agentId())));
+            } else if (command instanceof GrantKarma c) {
+                outcome = outcome(transfers, Accounts.TREASURY,
+                        ledger.post(id, Accounts.TREASURY, c.accountId(), c.amount(), TransferKind.GRANT));
+            } else if (command instanceof TransferKarma c) {
+                outcome = outcome(transfers, c.debitAccountId(),
+                        ledger.post(id, c.debitAccountId(), c.creditAccountId(), c.amount(), TransferKind.TRANSFER));
+            } else if (command instanceof TransferBatch c) {
+                List<TransferBatch.Leg> legs = c.transfers();
+                outcome = outcome(transfers, legs.isEmpty() ? id : legs.get(0).debitAccountId(), ledger.postLinked(
+                        IntStream.range(0, legs.size()).mapToObj(i -> TransferBatch.legId(id, i)).toList(),
+                        legs.stream().map(l -> new Ledger.Leg(l.debitAccountId(), l.creditAccountId(), l.amount())).toList(),
+                        TransferKind.TRANSFER));
+            } else if (command instanceof ReserveKarma c) {
+                outcome = outcome(transfers, c.debitAccountId(), ledger.reserve(id, c.debitAccountId(),
+                        c.creditAccountId(), c.amount(), TransferKind.TRANSFER, c.expiresAt(), now));
+            } else if (command instanceof PostPending c) {
+                outcome = outcome(transfers, c.pendingId(), ledger.postPending(id, c.pendingId(), now));
+            } else if (command instanceof VoidPending c) {
+                outcome = outcome(transfers, c.pendingId(), ledger.voidPending(id, c.pendingId(), now));
+            } else if (command instanceof SubmitClaim c) {
+                outcome = book.submit(id, c, now);
+            } else if (command instanceof VerifyClaim c) {
+                outcome = book.vote(id, c.claimId(), c.verifierId(), true, now);
+            } else if (command instanceof DisputeClaim c) {
+                outcome = book.vote(id, c.claimId(), c.verifierId(), false, now);
             } else {
                 throw new IllegalArgumentException("Unhandled ledger command " + command.getClass().getName());
             }
+            outcomes.add(outcome);
         }
 
         // Agents before accounts (foreign key), accounts before transfers.
         repository.insertAgents(agents, now);
         repository.insertAccounts(ledger.opened(), now);
+        repository.updateAgentStatuses(ledger.statusChanged(), now);
         repository.updateBalances(ledger.changedExisting(), now);
         repository.insertTransfers(transfers, now);
+        // Claims after transfers (a claim references its stake), votes and history after claims.
+        claimRepository.insertClaims(book.created, now);
+        claimRepository.updateClaims(book.changedExisting(), now);
+        claimRepository.insertVotes(book.votes, now);
+        claimRepository.insertHistory(book.history, now);
         return outcomes;
     }
 
-    private static Outcome post(Ledger ledger, List<Posting.Posted> transfers, UUID transferId, UUID debit, UUID credit,
-                                long amount, TransferKind kind) {
-        Posting posting = ledger.post(transferId, debit, credit, amount, kind);
-        if (posting instanceof Posting.Posted posted) {
-            transfers.add(posted);
-            return Outcome.applied(new TransferPosted(posted.transferId(), debit, credit, amount, kind,
-                    posted.debitBalanceAfter(), posted.creditBalanceAfter()));
+    /** {@code aggregateId}: where a rejection is published (the debited account, or the pending transfer). */
+    private static Outcome outcome(List<Posting.Recorded> transfers, UUID aggregateId, Posting posting) {
+        if (posting instanceof Posting.Recorded row) {
+            transfers.add(row);
+            return Outcome.applied(row.event());
         }
-        return refused((Posting.Refused) posting, Topics.AGGREGATE_KARMA, debit);
+        if (posting instanceof Posting.Linked linked) {
+            transfers.addAll(linked.legs());
+            return Outcome.applied(linked.legs().stream().map(l -> (Event) l.event()).toList());
+        }
+        return refused((Posting.Refused) posting, Topics.AGGREGATE_KARMA, aggregateId);
     }
 
     private static Outcome refused(Posting.Refused refused, String aggregateType, UUID aggregateId) {
         return Outcome.rejected(refused.reason(), refused.detail(), aggregateType, aggregateId.toString());
+    }
+
+    /** Pending transfers that already exist (reservations made earlier in this batch are not in the table yet). */
+    private static TreeSet<UUID> pendingsNamedBy(List<Envelope<LedgerCommand>> commands) {
+        TreeSet<UUID> ids = new TreeSet<>();
+        for (Envelope<LedgerCommand> envelope : commands) {
+            LedgerCommand command = envelope.payload();
+            if (command instanceof PostPending c) {
+                ids.add(c.pendingId());
+            } else if (command instanceof VoidPending c) {
+                ids.add(c.pendingId());
+            }
+        }
+        return ids;
+    }
+
+    private static TreeSet<UUID> claimsNamedBy(List<Envelope<LedgerCommand>> commands) {
+        TreeSet<UUID> ids = new TreeSet<>();
+        for (Envelope<LedgerCommand> envelope : commands) {
+            LedgerCommand command = envelope.payload();
+            if (command instanceof SubmitClaim c) {
+                ids.add(c.claimId());
+            } else if (command instanceof VerifyClaim c) {
+                ids.add(c.claimId());
+            } else if (command instanceof DisputeClaim c) {
+                ids.add(c.claimId());
+            }
+        }
+        return ids;
     }
 
     /** Sorted, so that the lock order is the same for every batch. */
@@ -97,14 +198,35 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
         TreeSet<UUID> ids = new TreeSet<>();
         for (Envelope<LedgerCommand> envelope : commands) {
             LedgerCommand command = envelope.payload();
-            if (command instanceof RegisterAgent register) {
-                ids.add(register.agentId());
-            } else if (command instanceof GrantKarma grant) {
+            if (command instanceof RegisterAgent c) {
+                ids.add(c.agentId());
+            } else if (command instanceof SuspendAgent c) {
+                ids.add(c.agentId());
+            } else if (command instanceof ReactivateAgent c) {
+                ids.add(c.agentId());
+            } else if (command instanceof GrantKarma c) {
                 ids.add(Accounts.TREASURY);
-                ids.add(grant.accountId());
-            } else if (command instanceof TransferKarma transfer) {
-                ids.add(transfer.debitAccountId());
-                ids.add(transfer.creditAccountId());
+                ids.add(c.accountId());
+            } else if (command instanceof TransferKarma c) {
+                ids.add(c.debitAccountId());
+                ids.add(c.creditAccountId());
+            } else if (command instanceof TransferBatch c) {
+                c.transfers().forEach(l -> {
+                    ids.add(l.debitAccountId());
+                    ids.add(l.creditAccountId());
+                });
+            } else if (command instanceof ReserveKarma c) {
+                ids.add(c.debitAccountId());
+                ids.add(c.creditAccountId());
+            } else if (command instanceof SubmitClaim c) {
+                ids.add(c.claimantId());
+                ids.add(Accounts.TREASURY);
+            } else if (command instanceof VerifyClaim c) {
+                ids.add(c.verifierId());
+                ids.add(Accounts.TREASURY);
+            } else if (command instanceof DisputeClaim c) {
+                ids.add(c.verifierId());
+                ids.add(Accounts.TREASURY);
             }
         }
         return ids;

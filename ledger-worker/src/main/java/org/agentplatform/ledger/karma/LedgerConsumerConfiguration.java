@@ -3,6 +3,7 @@ package org.agentplatform.ledger.karma;
 import java.util.List;
 
 import org.agentplatform.runtime.CommandConsumers;
+import org.agentplatform.schema.ledger.Claims;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.beans.factory.annotation.Value;
@@ -11,9 +12,11 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.scheduling.annotation.EnableScheduling;
 
-/** The ledger worker's command consumer and the topics it owns. */
+/** The ledger worker's command consumer, the topics it owns, and the schedule of the expiry sweeper. */
 @Configuration(proxyBeanMethods = false)
+@EnableScheduling
 class LedgerConsumerConfiguration {
 
     @Bean
@@ -28,7 +31,8 @@ class LedgerConsumerConfiguration {
                 topic(topics.agentCommands(), partitions), topic(topics.deadLetters(topics.agentCommands()), 1),
                 topic(topics.karmaCommands(), partitions), topic(topics.deadLetters(topics.karmaCommands()), 1),
                 topic(topics.events(Topics.AGGREGATE_AGENT), partitions),
-                topic(topics.events(Topics.AGGREGATE_KARMA), partitions));
+                topic(topics.events(Topics.AGGREGATE_KARMA), partitions),
+                topic(topics.events(Claims.AGGREGATE), partitions));
     }
 
     private static NewTopic topic(String name, int partitions) {

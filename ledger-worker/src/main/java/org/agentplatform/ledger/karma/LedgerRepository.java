@@ -1,17 +1,32 @@
 package org.agentplatform.ledger.karma;
 
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
+import org.agentplatform.schema.ledger.TransferKind;
+import org.agentplatform.schema.ledger.TransferStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Repository;
 
-/** Set-based SQL for a batch: one statement per kind of change, whatever the batch size. */
+/**
+ * Set-based SQL for a batch: one statement per kind of change, whatever the batch size.
+ *
+ * <p>Lock order, the same for every transaction: pending transfer rows by id, then accounts by id. The
+ * expiry sweeper takes pending rows with {@code skip locked}, so it never waits on them.
+ */
 @Repository
 class LedgerRepository {
+
+    private static final RowMapper<PendingTransfer> PENDING = (rs, n) -> new PendingTransfer(
+            rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), rs.getLong(4),
+            TransferKind.valueOf(rs.getString(5)), rs.getTimestamp(6).toInstant(), null);
 
     private final JdbcTemplate jdbc;
 
@@ -20,18 +35,64 @@ class LedgerRepository {
     }
 
     /**
-     * Locks the accounts in id order. Every batch locks in the same order, so concurrent workers whose
-     * batches share accounts wait for each other instead of deadlocking.
+     * Locks the accounts in id order, with their agent's status. Every batch locks in the same order, so
+     * concurrent workers whose batches share accounts wait for each other instead of deadlocking. The agent
+     * row is not locked: every change to an agent's status is made under its account's lock.
      */
     List<Account> lock(Collection<UUID> ids) {
         if (ids.isEmpty()) {
             return List.of();
         }
         return jdbc.query("""
-                select id, may_go_negative, balance, pending_debits from accounts
-                where id = any(?) order by id for update""",
-                (rs, n) -> new Account(rs.getObject(1, UUID.class), rs.getBoolean(2), rs.getLong(3), rs.getLong(4), false),
+                select a.id, a.may_go_negative, a.agent_id is not null, coalesce(g.status = 'SUSPENDED', false),
+                       a.balance, a.pending_debits, a.pending_credits
+                from accounts a left join agents g on g.id = a.agent_id
+                where a.id = any(?) order by a.id for update of a""",
+                (rs, n) -> new Account(rs.getObject(1, UUID.class), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4),
+                        rs.getLong(5), rs.getLong(6), rs.getLong(7), false),
                 (Object) ids.toArray(UUID[]::new));
+    }
+
+    /**
+     * Locks the named PENDING transfers in id order and reads how each was resolved. The resolutions are read
+     * by a second statement, after the lock is held, so a resolution committed while this waited is seen.
+     */
+    List<PendingTransfer> lockPendings(Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<PendingTransfer> locked = jdbc.query("""
+                select id, debit_account_id, credit_account_id, amount, kind, expires_at from transfers
+                where id = any(?) and status = 'PENDING' order by id for update""",
+                PENDING, (Object) ids.toArray(UUID[]::new));
+        return withResolutions(locked);
+    }
+
+    /**
+     * Locks up to {@code limit} reservations whose timeout passed, skipping those another instance (or a
+     * command batch) holds: several sweepers share the work without waiting on each other.
+     */
+    List<PendingTransfer> lockExpiredPendings(Instant now, int limit) {
+        List<PendingTransfer> locked = jdbc.query("""
+                select t.id, t.debit_account_id, t.credit_account_id, t.amount, t.kind, t.expires_at from transfers t
+                where t.status = 'PENDING' and t.expires_at <= ?
+                  and not exists (select 1 from transfers r where r.pending_id = t.id)
+                order by t.expires_at limit ? for update of t skip locked""",
+                PENDING, Timestamp.from(now), limit);
+        return withResolutions(locked);
+    }
+
+    private List<PendingTransfer> withResolutions(List<PendingTransfer> locked) {
+        if (locked.isEmpty()) {
+            return locked;
+        }
+        Map<UUID, TransferStatus> resolved = new HashMap<>();
+        jdbc.query("select pending_id, status from transfers where pending_id = any(?)",
+                rs -> {
+                    resolved.put(rs.getObject(1, UUID.class), TransferStatus.valueOf(rs.getString(2)));
+                },
+                (Object) locked.stream().map(PendingTransfer::id).toArray(UUID[]::new));
+        return locked.stream().map(p -> resolved.containsKey(p.id()) ? p.resolvedAs(resolved.get(p.id())) : p).toList();
     }
 
     void insertAgents(List<NewAgent> agents, Instant at) {
@@ -55,15 +116,17 @@ class LedgerRepository {
         }
         Timestamp ts = Timestamp.from(at);
         jdbc.batchUpdate("""
-                insert into accounts (id, agent_id, may_go_negative, balance, pending_debits, created_at, updated_at)
-                values (?, ?, false, ?, ?, ?, ?)""",
+                insert into accounts (id, agent_id, may_go_negative, balance, pending_debits, pending_credits,
+                    created_at, updated_at)
+                values (?, ?, false, ?, ?, ?, ?, ?)""",
                 accounts, accounts.size(), (ps, a) -> {
                     ps.setObject(1, a.id());
                     ps.setObject(2, a.id());
                     ps.setLong(3, a.balance());
                     ps.setLong(4, a.pendingDebits());
-                    ps.setTimestamp(5, ts);
+                    ps.setLong(5, a.pendingCredits());
                     ps.setTimestamp(6, ts);
+                    ps.setTimestamp(7, ts);
                 });
     }
 
@@ -72,35 +135,55 @@ class LedgerRepository {
             return;
         }
         jdbc.update("""
-                update accounts a set balance = v.balance, pending_debits = v.pending_debits, updated_at = ?
-                from unnest(?::uuid[], ?::bigint[], ?::bigint[]) as v(id, balance, pending_debits)
+                update accounts a set balance = v.balance, pending_debits = v.pending_debits,
+                    pending_credits = v.pending_credits, updated_at = ?
+                from unnest(?::uuid[], ?::bigint[], ?::bigint[], ?::bigint[]) as v(id, balance, pending_debits, pending_credits)
                 where a.id = v.id""",
                 Timestamp.from(at),
                 accounts.stream().map(Account::id).toArray(UUID[]::new),
                 accounts.stream().map(Account::balance).toArray(Long[]::new),
-                accounts.stream().map(Account::pendingDebits).toArray(Long[]::new));
+                accounts.stream().map(Account::pendingDebits).toArray(Long[]::new),
+                accounts.stream().map(Account::pendingCredits).toArray(Long[]::new));
     }
 
-    void insertTransfers(List<Posting.Posted> transfers, Instant at) {
+    void updateAgentStatuses(List<Account> accounts, Instant at) {
+        if (accounts.isEmpty()) {
+            return;
+        }
+        jdbc.update("""
+                update agents g set status = v.status, updated_at = ?
+                from unnest(?::uuid[], ?::text[]) as v(id, status)
+                where g.id = v.id""",
+                Timestamp.from(at),
+                accounts.stream().map(Account::id).toArray(UUID[]::new),
+                accounts.stream().map(a -> a.suspended() ? "SUSPENDED" : "ACTIVE").toArray(String[]::new));
+    }
+
+    /** Appends transfer rows in order (a reservation before its resolution in the same batch). */
+    void insertTransfers(List<Posting.Recorded> transfers, Instant at) {
         if (transfers.isEmpty()) {
             return;
         }
         Timestamp ts = Timestamp.from(at);
         jdbc.batchUpdate("""
-                insert into transfers (id, debit_account_id, credit_account_id, amount, kind, status,
-                    debit_balance_before, debit_balance_after, credit_balance_before, credit_balance_after, created_at)
-                values (?, ?, ?, ?, ?, 'POSTED', ?, ?, ?, ?, ?)""",
+                insert into transfers (id, debit_account_id, credit_account_id, amount, kind, status, pending_id,
+                    expires_at, debit_balance_before, debit_balance_after, credit_balance_before, credit_balance_after,
+                    created_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 transfers, transfers.size(), (ps, t) -> {
                     ps.setObject(1, t.transferId());
                     ps.setObject(2, t.debitAccountId());
                     ps.setObject(3, t.creditAccountId());
                     ps.setLong(4, t.amount());
                     ps.setString(5, t.kind().name());
-                    ps.setLong(6, t.debitBalanceBefore());
-                    ps.setLong(7, t.debitBalanceAfter());
-                    ps.setLong(8, t.creditBalanceBefore());
-                    ps.setLong(9, t.creditBalanceAfter());
-                    ps.setTimestamp(10, ts);
+                    ps.setString(6, t.status().name());
+                    ps.setObject(7, t.pendingId(), Types.OTHER);
+                    ps.setTimestamp(8, t.expiresAt() == null ? null : Timestamp.from(t.expiresAt()));
+                    ps.setLong(9, t.debitBalanceBefore());
+                    ps.setLong(10, t.debitBalanceAfter());
+                    ps.setLong(11, t.creditBalanceBefore());
+                    ps.setLong(12, t.creditBalanceAfter());
+                    ps.setTimestamp(13, ts);
                 });
     }
 

@@ -1,15 +1,48 @@
 package org.agentplatform.ledger.karma;
 
+import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
+import org.agentplatform.schema.ledger.KarmaReserved;
+import org.agentplatform.schema.ledger.LedgerEvent;
+import org.agentplatform.schema.ledger.PendingPosted;
+import org.agentplatform.schema.ledger.PendingVoided;
 import org.agentplatform.schema.ledger.TransferKind;
+import org.agentplatform.schema.ledger.TransferPosted;
+import org.agentplatform.schema.ledger.TransferStatus;
 
-/** The result of asking the ledger to move karma. */
+/** The result of asking the ledger to move or reserve karma. */
 sealed interface Posting {
 
-    record Posted(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
-                  long debitBalanceBefore, long debitBalanceAfter,
-                  long creditBalanceBefore, long creditBalanceAfter) implements Posting {
+    /**
+     * A transfer row to append, with the balances it found and left. {@code pendingId} names the PENDING row
+     * a POSTED/VOIDED/EXPIRED row resolves; {@code expiresAt} is set on PENDING rows only.
+     */
+    record Recorded(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
+                    TransferStatus status, UUID pendingId, Instant expiresAt,
+                    long debitBalanceBefore, long debitBalanceAfter,
+                    long creditBalanceBefore, long creditBalanceAfter,
+                    long debitPendingAfter) implements Posting {
+
+        /** The event that publishes this row. */
+        LedgerEvent event() {
+            return switch (status) {
+                case PENDING -> new KarmaReserved(transferId, debitAccountId, creditAccountId, amount, kind, expiresAt,
+                        debitPendingAfter);
+                case POSTED -> pendingId == null
+                        ? new TransferPosted(transferId, debitAccountId, creditAccountId, amount, kind,
+                                debitBalanceAfter, creditBalanceAfter)
+                        : new PendingPosted(transferId, pendingId, debitAccountId, creditAccountId, amount,
+                                debitBalanceAfter, creditBalanceAfter);
+                case VOIDED, EXPIRED -> new PendingVoided(transferId, pendingId, debitAccountId, creditAccountId,
+                        amount, status);
+            };
+        }
+    }
+
+    /** Linked transfers that were all posted. */
+    record Linked(List<Recorded> legs) implements Posting {
     }
 
     record Refused(String reason, String detail) implements Posting {

@@ -39,6 +39,10 @@ class ConsumerPositionRecoveryTest {
             UUID last;
             try (ConfigurableApplicationContext worker = start()) {
                 JdbcTemplate jdbc = worker.getBean(JdbcTemplate.class);
+                // The registration travels on the agents topic, the grants on the karma topic: no order between
+                // them is promised, so wait for the account before granting.
+                await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+                        "select count(*) from accounts where id = ?", Long.class, a) == 1);
                 for (int i = 0; i < 20; i++) {
                     client.send(new GrantKarma(a, 1));
                 }

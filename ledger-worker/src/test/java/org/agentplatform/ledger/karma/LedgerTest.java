@@ -2,10 +2,12 @@ package org.agentplatform.ledger.karma;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
 import org.agentplatform.schema.ledger.TransferKind;
+import org.agentplatform.schema.ledger.TransferStatus;
 import org.junit.jupiter.api.Test;
 
 class LedgerTest {
@@ -23,7 +25,7 @@ class LedgerTest {
     void postsATransferAndKeepsBalancesBeforeAndAfter() {
         Ledger ledger = ledger(100);
         Posting posting = ledger.post(UUID.randomUUID(), a, b, 30, TransferKind.TRANSFER);
-        assertThat(posting).isInstanceOfSatisfying(Posting.Posted.class, p -> {
+        assertThat(posting).isInstanceOfSatisfying(Posting.Recorded.class, p -> {
             assertThat(p.debitBalanceBefore()).isEqualTo(100);
             assertThat(p.debitBalanceAfter()).isEqualTo(70);
             assertThat(p.creditBalanceBefore()).isZero();
@@ -45,7 +47,7 @@ class LedgerTest {
     @Test
     void letsOnlyFlaggedAccountsGoNegative() {
         Ledger ledger = ledger(0);
-        assertThat(ledger.post(UUID.randomUUID(), treasury, a, 500, TransferKind.GRANT)).isInstanceOf(Posting.Posted.class);
+        assertThat(ledger.post(UUID.randomUUID(), treasury, a, 500, TransferKind.GRANT)).isInstanceOf(Posting.Recorded.class);
         assertThat(ledger.account(treasury).orElseThrow().balance()).isEqualTo(-500);
         assertThat(ledger.post(UUID.randomUUID(), b, a, 1, TransferKind.TRANSFER)).isInstanceOf(Posting.Refused.class);
     }
@@ -75,6 +77,104 @@ class LedgerTest {
         assertThat(ledger.open(c)).isEmpty();
         assertThat(ledger.open(c)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.ACCOUNT_EXISTS));
         assertThat(ledger.opened()).extracting(Account::id).containsExactly(c);
+    }
+
+    private final Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Test
+    void aSuspendedAgentsAccountCannotBeDebitedButCanBeCredited() {
+        Ledger ledger = ledger(100);
+        assertThat(ledger.suspend(a, true)).isEmpty();
+        assertThat(reason(ledger.post(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER))).isEqualTo(Ledger.AGENT_SUSPENDED);
+        assertThat(reason(ledger.reserve(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER, now.plusSeconds(60), now)))
+                .isEqualTo(Ledger.AGENT_SUSPENDED);
+        assertThat(ledger.post(UUID.randomUUID(), treasury, a, 5, TransferKind.GRANT)).isInstanceOf(Posting.Recorded.class);
+        assertThat(ledger.suspend(a, true)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.AGENT_SUSPENDED));
+        assertThat(ledger.suspend(a, false)).isEmpty();
+        assertThat(ledger.suspend(a, false)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.AGENT_NOT_SUSPENDED));
+        assertThat(ledger.post(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER)).isInstanceOf(Posting.Recorded.class);
+        assertThat(ledger.suspend(treasury, true)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.UNKNOWN_AGENT));
+        assertThat(ledger.statusChanged()).extracting(Account::id).containsExactly(a);
+    }
+
+    @Test
+    void aReservationCountsAgainstAvailableFundsAndPostingMovesIt() {
+        Ledger ledger = ledger(100);
+        UUID pending = UUID.randomUUID();
+        Posting reserved = ledger.reserve(pending, a, b, 60, TransferKind.TRANSFER, now.plusSeconds(60), now);
+        assertThat(reserved).isInstanceOfSatisfying(Posting.Recorded.class, r -> {
+            assertThat(r.status()).isEqualTo(TransferStatus.PENDING);
+            assertThat(r.debitBalanceAfter()).isEqualTo(100);
+        });
+        Account account = ledger.account(a).orElseThrow();
+        assertThat(account.pendingDebits()).isEqualTo(60);
+        assertThat(ledger.account(b).orElseThrow().pendingCredits()).isEqualTo(60);
+        assertThat(reason(ledger.post(UUID.randomUUID(), a, b, 41, TransferKind.TRANSFER))).isEqualTo(Ledger.INSUFFICIENT_FUNDS);
+
+        Posting posted = ledger.postPending(UUID.randomUUID(), pending, now.plusSeconds(1));
+        assertThat(posted).isInstanceOfSatisfying(Posting.Recorded.class, r -> {
+            assertThat(r.status()).isEqualTo(TransferStatus.POSTED);
+            assertThat(r.pendingId()).isEqualTo(pending);
+            assertThat(r.debitBalanceBefore()).isEqualTo(100);
+            assertThat(r.debitBalanceAfter()).isEqualTo(40);
+            assertThat(r.creditBalanceAfter()).isEqualTo(60);
+        });
+        assertThat(account.pendingDebits()).isZero();
+        assertThat(ledger.account(b).orElseThrow().pendingCredits()).isZero();
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), pending, now))).isEqualTo(Ledger.PENDING_ALREADY_POSTED);
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), pending, now))).isEqualTo(Ledger.PENDING_ALREADY_POSTED);
+    }
+
+    @Test
+    void voidingReleasesTheReservationAndExpiryWinsAfterTheTimeout() {
+        Ledger ledger = ledger(100);
+        UUID voided = UUID.randomUUID();
+        UUID expiring = UUID.randomUUID();
+        ledger.reserve(voided, a, b, 30, TransferKind.TRANSFER, now.plusSeconds(60), now);
+        ledger.reserve(expiring, a, b, 30, TransferKind.TRANSFER, now.plusSeconds(10), now);
+        assertThat(ledger.voidPending(UUID.randomUUID(), voided, now)).isInstanceOfSatisfying(Posting.Recorded.class,
+                r -> assertThat(r.status()).isEqualTo(TransferStatus.VOIDED));
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), voided, now))).isEqualTo(Ledger.PENDING_ALREADY_VOIDED);
+
+        assertThat(reason(ledger.expire(expiring, now.plusSeconds(9)))).isEqualTo(Ledger.PENDING_NOT_EXPIRED);
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), expiring, now.plusSeconds(10)))).isEqualTo(Ledger.PENDING_EXPIRED);
+        assertThat(ledger.expire(expiring, now.plusSeconds(10))).isInstanceOfSatisfying(Posting.Recorded.class, r -> {
+            assertThat(r.status()).isEqualTo(TransferStatus.EXPIRED);
+            assertThat(r.transferId()).isEqualTo(Ledger.expiryId(expiring));
+        });
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), expiring, now))).isEqualTo(Ledger.PENDING_EXPIRED);
+        assertThat(ledger.account(a).orElseThrow().balance()).isEqualTo(100);
+        assertThat(ledger.account(a).orElseThrow().pendingDebits()).isZero();
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), UUID.randomUUID(), now))).isEqualTo(Ledger.PENDING_NOT_FOUND);
+        assertThat(reason(ledger.reserve(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER, now, now)))
+                .isEqualTo(Ledger.EXPIRY_NOT_IN_FUTURE);
+    }
+
+    @Test
+    void linkedTransfersApplyAllOrNoneWithTheFirstFailingReason() {
+        Ledger ledger = ledger(100);
+        UUID c = UUID.randomUUID();
+        List<UUID> ids = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+        // a -> b 80, b -> a 10, a -> b 40: the third leg overdraws a (20 + 10 left) and undoes the first two.
+        Posting refused = ledger.postLinked(ids, List.of(new Ledger.Leg(a, b, 80), new Ledger.Leg(b, a, 10),
+                new Ledger.Leg(a, b, 40)), TransferKind.TRANSFER);
+        assertThat(refused).isInstanceOfSatisfying(Posting.Refused.class, r -> {
+            assertThat(r.reason()).isEqualTo(Ledger.INSUFFICIENT_FUNDS);
+            assertThat(r.detail()).startsWith("transfer 2:");
+        });
+        assertThat(ledger.account(a).orElseThrow().balance()).isEqualTo(100);
+        assertThat(ledger.account(b).orElseThrow().balance()).isZero();
+        assertThat(ledger.changedExisting()).isEmpty();
+        assertThat(reason(ledger.postLinked(ids, List.of(new Ledger.Leg(a, b, 1), new Ledger.Leg(b, c, 1)),
+                TransferKind.TRANSFER))).isEqualTo(Ledger.UNKNOWN_ACCOUNT);
+        assertThat(reason(ledger.postLinked(List.of(), List.of(), TransferKind.TRANSFER))).isEqualTo(Ledger.BATCH_EMPTY);
+
+        // b -> a needs the 80 that the first leg brings: legs see the effects of earlier legs.
+        Posting linked = ledger.postLinked(ids, List.of(new Ledger.Leg(a, b, 80), new Ledger.Leg(b, a, 70),
+                new Ledger.Leg(a, b, 40)), TransferKind.TRANSFER);
+        assertThat(linked).isInstanceOfSatisfying(Posting.Linked.class, l -> assertThat(l.legs()).hasSize(3));
+        assertThat(ledger.account(a).orElseThrow().balance()).isEqualTo(50);
+        assertThat(ledger.account(b).orElseThrow().balance()).isEqualTo(50);
     }
 
     private static String reason(Posting posting) {

@@ -60,6 +60,16 @@ final class LedgerTestClient implements AutoCloseable {
         sendRaw(topics.commandsFor(envelope.payload()), envelope.payload().partitionKey(), codec.encode(envelope));
     }
 
+    /** Sends without waiting; {@link #flush()} waits for every send so far (producer order per partition holds). */
+    void sendAsync(Envelope<LedgerCommand> envelope) {
+        producer.send(new ProducerRecord<>(topics.commandsFor(envelope.payload()), envelope.payload().partitionKey(),
+                codec.encode(envelope)));
+    }
+
+    void flush() {
+        producer.flush();
+    }
+
     void sendRaw(String topic, String key, byte[] value) {
         try {
             producer.send(new ProducerRecord<>(topic, key, value)).get();

@@ -1,0 +1,5 @@
+package org.agentplatform.schema.ledger;
+
+public enum ClaimStatus {
+    OPEN, VERIFIED, REJECTED
+}

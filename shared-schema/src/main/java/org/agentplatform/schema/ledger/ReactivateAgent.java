@@ -1,0 +1,17 @@
+package org.agentplatform.schema.ledger;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/** Admin command: lifts a suspension. */
+public record ReactivateAgent(UUID agentId) implements LedgerCommand {
+
+    public ReactivateAgent {
+        Objects.requireNonNull(agentId, "agentId");
+    }
+
+    @Override
+    public String partitionKey() {
+        return agentId.toString();
+    }
+}

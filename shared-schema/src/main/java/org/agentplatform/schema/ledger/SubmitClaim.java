@@ -1,0 +1,28 @@
+package org.agentplatform.schema.ledger;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * An agent's claim, open to verification by other agents. A positive {@code stake} is reserved from the
+ * claimant's account (a pending transfer) until the claim settles: returned if verified, slashed to the
+ * treasury if rejected. {@code evidence} is free-form JSON.
+ */
+public record SubmitClaim(UUID claimId, UUID claimantId, String subject, String statement, Map<String, Object> evidence,
+                          long stake) implements LedgerCommand {
+
+    public SubmitClaim {
+        Objects.requireNonNull(claimId, "claimId");
+        Objects.requireNonNull(claimantId, "claimantId");
+        Objects.requireNonNull(subject, "subject");
+        Objects.requireNonNull(statement, "statement");
+        evidence = evidence == null ? Map.of() : evidence;
+    }
+
+    /** Claims are keyed by claim id. */
+    @Override
+    public String partitionKey() {
+        return claimId.toString();
+    }
+}

@@ -1,0 +1,18 @@
+package org.agentplatform.schema.ledger;
+
+import java.util.Objects;
+import java.util.UUID;
+
+/** A vote that the claim holds. Not by the claimant; one vote per agent and claim. */
+public record VerifyClaim(UUID claimId, UUID verifierId) implements LedgerCommand {
+
+    public VerifyClaim {
+        Objects.requireNonNull(claimId, "claimId");
+        Objects.requireNonNull(verifierId, "verifierId");
+    }
+
+    @Override
+    public String partitionKey() {
+        return claimId.toString();
+    }
+}
