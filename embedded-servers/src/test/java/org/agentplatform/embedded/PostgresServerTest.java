@@ -217,7 +217,7 @@ class PostgresServerTest {
             }
             System.out.println("READY " + pg.dataDirectory());
             System.out.flush();
-            Thread.sleep(Long.MAX_VALUE);
+            new java.util.concurrent.CountDownLatch(1).await(); // until the test kills this JVM
         }
     }
 }
