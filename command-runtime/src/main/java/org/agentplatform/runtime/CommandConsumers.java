@@ -47,6 +47,7 @@ public final class CommandConsumers {
     private final JdbcTemplate jdbc;
     private final TransactionOperations tx;
     private final MessageCodec codec;
+    private final Outbox outbox;
     private final DeadLetters deadLetters;
     private final MeterRegistry meters;
     private final Clock clock;
@@ -54,7 +55,7 @@ public final class CommandConsumers {
     private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers = new CopyOnWriteArrayList<>();
 
     CommandConsumers(RuntimeProperties properties, KafkaProperties kafka, JdbcTemplate jdbc, TransactionOperations tx,
-                     MessageCodec codec, KafkaOperations<?, ?> template, Topics topics, MeterRegistry meters, Clock clock) {
+                     MessageCodec codec, Outbox outbox, KafkaOperations<?, ?> template, Topics topics, MeterRegistry meters, Clock clock) {
         if (properties.groupId() == null || properties.groupId().isBlank()) {
             throw new IllegalStateException("platform.consumer.group-id must be set");
         }
@@ -63,6 +64,7 @@ public final class CommandConsumers {
         this.jdbc = jdbc;
         this.tx = tx;
         this.codec = codec;
+        this.outbox = outbox;
         this.deadLetters = new DeadLetters(template, topics);
         this.meters = meters;
         this.clock = clock;
@@ -79,8 +81,7 @@ public final class CommandConsumers {
     public <C extends Command> ConcurrentMessageListenerContainer<String, byte[]> container(
             Collection<String> topics, CommandHandler<C> handler) {
         ConsumerOffsets offsets = new ConsumerOffsets(jdbc);
-        CommandBatchProcessor<C> processor = new CommandBatchProcessor<>(groupId, handler, codec, new Inbox(jdbc),
-                new Outbox(jdbc, codec, properties.deleteOutboxRows()), offsets, deadLetters, tx,
+        CommandBatchProcessor<C> processor = new CommandBatchProcessor<>(groupId, handler, codec, new Inbox(jdbc), outbox, offsets, deadLetters, tx,
                 new CommandMetrics(meters, groupId), clock);
 
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());

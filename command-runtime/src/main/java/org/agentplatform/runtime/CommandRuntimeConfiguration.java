@@ -51,13 +51,18 @@ public class CommandRuntimeConfiguration {
     }
 
     @Bean
+    Outbox outbox(JdbcTemplate jdbc, MessageCodec codec, RuntimeProperties properties) {
+        return new Outbox(jdbc, codec, properties.deleteOutboxRows());
+    }
+
+    @Bean
     CommandConsumersHealthIndicator commandConsumersHealthIndicator(CommandConsumers consumers) {
         return new CommandConsumersHealthIndicator(consumers);
     }
 
     @Bean
     CommandConsumers commandConsumers(RuntimeProperties properties, KafkaProperties kafka, JdbcTemplate jdbc,
-                                      PlatformTransactionManager transactions, MessageCodec codec,
+                                      PlatformTransactionManager transactions, MessageCodec codec, Outbox outbox,
                                       Topics topics, MeterRegistry meters, Clock clock) {
         // Dead letters carry the original bytes, whatever the application's own template serializes.
         Map<String, Object> producer = new HashMap<>(kafka.buildProducerProperties());
@@ -65,7 +70,7 @@ public class CommandRuntimeConfiguration {
         producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         var deadLetterTemplate = new KafkaTemplate<>(
                 new DefaultKafkaProducerFactory<>(producer, new StringSerializer(), new ByteArraySerializer()));
-        return new CommandConsumers(properties, kafka, jdbc, new TransactionTemplate(transactions), codec,
+        return new CommandConsumers(properties, kafka, jdbc, new TransactionTemplate(transactions), codec, outbox,
                 deadLetterTemplate, topics, meters, clock);
     }
 }

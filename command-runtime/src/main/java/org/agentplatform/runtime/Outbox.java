@@ -14,8 +14,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * The transactional outbox. Rows are written with the state change they describe; the audit worker reads
  * them from the WAL. Deleting them in the same transaction keeps the table empty without a sweeper.
+ * Workers use it too for events that no command causes (expiries, rescues), inside their own transaction.
  */
-class Outbox {
+public class Outbox {
 
     private final JdbcTemplate jdbc;
     private final MessageCodec codec;
@@ -27,7 +28,8 @@ class Outbox {
         this.deleteRows = deleteRows;
     }
 
-    void append(List<Envelope<? extends Event>> events, Instant at) {
+    /** Must run inside the transaction of the state change the events describe. */
+    public void append(List<? extends Envelope<? extends Event>> events, Instant at) {
         if (events.isEmpty()) {
             return;
         }
