@@ -33,9 +33,15 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxRestartBackoff   longest delay between restarts
  * @param auditTopicPartitions partitions of {@code audit.changes} when this worker creates it
  * @param debezium            further Debezium engine/connector properties, passed through as they are
+ * @param heartbeatTable      schema-qualified table the heartbeat action query upserts (and which is therefore
+ *                            in the publication); empty: heartbeats without an action query
+ * @param instanceId          names this instance in {@code pg_stat_activity} ({@code application_name} of its
+ *                            leader and offset connections); empty derives a random one
+ * @param leaderRetryInterval how often a standby tries the leader lock
+ * @param leaderCheckInterval how often the leader checks that it still holds the lock
  */
 @ConfigurationProperties(prefix = "platform.audit")
-record AuditProperties(
+public record AuditProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("audit-worker") String engineName,
         @DefaultValue("audit") String serverName,
@@ -52,9 +58,20 @@ record AuditProperties(
         @DefaultValue("1s") Duration restartBackoff,
         @DefaultValue("1m") Duration maxRestartBackoff,
         @DefaultValue("6") int auditTopicPartitions,
-        Map<String, String> debezium) {
+        Map<String, String> debezium,
+        @DefaultValue("public.cdc_heartbeat") String heartbeatTable,
+        String instanceId,
+        @DefaultValue("1s") Duration leaderRetryInterval,
+        @DefaultValue("1s") Duration leaderCheckInterval) {
 
-    AuditProperties {
+    public AuditProperties {
+        if (instanceId == null || instanceId.isBlank()) {
+            instanceId = java.util.UUID.randomUUID().toString().substring(0, 8);
+        }
+        heartbeatTable = heartbeatTable == null ? "" : heartbeatTable.trim();
+        if (auditedTables.contains(heartbeatTable)) {
+            throw new IllegalArgumentException("the heartbeat table " + heartbeatTable + " cannot also be audited");
+        }
         auditedTables = List.copyOf(auditedTables);
         debezium = debezium == null ? Map.of() : Map.copyOf(debezium);
         if (auditedTables.contains(outboxTable)) {

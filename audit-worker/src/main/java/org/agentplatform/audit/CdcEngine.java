@@ -7,12 +7,14 @@ import java.time.Instant;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
 import io.debezium.engine.format.KeyValueHeaderChangeEventFormat;
+import org.agentplatform.audit.leader.LeaderLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -22,15 +24,18 @@ import org.springframework.context.SmartLifecycle;
  * backoff when it fails (database or broker unreachable, a batch that could not be published). A restart
  * resumes from the offsets in {@code cdc_offsets}, so a failed batch is replayed, not lost.
  *
- * <p>Only one engine can stream from the replication slot at a time; a second worker's engine fails while
- * the slot is held and keeps retrying with backoff. That is not yet a proper standby (not tested, and two
- * workers starting together on an empty database could both snapshot): a leader lock belongs here.
+ * <p>Several workers may run: only the holder of the {@link LeaderLock} runs the engine, the others wait as
+ * standbys and retry the lock every {@code leaderRetryInterval}. A watchdog checks the lock's session every
+ * {@code leaderCheckInterval} and stops the engine as soon as it is lost; the instance then becomes a
+ * standby again. A new leader resumes from the offsets in {@code cdc_offsets}.
  */
 class CdcEngine implements SmartLifecycle {
 
     /** What the engine is doing, for health and tests. */
     enum State {
         STOPPED,
+        /** Another instance leads; retrying the leader lock. */
+        STANDBY,
         STARTING,
         /** The connector task has started: the replication slot exists and every later commit is captured. */
         RUNNING,
@@ -44,9 +49,14 @@ class CdcEngine implements SmartLifecycle {
     private final DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> consumer;
     private final AuditProperties settings;
     private final Clock clock;
+    private final LeaderLock leader;
+    private final SlotRecovery recovery;
     private final Object lock = new Object();
 
     private ExecutorService executor;
+    private ScheduledExecutorService watchdog;
+    /** Set by {@link #halt()}: this instance behaves as if its process had died. */
+    private volatile boolean halted;
     private DebeziumEngine<ChangeEvent<String, String>> engine;
     private boolean running;
     private volatile State state = State.STOPPED;
@@ -55,7 +65,9 @@ class CdcEngine implements SmartLifecycle {
     private volatile long restarts;
 
     CdcEngine(Properties engineProperties, DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> consumer,
-              AuditProperties settings, Clock clock) {
+              AuditProperties settings, Clock clock, LeaderLock leader, SlotRecovery recovery) {
+        this.leader = leader;
+        this.recovery = recovery;
         this.engineProperties = engineProperties;
         this.consumer = consumer;
         this.settings = settings;
@@ -81,7 +93,43 @@ class CdcEngine implements SmartLifecycle {
                 return t;
             });
             executor.execute(this::supervise);
+            watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "audit-cdc-leader-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = settings.leaderCheckInterval().toMillis();
+            watchdog.scheduleWithFixedDelay(this::checkLeadership, every, every, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /** Stops the engine as soon as the leader lock is lost: the successor may already be starting. */
+    private void checkLeadership() {
+        DebeziumEngine<?> current;
+        synchronized (lock) {
+            current = engine;
+        }
+        if (current == null || leader.isHeld()) {
+            return;
+        }
+        log.error("CDC leadership lost: stopping the engine; this instance becomes a standby");
+        closeQuietly(current);
+    }
+
+    /**
+     * For fault tests: from now on this instance neither leads nor retries, as if its process had died. The
+     * caller kills its database sessions (leader lock, replication, offset store), so that the engine dies
+     * without a clean offset flush, as it would in a crash.
+     */
+    void halt() {
+        halted = true;
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+    }
+
+    boolean isLeader() {
+        return leader.isHeld();
     }
 
     @Override
@@ -98,12 +146,9 @@ class CdcEngine implements SmartLifecycle {
             lock.notifyAll(); // wake a supervisor waiting out a backoff
         }
         if (current != null) {
-            try {
-                current.close(); // stops the tasks and saves the processed offsets
-            } catch (IOException e) {
-                log.warn("Closing the CDC engine failed", e);
-            }
+            closeQuietly(current); // stops the tasks and saves the processed offsets
         }
+        watchdog.shutdownNow();
         supervisor.shutdown();
         try {
             if (!supervisor.awaitTermination(60, TimeUnit.SECONDS)) {
@@ -114,7 +159,16 @@ class CdcEngine implements SmartLifecycle {
             Thread.currentThread().interrupt();
             supervisor.shutdownNow();
         }
+        leader.release();
         state = State.STOPPED;
+    }
+
+    private static void closeQuietly(DebeziumEngine<?> engine) {
+        try {
+            engine.close();
+        } catch (IOException | RuntimeException e) {
+            log.warn("Closing the CDC engine failed", e);
+        }
     }
 
     @Override
@@ -147,10 +201,32 @@ class CdcEngine implements SmartLifecycle {
     private void supervise() {
         Duration backoff = settings.restartBackoff();
         while (true) {
+            if (!awaitLeadership()) {
+                return;
+            }
+            try {
+                recovery.recoverIfNeeded();
+            } catch (java.sql.SQLException | RuntimeException e) {
+                // the engine must not start on a lost slot: it would skip the lost changes silently
+                log.error("Checking the replication slot failed; retrying in {}", backoff, e);
+                lastFailure = e;
+                lastFailureAt = clock.instant();
+                state = State.RESTARTING;
+                synchronized (lock) {
+                    try {
+                        lock.wait(backoff.toMillis());
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                backoff = min(backoff.multipliedBy(2), settings.maxRestartBackoff());
+                continue;
+            }
             Outcome outcome = new Outcome();
             DebeziumEngine<ChangeEvent<String, String>> current;
             synchronized (lock) {
-                if (!running) {
+                if (!running || halted) {
                     return;
                 }
                 current = build(outcome);
@@ -163,8 +239,13 @@ class CdcEngine implements SmartLifecycle {
             }
             synchronized (lock) {
                 engine = null;
-                if (!running) {
+                if (!running || halted) {
                     return; // stopped by us
+                }
+                if (!leader.isHeld()) {
+                    // the watchdog stopped it: not a failure, go back to being a candidate
+                    state = State.STANDBY;
+                    continue;
                 }
                 // stopped on its own: a failure, or a connector that gave up
                 Throwable failure = outcome.failure != null ? outcome.failure
@@ -186,6 +267,38 @@ class CdcEngine implements SmartLifecycle {
                 backoff = min(backoff.multipliedBy(2), settings.maxRestartBackoff());
                 if (running) {
                     state = State.STARTING;
+                }
+            }
+        }
+    }
+
+    /** Blocks until this instance leads (true) or is stopped (false). */
+    private boolean awaitLeadership() {
+        while (true) {
+            synchronized (lock) {
+                if (!running || halted) {
+                    return false;
+                }
+            }
+            if (leader.tryAcquire()) {
+                synchronized (lock) {
+                    if (running && !halted) {
+                        state = State.STARTING;
+                        return true;
+                    }
+                }
+                return false;
+            }
+            synchronized (lock) {
+                if (state != State.STANDBY) {
+                    log.info("Another instance runs the CDC engine; standing by");
+                }
+                state = State.STANDBY;
+                try {
+                    lock.wait(settings.leaderRetryInterval().toMillis()); // stop() wakes it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
                 }
             }
         }

@@ -1,5 +1,6 @@
 package org.agentplatform.audit;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -8,50 +9,88 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Health of the CDC pipeline for operators: the engine's state, its last failure, and the replication
- * slot (whether a worker holds it, and how much WAL PostgreSQL retains for it: growth means the audit
- * stream is falling behind or stuck).
+ * Health of the CDC pipeline for operators: the engine's state and role (leader or standby), its last
+ * failure, its lag, and the replication slot (whether a worker holds it, and how much WAL PostgreSQL retains
+ * for it: growth means the audit stream is falling behind or stuck).
  */
 class CdcHealthIndicator implements HealthIndicator {
 
     private final CdcEngine engine;
-    private final JdbcClient jdbc;
+    private final ChangePublisher publisher;
+    private final SlotMonitor slot;
 
-    CdcHealthIndicator(CdcEngine engine, JdbcClient jdbc) {
+    CdcHealthIndicator(CdcEngine engine, ChangePublisher publisher, SlotMonitor slot) {
         this.engine = engine;
-        this.jdbc = jdbc;
+        this.publisher = publisher;
+        this.slot = slot;
     }
 
     @Override
     public Health health() {
         CdcEngine.State state = engine.state();
         Health.Builder health = switch (state) {
-            case RUNNING -> Health.up();
+            // a standby is healthy: it is ready to take over
+            case RUNNING, STANDBY -> Health.up();
             case STARTING -> Health.unknown();
             case RESTARTING -> Health.down();
             case STOPPED -> Health.outOfService();
         };
-        health.withDetail("state", state).withDetail("slot", engine.slotName()).withDetail("restarts", engine.restarts());
+        health.withDetail("state", state).withDetail("role", state == CdcEngine.State.STANDBY ? "standby" : "leader")
+                .withDetail("slot", engine.slotName()).withDetail("restarts", engine.restarts());
         Throwable failure = engine.lastFailure();
         if (failure != null) {
             health.withDetail("lastFailure", String.valueOf(failure.getMessage()))
                     .withDetail("lastFailureAt", String.valueOf(engine.lastFailureAt()));
         }
-        List<Map<String, Object>> slot = jdbc.sql("""
-                        select active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint as retained_wal_bytes,
-                               confirmed_flush_lsn::text as confirmed_flush_lsn
-                        from pg_replication_slots where slot_name = ?""")
-                .param(engine.slotName()).query().listOfRows();
-        if (slot.isEmpty()) {
+        Duration lag = publisher.engineLag();
+        if (lag != null && state == CdcEngine.State.RUNNING) {
+            health.withDetail("engine_lag_ms", lag.toMillis())
+                    .withDetail("last_commit_time", String.valueOf(publisher.lastCommitTime()));
+        }
+        Map<String, Object> row = slot.slot();
+        if (row == null) {
             health.withDetail("slotExists", false);
         } else {
             health.withDetail("slotExists", true);
-            slot.get(0).forEach((name, value) -> {
+            row.forEach((name, value) -> {
                 if (value != null) {
                     health.withDetail(name, value);
                 }
             });
         }
         return health.build();
+    }
+
+    /** Reads the slot's state from {@code pg_replication_slots}; also the source of the slot gauges. */
+    static final class SlotMonitor {
+
+        private final JdbcClient jdbc;
+        private final String slotName;
+
+        SlotMonitor(JdbcClient jdbc, String slotName) {
+            this.jdbc = jdbc;
+            this.slotName = slotName;
+        }
+
+        /** The slot's row, or null when it does not exist. */
+        Map<String, Object> slot() {
+            List<Map<String, Object>> rows = jdbc.sql("""
+                            select active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint as retained_wal_bytes,
+                                   confirmed_flush_lsn::text as confirmed_flush_lsn, wal_status
+                            from pg_replication_slots where slot_name = ?""")
+                    .param(slotName).query().listOfRows();
+            return rows.isEmpty() ? null : rows.get(0);
+        }
+
+        /** WAL bytes PostgreSQL keeps for the slot; NaN when unknown (no slot, database unreachable). */
+        double retainedWalBytes() {
+            try {
+                Map<String, Object> row = slot();
+                Object bytes = row == null ? null : row.get("retained_wal_bytes");
+                return bytes instanceof Number n ? n.doubleValue() : Double.NaN;
+            } catch (RuntimeException e) {
+                return Double.NaN;
+            }
+        }
     }
 }

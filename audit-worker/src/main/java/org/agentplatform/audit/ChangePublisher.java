@@ -34,6 +34,8 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<Strin
     private final Counter auditChanges;
     private final Timer lag;
     private final Timer batchTime;
+    /** Commit time of the newest streamed change the engine handed over, heartbeats included. */
+    private volatile Instant lastCommitTime;
 
     ChangePublisher(ChangeRouter router, KafkaTemplate<String, byte[]> kafka, Duration publishTimeout, Clock clock,
                     MeterRegistry meters) {
@@ -62,6 +64,10 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<Strin
             for (ChangeEvent<String, String> record : records) {
                 Optional<ChangeRouter.Route> route = router.route(record.key(), record.value());
                 if (route.isEmpty()) {
+                    Optional<Instant> committed = router.commitTimeOf(record.value());
+                    if (committed.isPresent() && (newestStreamed == null || committed.get().isAfter(newestStreamed))) {
+                        newestStreamed = committed.get();
+                    }
                     continue;
                 }
                 ChangeRouter.Route r = route.get();
@@ -95,8 +101,26 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<Strin
         auditChanges.increment(auditCount);
         if (newestStreamed != null) {
             lag.record(Duration.between(newestStreamed, clock.instant()));
+            Instant last = lastCommitTime;
+            if (last == null || newestStreamed.isAfter(last)) {
+                lastCommitTime = newestStreamed;
+            }
         }
         batchTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    }
+
+    /** Commit time of the newest change published (or skipped, like heartbeats); null before the first. */
+    Instant lastCommitTime() {
+        return lastCommitTime;
+    }
+
+    /**
+     * How far the engine is behind: now minus the commit time of the newest change it handled. With the
+     * heartbeat action query on, an idle database keeps this below about one heartbeat interval.
+     */
+    Duration engineLag() {
+        Instant last = lastCommitTime;
+        return last == null ? null : Duration.between(last, clock.instant());
     }
 
     private void awaitAll(List<CompletableFuture<?>> sends) throws InterruptedException {

@@ -73,6 +73,21 @@ class ChangeRouter {
         return Optional.empty();
     }
 
+    /**
+     * The commit time of any row change (including those routed nowhere, such as heartbeat table writes), for
+     * the engine lag; empty for heartbeat messages and tombstones.
+     */
+    Optional<Instant> commitTimeOf(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        JsonNode source = json.readTree(value).get("source");
+        if (source == null || !source.has("table") || isSnapshot(source)) {
+            return Optional.empty();
+        }
+        return Optional.of(sourceTime(source));
+    }
+
     private Optional<Route> outboxEvent(String op, JsonNode change, JsonNode source) {
         if (!op.equals("c") && !op.equals("r")) {
             if (op.equals("u")) {
@@ -123,6 +138,12 @@ class ChangeRouter {
             return Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1_000L);
         }
         return Instant.ofEpochMilli(source.path("ts_ms").asLong());
+    }
+
+    /** Debezium marks snapshot reads "true", "first", "last" …; streamed changes "false" or not at all. */
+    private static boolean isSnapshot(JsonNode source) {
+        String snapshot = text(source, "snapshot");
+        return snapshot != null && !snapshot.equals("false");
     }
 
     private static ObjectNode object(JsonNode node) {

@@ -32,7 +32,8 @@ final class EngineProperties {
         p.setProperty("topic.prefix", audit.serverName());
 
         p.setProperty("offset.storage", PostgresOffsetBackingStore.class.getName());
-        p.setProperty(PostgresOffsetBackingStore.URL, jdbcUrl);
+        // named, so that operators (and the fail-over test) can tell this instance's sessions apart
+        p.setProperty(PostgresOffsetBackingStore.URL, withApplicationName(jdbcUrl, offsetApplicationName(audit.instanceId())));
         p.setProperty(PostgresOffsetBackingStore.USER, nullToEmpty(username));
         p.setProperty(PostgresOffsetBackingStore.PASSWORD, nullToEmpty(password));
         p.setProperty(PostgresOffsetBackingStore.TABLE, audit.offsetTable());
@@ -49,10 +50,16 @@ final class EngineProperties {
         p.setProperty("publication.name", audit.publicationName());
         // the publication holds exactly the captured tables: the WAL of the bookkeeping tables is not decoded
         p.setProperty("publication.autocreate.mode", "filtered");
-        p.setProperty("table.include.list", includeList(audit.auditedTables(), audit.outboxTable()));
+        p.setProperty("table.include.list", includeList(audit.auditedTables(), audit.outboxTable(), audit.heartbeatTable()));
         p.setProperty("snapshot.mode", audit.snapshotMode());
         p.setProperty("poll.interval.ms", Long.toString(audit.pollInterval().toMillis()));
         p.setProperty("heartbeat.interval.ms", Long.toString(audit.heartbeatInterval().toMillis()));
+        if (!audit.heartbeatTable().isEmpty()) {
+            // a captured write on every heartbeat: the connector then sees and confirms a newer LSN even when
+            // the audited tables are idle and only other databases write WAL, so the slot releases it
+            p.setProperty("heartbeat.action.query", "insert into " + audit.heartbeatTable()
+                    + " (id, beat_at) values (1, now()) on conflict (id) do update set beat_at = excluded.beat_at");
+        }
         // deletes are audited as DELETE changes; Kafka tombstones would only be noise for our consumers
         p.setProperty("tombstones.on.delete", "false");
 
@@ -71,10 +78,22 @@ final class EngineProperties {
     }
 
     /** Debezium reads the list as regular expressions: quote the dots of the qualified names. */
-    private static String includeList(List<String> audited, String outbox) {
-        return Stream.concat(audited.stream(), Stream.of(outbox))
+    private static String includeList(List<String> audited, String outbox, String heartbeat) {
+        return Stream.concat(audited.stream(), Stream.of(outbox, heartbeat))
+                .filter(table -> !table.isEmpty())
                 .map(table -> table.replace(".", "\\."))
                 .collect(Collectors.joining(","));
+    }
+
+    static String offsetApplicationName(String instanceId) {
+        return "audit-offsets-" + instanceId;
+    }
+
+    private static String withApplicationName(String jdbcUrl, String name) {
+        if (jdbcUrl.contains("ApplicationName=")) {
+            return jdbcUrl;
+        }
+        return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "ApplicationName=" + name;
     }
 
     private static String nullToEmpty(String s) {

@@ -1,0 +1,161 @@
+package org.agentplatform.audit.log;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.agentplatform.schema.audit.AuditChange;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Appends changes to {@code audit_log}, one transaction per batch. The transaction first locks the chain
+ * head row, so appends from several consumers (several worker instances) are serialised; under that lock
+ * it drops the changes already logged (replays of the at-least-once stream) and links the rest to the head.
+ * The insert's {@code on conflict do nothing} is a second guard; a count mismatch rolls the batch back.
+ */
+class AuditLogWriter {
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final JdbcTemplate jdbc;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+
+    AuditLogWriter(JdbcTemplate jdbc, TransactionTemplate tx, Clock clock) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.clock = clock;
+    }
+
+    /** What one append did. */
+    record Appended(int appended, int duplicates) {
+    }
+
+    Appended append(List<AuditChange> changes) {
+        if (changes.isEmpty()) {
+            return new Appended(0, 0);
+        }
+        return tx.execute(status -> jdbc.execute((ConnectionCallback<Appended>) c -> appendIn(c, changes)));
+    }
+
+    private Appended appendIn(Connection c, List<AuditChange> changes) throws SQLException {
+        Head head = lockHead(c);
+        Map<UUID, AuditChange> unique = new LinkedHashMap<>();
+        changes.forEach(change -> unique.putIfAbsent(change.changeId(), change));
+        Set<UUID> logged = new HashSet<>();
+        try (PreparedStatement existing = c.prepareStatement("select change_id from audit_log where change_id = any(?)")) {
+            existing.setArray(1, c.createArrayOf("uuid", unique.keySet().toArray()));
+            try (ResultSet rs = existing.executeQuery()) {
+                while (rs.next()) {
+                    logged.add(rs.getObject(1, UUID.class));
+                }
+            }
+        }
+        unique.keySet().removeAll(logged);
+        int duplicates = changes.size() - unique.size();
+        if (unique.isEmpty()) {
+            return new Appended(0, duplicates);
+        }
+        List<Entry> entries = new ArrayList<>(unique.size());
+        for (AuditChange change : unique.values()) {
+            entries.add(new Entry(change.changeId(), change.schema(), change.table(), change.operation().name(),
+                    change.primaryKey().toString(), CanonicalChange.of(change), change.commitTime()));
+        }
+        insert(c, head, entries, clock.instant());
+        return new Appended(entries.size(), duplicates);
+    }
+
+    /** One log entry to append; {@code canonical} is the exact text that is hashed and stored. */
+    record Entry(UUID changeId, String schema, String table, String operation, String primaryKeyJson,
+                 String canonical, Instant commitTime) {
+    }
+
+    private record Head(long seq, byte[] hash) {
+    }
+
+    /** Locks the chain head: the one point every append goes through, one at a time. */
+    private static Head lockHead(Connection c) throws SQLException {
+        try (PreparedStatement head = c.prepareStatement("select seq, hash from audit_chain_head where id for update");
+             ResultSet rs = head.executeQuery()) {
+            if (!rs.next()) {
+                throw new IllegalStateException("audit_chain_head has no row: was V4__audit_log.sql applied?");
+            }
+            return new Head(rs.getLong(1), rs.getBytes(2));
+        }
+    }
+
+    /**
+     * Appends entries in the caller's transaction (which must not auto-commit), after locking the chain
+     * head; for entries that do not come from the stream, such as the GAP marker of a slot recovery, which
+     * is appended in the same transaction that discards the old offsets.
+     */
+    static void appendInTransaction(Connection c, List<Entry> entries, Instant recordedAt) throws SQLException {
+        insert(c, lockHead(c), entries, recordedAt);
+    }
+
+    private static void insert(Connection c, Head head, List<Entry> entries, Instant recordedAt) throws SQLException {
+        long seq = head.seq();
+        byte[] prev = head.hash();
+        int n = entries.size();
+        List<Object> seqs = new ArrayList<>(n), ids = new ArrayList<>(n), schemas = new ArrayList<>(n),
+                tables = new ArrayList<>(n), ops = new ArrayList<>(n), keys = new ArrayList<>(n),
+                texts = new ArrayList<>(n), times = new ArrayList<>(n), prevs = new ArrayList<>(n),
+                hashes = new ArrayList<>(n);
+        for (Entry entry : entries) {
+            byte[] hash = CanonicalChange.hash(prev, entry.canonical());
+            seqs.add(++seq);
+            ids.add(entry.changeId());
+            schemas.add(entry.schema());
+            tables.add(entry.table());
+            ops.add(entry.operation());
+            keys.add(entry.primaryKeyJson());
+            texts.add(entry.canonical());
+            times.add(entry.commitTime().toString());
+            prevs.add(HEX.formatHex(prev));
+            hashes.add(HEX.formatHex(hash));
+            prev = hash;
+        }
+        // one multi-row statement per batch: no per-change round trip
+        try (PreparedStatement insert = c.prepareStatement("""
+                insert into audit_log (seq, change_id, schema_name, table_name, operation, primary_key, change,
+                                       commit_time, recorded_at, prev_hash, hash)
+                select s, i, sc, t, o, k::jsonb, ch, ct::timestamptz, ?, decode(p, 'hex'), decode(h, 'hex')
+                from unnest(?::bigint[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                            ?::text[], ?::text[]) as x(s, i, sc, t, o, k, ch, ct, p, h)
+                order by s
+                on conflict (change_id) do nothing""")) {
+            insert.setObject(1, java.sql.Timestamp.from(recordedAt));
+            insert.setArray(2, c.createArrayOf("bigint", seqs.toArray()));
+            insert.setArray(3, c.createArrayOf("uuid", ids.toArray()));
+            List<List<Object>> textColumns = List.of(schemas, tables, ops, keys, texts, times, prevs, hashes);
+            for (int i = 0; i < textColumns.size(); i++) {
+                Array array = c.createArrayOf("text", textColumns.get(i).toArray());
+                insert.setArray(4 + i, array);
+            }
+            int inserted = insert.executeUpdate();
+            if (inserted != n) {
+                // cannot happen under the head lock; if it did, the chain would have a hole: roll back
+                throw new IllegalStateException("expected to append " + n + " audit entries, appended " + inserted);
+            }
+        }
+        try (PreparedStatement update = c.prepareStatement("update audit_chain_head set seq = ?, hash = ? where id")) {
+            update.setLong(1, seq);
+            update.setBytes(2, prev);
+            update.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package org.agentplatform.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import javax.sql.DataSource;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import org.agentplatform.audit.leader.LeaderLock;
+import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.embedded.TestServers;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Two workers: one leads, one stands by. The leader dies mid-stream without a clean shutdown (its database
+ * sessions are killed: leader lock, replication stream, offset store) while a writer keeps committing; the
+ * standby takes over from the stored offsets, and the audit log ends up with every change exactly once.
+ */
+class CdcFailoverTest {
+
+    private static final Logger log = LoggerFactory.getLogger(CdcFailoverTest.class);
+
+    private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
+    private final AtomicBoolean writing = new AtomicBoolean(true);
+    private Thread writer;
+
+    @AfterEach
+    void close() throws InterruptedException {
+        writing.set(false);
+        if (writer != null) {
+            writer.join(30_000);
+        }
+        contexts.forEach(ConfigurableApplicationContext::close);
+    }
+
+    @Test
+    void aStandbyTakesOverWhenTheLeaderDiesMidStreamAndEveryChangeIsLoggedExactlyOnce() throws Exception {
+        TestEnvironment env = TestServers.newEnvironment();
+        TestServers.kafka().createTopics(3, env.topic("events.karma"));
+        ConfigurableApplicationContext a = AuditWorkers.startRunning(env, "--platform.audit.instance-id=a");
+        contexts.add(a);
+        long seed = AuditWorkers.auditedRows(env);
+        ConfigurableApplicationContext b = AuditWorkers.start(env, "--platform.audit.instance-id=b");
+        contexts.add(b);
+        CdcEngine engineA = a.getBean(CdcEngine.class);
+        CdcEngine engineB = b.getBean(CdcEngine.class);
+        await().atMost(Duration.ofSeconds(30)).until(() -> engineB.state() == CdcEngine.State.STANDBY);
+        assertThat(engineA.isLeader()).isTrue();
+
+        DataSource db = AuditWorkers.superuser(env);
+        List<Ledger.Written> written = Collections.synchronizedList(new ArrayList<>());
+        writer = new Thread(() -> {
+            Ledger ledger = new Ledger(db);
+            int i = 0;
+            while (writing.get()) {
+                try {
+                    written.add(ledger.registerAndGrant("w-" + i++, 1));
+                } catch (Exception e) {
+                    log.warn("writer: {}", e.getMessage());
+                }
+            }
+        }, "failover-writer");
+        writer.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> AuditWorkers.logCount(env) >= 200);
+
+        // the leader's process "dies": it stops competing, and all its sessions are killed at once
+        long killedAt = System.nanoTime();
+        int writtenAtKill = written.size();
+        engineA.halt();
+        List<Integer> killed = JdbcClient.create(TestServers.postgres().adminDataSource()).sql("""
+                        select pid, pg_terminate_backend(pid) from pg_stat_activity
+                        where datname = ? and (application_name in (?, ?)
+                              or pid = (select active_pid from pg_replication_slots where slot_name = ?))""")
+                .params(env.databaseName(), LeaderLock.applicationName("a"), EngineProperties.offsetApplicationName("a"),
+                        engineA.slotName())
+                .query((rs, n) -> rs.getInt(1)).list();
+        assertThat(killed).hasSizeGreaterThanOrEqualTo(2); // leader lock and replication, offsets if connected
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> engineB.state() == CdcEngine.State.RUNNING && engineB.isLeader());
+        Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
+        await().atMost(Duration.ofSeconds(60)).until(() -> written.size() >= writtenAtKill + 100);
+        writing.set(false);
+        writer.join(30_000);
+
+        // every committed change is logged exactly once: the snapshot of the seeded rows plus 5 per transaction
+        int transactions = written.size();
+        await().atMost(Duration.ofSeconds(90)).until(() -> AuditWorkers.logCount(env) >= seed + 5L * transactions);
+        JdbcClient sql = JdbcClient.create(db);
+        Map<Long, Long> perTx = sql.sql("""
+                        select (change::jsonb ->> 'txId')::bigint, count(*) from audit_log
+                        where operation <> 'SNAPSHOT' group by 1""")
+                .query((rs, n) -> Map.entry(rs.getLong(1), rs.getLong(2))).list().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertThat(perTx).hasSize(transactions);
+        for (Ledger.Written w : written) {
+            assertThat(perTx.get(w.txId())).as("log entries of tx %d", w.txId()).isEqualTo(5L);
+        }
+        assertThat(sql.sql("select count(*) from audit_log where operation = 'SNAPSHOT'").query(Long.class).single())
+                .isEqualTo(seed);
+        assertThat(AuditWorkers.logCount(env)).isEqualTo(seed + 5L * transactions);
+        assertThat(sql.sql("select count(distinct change_id) from audit_log").query(Long.class).single())
+                .isEqualTo(AuditWorkers.logCount(env));
+        AuditWorkers.Verification verification = AuditWorkers.verify(b);
+        assertThat(verification.ok()).as(verification.report().toString()).isTrue();
+
+        double duplicates = contexts.stream().mapToDouble(c -> c.getBean(MeterRegistry.class)
+                .get("audit.log.duplicates").counter().count()).sum();
+        log.info("FAILOVER takeover in {} ms; {} transactions ({} before the kill), {} changes logged, {} replayed duplicates dropped",
+                takeover.toMillis(), transactions, writtenAtKill, AuditWorkers.logCount(env), (long) duplicates);
+        assertThat(takeover).isLessThan(Duration.ofSeconds(15));
+    }
+}
