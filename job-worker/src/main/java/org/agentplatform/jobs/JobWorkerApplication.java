@@ -6,8 +6,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.annotation.Import;
 
 /**
- * Compute job lifecycle worker. The walking skeleton only boots it against the shared database and broker;
- * leases, rescue and escrow come with their own issue.
+ * Compute job lifecycle worker: applies job commands from {@code commands.jobs} (fenced leases, heartbeats,
+ * completion, failure with backoff, cancel), rescues expired leases, and drives the karma escrow of priced
+ * jobs through the ledger. Any number of instances may run side by side.
  */
 @SpringBootApplication
 @Import(CommandRuntimeConfiguration.class)

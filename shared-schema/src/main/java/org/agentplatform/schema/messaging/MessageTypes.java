@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import org.agentplatform.schema.jobs.JobCommand;
+import org.agentplatform.schema.jobs.JobEvent;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.LedgerEvent;
 
@@ -20,7 +22,7 @@ public final class MessageTypes {
 
     /** The sealed families (and single records) that make up the vocabulary. */
     private static final List<Class<? extends Message>> FAMILIES = List.of(
-            LedgerCommand.class, LedgerEvent.class, CommandRejected.class);
+            LedgerCommand.class, LedgerEvent.class, JobCommand.class, JobEvent.class, CommandRejected.class);
 
     private static final Map<String, Class<? extends Message>> BY_NAME = collect();
 

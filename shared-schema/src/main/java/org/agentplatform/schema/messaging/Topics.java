@@ -1,5 +1,6 @@
 package org.agentplatform.schema.messaging;
 
+import org.agentplatform.schema.jobs.JobCommand;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.RegisterAgent;
 
@@ -11,6 +12,7 @@ public record Topics(String prefix) {
 
     public static final String AGGREGATE_AGENT = "agent";
     public static final String AGGREGATE_KARMA = "karma";
+    public static final String AGGREGATE_JOB = "job";
 
     public Topics {
         prefix = prefix == null ? "" : prefix;
@@ -24,6 +26,10 @@ public record Topics(String prefix) {
         return prefix + "commands.karma";
     }
 
+    public String jobCommands() {
+        return prefix + "commands.jobs";
+    }
+
     /** The command topic a command is published to. */
     public String commandsFor(Command command) {
         if (command instanceof RegisterAgent) {
@@ -31,6 +37,9 @@ public record Topics(String prefix) {
         }
         if (command instanceof LedgerCommand) {
             return karmaCommands();
+        }
+        if (command instanceof JobCommand) {
+            return jobCommands();
         }
         throw new IllegalArgumentException("No topic for " + command.getClass().getName());
     }

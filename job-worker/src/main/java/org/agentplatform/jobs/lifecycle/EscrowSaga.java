@@ -1,0 +1,227 @@
+package org.agentplatform.jobs.lifecycle;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
+import org.agentplatform.jobs.lifecycle.Transition.Changed;
+import org.agentplatform.schema.jobs.EscrowStatus;
+import org.agentplatform.schema.jobs.JobEvent;
+import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Drives the escrow saga of priced jobs, in every instance:
+ * <ol>
+ * <li>relay: publishes the ledger commands that job transitions wrote to {@code job_saga_commands} (rows taken
+ * with skip locked, marked sent after the broker acknowledged them; a crash in between re-sends them, and the
+ * ledger's inbox applies each id once);</li>
+ * <li>tracker: reads the ledger's recorded outcome of each sent command (its inbox, in the shared database) and
+ * applies it to the job under the job's row lock, which may write the next step.</li>
+ * </ol>
+ * Every step is written in the transaction of the state change that needs it, so no crash loses or repeats a
+ * movement of karma; the ledger's own rules decide whether the submitter can pay.
+ */
+@Component
+class EscrowSaga implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(EscrowSaga.class);
+    private static final int BATCH = 500;
+
+    private final JdbcTemplate jdbc;
+    private final JobRepository repository;
+    private final JobOutbox outbox;
+    private final TransactionTemplate tx;
+    private final JobsProperties properties;
+    private final KafkaProperties kafka;
+    private final Topics topics;
+    private final Clock clock;
+    private ScheduledExecutorService scheduler;
+    private KafkaProducer<String, byte[]> producer;
+
+    EscrowSaga(JdbcTemplate jdbc, JobRepository repository, JobOutbox outbox, PlatformTransactionManager transactions,
+               JobsProperties properties, KafkaProperties kafka, Topics topics, Clock clock) {
+        this.jdbc = jdbc;
+        this.repository = repository;
+        this.outbox = outbox;
+        this.tx = new TransactionTemplate(transactions);
+        this.properties = properties;
+        this.kafka = kafka;
+        this.topics = topics;
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized void start() {
+        Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "job-escrow-saga");
+            t.setDaemon(true);
+            return t;
+        });
+        long interval = properties.sagaInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            scheduler = null;
+            producer.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return scheduler != null;
+    }
+
+    private void tick() {
+        try {
+            while (relay() == BATCH) {
+                // more to send
+            }
+            while (track() == BATCH) {
+                // more to apply
+            }
+        } catch (RuntimeException e) {
+            log.warn("Escrow saga pass failed; retrying on the next one: {}", e.toString());
+        }
+    }
+
+    /** Publishes unsent saga commands and marks them sent once the broker has them; returns how many. */
+    int relay() {
+        Integer n = tx.execute(status -> {
+            List<Object[]> rows = jdbc.query("""
+                    select id, topic_key, envelope::text from job_saga_commands where sent_at is null
+                    order by created_at limit ? for update skip locked""",
+                    (rs, i) -> new Object[] {rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)}, BATCH);
+            if (rows.isEmpty()) {
+                return 0;
+            }
+            List<Future<?>> acks = new ArrayList<>(rows.size());
+            for (Object[] row : rows) {
+                acks.add(producer.send(new ProducerRecord<>(topics.karmaCommands(), (String) row[1],
+                        ((String) row[2]).getBytes(StandardCharsets.UTF_8))));
+            }
+            for (Future<?> ack : acks) {
+                try {
+                    ack.get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("escrow command not acknowledged by the broker", e);
+                }
+            }
+            jdbc.update("update job_saga_commands set sent_at = ? where id = any(?)", Timestamp.from(clock.instant()),
+                    (Object) rows.stream().map(r -> (UUID) r[0]).toArray(UUID[]::new));
+            return rows.size();
+        });
+        return n == null ? 0 : n;
+    }
+
+    /** Applies the ledger's outcomes of sent saga commands to their jobs; returns how many. */
+    int track() {
+        Integer n = tx.execute(status -> {
+            Instant now = clock.instant();
+            List<Resolved> resolved = jdbc.query("""
+                    select s.id, s.job_id, s.step, p.outcome, p.reason, p.detail
+                    from job_saga_commands s join processed_commands p on p.command_id = s.id
+                    where s.resolved_at is null and s.sent_at is not null
+                    order by s.job_id limit ? for update of s skip locked""",
+                    (rs, i) -> new Resolved(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                            "APPLIED".equals(rs.getString(4)), rs.getString(5), rs.getString(6)), BATCH);
+            if (resolved.isEmpty()) {
+                return 0;
+            }
+            Map<UUID, Job> jobs = new HashMap<>();
+            TreeSet<UUID> ids = new TreeSet<>();
+            resolved.forEach(r -> ids.add(r.jobId()));
+            repository.lock(ids).forEach(j -> jobs.put(j.id(), j));
+
+            List<HistoryRow> history = new ArrayList<>();
+            List<Envelope<JobEvent>> events = new ArrayList<>();
+            List<EscrowStep> next = new ArrayList<>();
+            for (Resolved r : resolved) {
+                Job job = jobs.get(r.jobId());
+                Transition t = null;
+                EscrowStep step = null;
+                switch (r.step()) {
+                    case EscrowStep.RESERVE -> {
+                        t = r.applied() ? job.escrowReserved(now) : job.escrowRejected(r.reason(), r.detail());
+                        step = job.settlement(); // cancelled while the reservation was on its way
+                    }
+                    case EscrowStep.POST -> {
+                        if (r.applied()) {
+                            step = job.escrowPosted();
+                        } else {
+                            t = job.escrowSettled(EscrowStatus.STUCK, r.reason());
+                        }
+                    }
+                    default -> t = job.escrowSettled(r.applied()
+                            ? (EscrowStep.PAY.equals(r.step()) ? EscrowStatus.PAID : EscrowStatus.REFUNDED)
+                            : EscrowStatus.STUCK, r.reason());
+                }
+                if (t instanceof Changed c) {
+                    history.add(new HistoryRow(c.history(), r.commandId()));
+                    UUID eventId = UUID.nameUUIDFromBytes(("job-escrow-event:" + r.commandId())
+                            .getBytes(StandardCharsets.UTF_8));
+                    events.add(Envelope.of(eventId, c.event(), "job-worker", now));
+                }
+                if (step != null) {
+                    next.add(step);
+                }
+                if (job.escrowStatus() == EscrowStatus.STUCK) {
+                    log.error("Escrow of job {} is stuck: the ledger refused {} ({})", job.id(), r.step(), r.reason());
+                }
+            }
+            jdbc.update("""
+                    update job_saga_commands s set resolved_at = ?, outcome = v.outcome, reason = v.reason
+                    from unnest(?::uuid[], ?::text[], ?::text[]) as v(id, outcome, reason) where s.id = v.id""",
+                    Timestamp.from(now), resolved.stream().map(Resolved::commandId).toArray(UUID[]::new),
+                    resolved.stream().map(r -> r.applied() ? "APPLIED" : "REJECTED").toArray(String[]::new),
+                    resolved.stream().map(Resolved::reason).toArray(String[]::new));
+            repository.update(jobs.values().stream().filter(Job::isChanged).toList(), now);
+            repository.appendHistory(history, now);
+            repository.insertEscrowSteps(next, now);
+            outbox.append(events, now);
+            return resolved.size();
+        });
+        return n == null ? 0 : n;
+    }
+
+    private record Resolved(UUID commandId, UUID jobId, String step, boolean applied, String reason, String detail) {
+    }
+}

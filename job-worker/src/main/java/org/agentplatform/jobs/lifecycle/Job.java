@@ -1,0 +1,395 @@
+package org.agentplatform.jobs.lifecycle;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.UUID;
+
+import org.agentplatform.jobs.lifecycle.Transition.Changed;
+import org.agentplatform.jobs.lifecycle.Transition.History;
+import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
+import org.agentplatform.jobs.lifecycle.Transition.LeaseStarted;
+import org.agentplatform.jobs.lifecycle.Transition.Refused;
+import org.agentplatform.schema.jobs.JobCancelled;
+import org.agentplatform.schema.jobs.JobCompleted;
+import org.agentplatform.schema.jobs.JobFailed;
+import org.agentplatform.schema.jobs.JobLeaseExpired;
+import org.agentplatform.schema.jobs.JobLeased;
+import org.agentplatform.schema.jobs.EscrowStatus;
+import org.agentplatform.schema.jobs.JobEscrow;
+import org.agentplatform.schema.jobs.JobEscrowHeld;
+import org.agentplatform.schema.jobs.JobEscrowRejected;
+import org.agentplatform.schema.jobs.JobEscrowSettled;
+import org.agentplatform.schema.jobs.JobStatus;
+import org.agentplatform.schema.jobs.JobSubmitted;
+import org.agentplatform.schema.jobs.SubmitJob;
+import org.agentplatform.schema.ledger.PostPending;
+import org.agentplatform.schema.ledger.ReserveKarma;
+import org.agentplatform.schema.ledger.TransferKarma;
+import org.agentplatform.schema.ledger.VoidPending;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A job and the rules of its lifecycle. Every lease increments the fencing token; a heartbeat, completion
+ * or failure must carry the current token of a job that is still LEASED. That, and not the clock, is what
+ * keeps a rescued job from completing twice: an executor whose lease expired but was not yet rescued may
+ * still finish (nobody else holds a lease), one whose job was rescued or re-leased is refused.
+ *
+ * <p>Not thread safe: a job is changed only by the transaction that holds its row lock.
+ */
+final class Job {
+
+    static final String STALE_LEASE = "STALE_LEASE";
+    static final String UNKNOWN_LEASE = "UNKNOWN_LEASE";
+    static final String NOT_LESSEE = "NOT_LESSEE";
+    static final String JOB_FINISHED = "JOB_FINISHED";
+    static final String NOT_SUBMITTER = "NOT_SUBMITTER";
+
+    /** The order lease requests take runnable jobs in: highest priority, then the longest waiting. */
+    static final Comparator<Job> LEASE_ORDER = Comparator.comparingInt((Job j) -> -j.priority)
+            .thenComparing(j -> j.runAt).thenComparing(j -> j.id);
+
+    private final UUID id;
+    private final UUID submitterId;
+    private final int priority;
+    private final int maxAttempts;
+    private final Duration leaseTimeout;
+    private final JsonNode spec;
+    private final Long price;
+    private final boolean isNew;
+
+    private JobStatus status;
+    private int attempts;
+    private Instant runAt;
+    private Instant leaseExpiresAt;
+    private long fencingToken;
+    private UUID lessee;
+    private JsonNode result;
+    private String lastError;
+    private EscrowStatus escrowStatus;
+    private UUID payee;
+    private boolean changed;
+
+    Job(UUID id, UUID submitterId, int priority, int maxAttempts, Duration leaseTimeout, JsonNode spec, Long price,
+        JobStatus status, int attempts, Instant runAt, Instant leaseExpiresAt, long fencingToken, UUID lessee,
+        JsonNode result, String lastError, EscrowStatus escrowStatus, UUID payee, boolean isNew) {
+        this.id = id;
+        this.submitterId = submitterId;
+        this.priority = priority;
+        this.maxAttempts = maxAttempts;
+        this.leaseTimeout = leaseTimeout;
+        this.spec = spec;
+        this.price = price;
+        this.status = status;
+        this.attempts = attempts;
+        this.runAt = runAt;
+        this.leaseExpiresAt = leaseExpiresAt;
+        this.fencingToken = fencingToken;
+        this.lessee = lessee;
+        this.result = result;
+        this.lastError = lastError;
+        this.escrowStatus = escrowStatus;
+        this.payee = payee;
+        this.isNew = isNew;
+    }
+
+    /** A priced job waits for its price to be reserved before it is runnable. */
+    static Job submitted(SubmitJob c, Instant now) {
+        boolean priced = c.price() != null;
+        return new Job(c.jobId(), c.submitterId(), c.priority(), c.maxAttempts(), c.leaseTimeout(), c.spec(), c.price(),
+                priced ? JobStatus.AWAITING_ESCROW : JobStatus.QUEUED, 0, now, null, 0, null, null, null,
+                priced ? EscrowStatus.RESERVING : EscrowStatus.NONE, null, true);
+    }
+
+    // --- escrow: the saga steps a transition implies; their command ids are fixed per job and step ---
+
+    /** The reservation of a priced job's price from its submitter, sent when the job is submitted. */
+    EscrowStep reservation(Instant expiresAt) {
+        return new EscrowStep(id, EscrowStep.RESERVE, new ReserveKarma(submitterId, JobEscrow.ACCOUNT, price, expiresAt));
+    }
+
+    /** The ledger reserved the price: the job becomes runnable, or, cancelled meanwhile, is refunded at once. */
+    Transition escrowReserved(Instant now) {
+        requireEscrow(EscrowStatus.RESERVING);
+        escrowStatus = EscrowStatus.HELD;
+        changed = true;
+        if (status == JobStatus.AWAITING_ESCROW) {
+            status = JobStatus.QUEUED;
+            runAt = now;
+        }
+        return new Changed(new JobEscrowHeld(id, EscrowStep.commandId(id, EscrowStep.RESERVE), price),
+                history("ESCROW_HELD", null, null, null), null, null);
+    }
+
+    /** The ledger refused the reservation (the submitter cannot pay): the job never runs. */
+    Transition escrowRejected(String reason, String detail) {
+        requireEscrow(EscrowStatus.RESERVING);
+        escrowStatus = EscrowStatus.REJECTED;
+        changed = true;
+        if (status == JobStatus.AWAITING_ESCROW) {
+            status = JobStatus.REJECTED;
+        }
+        return new Changed(new JobEscrowRejected(id, reason, detail), history("ESCROW_REJECTED", null, null, reason),
+                null, null);
+    }
+
+    /**
+     * After any transition: a finished job whose price is held is settled, paid to the executor who completed
+     * it or refunded to the submitter. Returns the first saga step, or null when there is nothing to settle.
+     */
+    EscrowStep settlement() {
+        if (escrowStatus != EscrowStatus.HELD || !status.isFinal()) {
+            return null;
+        }
+        UUID pendingId = EscrowStep.commandId(id, EscrowStep.RESERVE);
+        changed = true;
+        if (status == JobStatus.SUCCEEDED) {
+            escrowStatus = EscrowStatus.PAYING;
+            return new EscrowStep(id, EscrowStep.POST, new PostPending(pendingId));
+        }
+        escrowStatus = EscrowStatus.REFUNDING;
+        return new EscrowStep(id, EscrowStep.REFUND, new VoidPending(pendingId));
+    }
+
+    /** The reservation was posted into escrow: pay the executor from it. */
+    EscrowStep escrowPosted() {
+        requireEscrow(EscrowStatus.PAYING);
+        return new EscrowStep(id, EscrowStep.PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price));
+    }
+
+    /** The last settlement step was applied ({@code outcome} PAID or REFUNDED), or refused (STUCK). */
+    Transition escrowSettled(EscrowStatus outcome, String detail) {
+        if (escrowStatus != EscrowStatus.PAYING && escrowStatus != EscrowStatus.REFUNDING) {
+            throw new IllegalStateException("job " + id + " escrow is " + escrowStatus);
+        }
+        UUID to = escrowStatus == EscrowStatus.PAYING ? payee : submitterId;
+        escrowStatus = outcome;
+        changed = true;
+        return new Changed(new JobEscrowSettled(id, outcome, to, price),
+                history("ESCROW_" + outcome.name(), to, null, detail), null, null);
+    }
+
+    private void requireEscrow(EscrowStatus expected) {
+        if (escrowStatus != expected) {
+            throw new IllegalStateException("job " + id + " escrow is " + escrowStatus + ", expected " + expected);
+        }
+    }
+
+    Changed submittedTransition() {
+        return new Changed(new JobSubmitted(id, submitterId, priority, maxAttempts, leaseTimeout, price, runAt),
+                history("SUBMITTED", null, runAt, null), null, null);
+    }
+
+    boolean isRunnable(Instant now) {
+        return status == JobStatus.QUEUED && !runAt.isAfter(now);
+    }
+
+    Transition lease(UUID executor, Instant now) {
+        if (!isRunnable(now)) {
+            throw new IllegalStateException("job " + id + " is not runnable");
+        }
+        status = JobStatus.LEASED;
+        attempts++;
+        fencingToken++;
+        lessee = executor;
+        leaseExpiresAt = now.plus(leaseTimeout);
+        changed = true;
+        return new Changed(new JobLeased(id, executor, fencingToken, attempts, leaseExpiresAt, spec),
+                history("LEASED", executor, null, null), new LeaseStarted(id, fencingToken, attempts, executor, now), null);
+    }
+
+    Transition heartbeat(UUID executor, long token, Instant now) {
+        Refused refused = checkLease(executor, token, "Heartbeat");
+        if (refused != null) {
+            return refused;
+        }
+        leaseExpiresAt = now.plus(leaseTimeout);
+        changed = true;
+        return new Changed(null, null, null, null); // not a transition: no event, no history row
+    }
+
+    Transition complete(UUID executor, long token, JsonNode output, Instant now) {
+        Refused refused = checkLease(executor, token, "CompleteJob");
+        if (refused != null) {
+            return refused;
+        }
+        endLease(JobStatus.SUCCEEDED);
+        result = output;
+        payee = executor;
+        return new Changed(new JobCompleted(id, executor, token, attempts, output),
+                history("COMPLETED", executor, null, null), null, new LeaseEnded(id, token, "SUCCEEDED", null, now));
+    }
+
+    Transition fail(UUID executor, long token, String error, boolean retryable, Instant now, Backoff backoff) {
+        Refused refused = checkLease(executor, token, "FailJob");
+        if (refused != null) {
+            return refused;
+        }
+        lastError = error;
+        JobStatus next = retryable ? retryOrDie(now, backoff) : JobStatus.FAILED;
+        if (next == JobStatus.FAILED) {
+            endLease(JobStatus.FAILED);
+        }
+        Instant retryAt = next == JobStatus.QUEUED ? runAt : null;
+        return new Changed(new JobFailed(id, executor, token, attempts, error, retryable, next, retryAt),
+                history(next == JobStatus.QUEUED ? "RETRY_SCHEDULED" : next.name(), executor, retryAt, error), null,
+                new LeaseEnded(id, token, "FAILED", error, now));
+    }
+
+    /** The rescuer's rule: a lease nobody renewed in time goes back to the queue, or to DEAD after the last attempt. */
+    Transition expireLease(Instant now, Backoff backoff) {
+        if (status != JobStatus.LEASED || leaseExpiresAt.isAfter(now)) {
+            throw new IllegalStateException("job " + id + " has no expired lease");
+        }
+        UUID executor = lessee;
+        long token = fencingToken;
+        JobStatus next = retryOrDie(now, backoff);
+        Instant retryAt = next == JobStatus.QUEUED ? runAt : null;
+        return new Changed(new JobLeaseExpired(id, executor, token, attempts, next, retryAt),
+                history(next == JobStatus.QUEUED ? "RESCUED" : "RESCUED_DEAD", executor, retryAt, null), null,
+                new LeaseEnded(id, token, "EXPIRED", null, now));
+    }
+
+    Transition cancel(UUID requestedBy, Instant now) {
+        if (status.isFinal()) {
+            return new Refused(JOB_FINISHED, "job is " + status, null);
+        }
+        if (!submitterId.equals(requestedBy)) {
+            return new Refused(NOT_SUBMITTER, "only the submitter may cancel a job", null);
+        }
+        JobStatus previous = status;
+        UUID revoked = lessee;
+        endLease(JobStatus.CANCELLED);
+        LeaseEnded ended = previous == JobStatus.LEASED ? new LeaseEnded(id, fencingToken, "CANCELLED", null, now) : null;
+        return new Changed(new JobCancelled(id, requestedBy, previous, revoked), history("CANCELLED", revoked, null, null),
+                null, ended);
+    }
+
+    private JobStatus retryOrDie(Instant now, Backoff backoff) {
+        if (attempts >= maxAttempts) {
+            endLease(JobStatus.DEAD);
+        } else {
+            endLease(JobStatus.QUEUED);
+            runAt = now.plus(backoff.after(attempts));
+        }
+        return status;
+    }
+
+    private void endLease(JobStatus next) {
+        status = next;
+        lessee = null;
+        leaseExpiresAt = null;
+        changed = true;
+    }
+
+    /**
+     * Only the current lease may act. A token from the future was never issued; an old one, or the current
+     * one of a job that was rescued, cancelled or finished, is stale and the refusal is kept in the history.
+     */
+    private Refused checkLease(UUID executor, long token, String command) {
+        if (token > fencingToken) {
+            return new Refused(UNKNOWN_LEASE, "token " + token + " was never issued (current " + fencingToken + ")", null);
+        }
+        if (token < fencingToken || status != JobStatus.LEASED) {
+            String detail = command + " with token " + token + " but job is " + status + " with token " + fencingToken;
+            return new Refused(STALE_LEASE, detail, new History(id, "STALE_LEASE_REJECTED", status, attempts, token,
+                    executor, null, detail));
+        }
+        if (!executor.equals(lessee)) {
+            return new Refused(NOT_LESSEE, "the lease belongs to another executor", null);
+        }
+        return null;
+    }
+
+    private History history(String kind, UUID executor, Instant at, String detail) {
+        return new History(id, kind, status, attempts, fencingToken, executor, at, detail);
+    }
+
+    UUID id() {
+        return id;
+    }
+
+    UUID submitterId() {
+        return submitterId;
+    }
+
+    int priority() {
+        return priority;
+    }
+
+    int maxAttempts() {
+        return maxAttempts;
+    }
+
+    Duration leaseTimeout() {
+        return leaseTimeout;
+    }
+
+    JsonNode spec() {
+        return spec;
+    }
+
+    Long price() {
+        return price;
+    }
+
+    boolean isNew() {
+        return isNew;
+    }
+
+    EscrowStatus escrowStatus() {
+        return escrowStatus;
+    }
+
+    UUID payee() {
+        return payee;
+    }
+
+    boolean isChanged() {
+        return changed;
+    }
+
+    JobStatus status() {
+        return status;
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    Instant runAt() {
+        return runAt;
+    }
+
+    Instant leaseExpiresAt() {
+        return leaseExpiresAt;
+    }
+
+    long fencingToken() {
+        return fencingToken;
+    }
+
+    UUID lessee() {
+        return lessee;
+    }
+
+    JsonNode result() {
+        return result;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Job other && id.equals(other.id);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id);
+    }
+}

@@ -1,0 +1,191 @@
+package org.agentplatform.jobs.lifecycle;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+
+import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
+import org.agentplatform.jobs.lifecycle.Transition.Changed;
+import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
+import org.agentplatform.jobs.lifecycle.Transition.LeaseStarted;
+import org.agentplatform.jobs.lifecycle.Transition.Refused;
+import org.agentplatform.runtime.CommandHandler;
+import org.agentplatform.runtime.Outcome;
+import org.agentplatform.schema.jobs.CancelJob;
+import org.agentplatform.schema.jobs.CompleteJob;
+import org.agentplatform.schema.jobs.FailJob;
+import org.agentplatform.schema.jobs.Heartbeat;
+import org.agentplatform.schema.jobs.JobCommand;
+import org.agentplatform.schema.jobs.RequestLease;
+import org.agentplatform.schema.jobs.SubmitJob;
+import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.Topics;
+import org.springframework.stereotype.Component;
+
+/**
+ * Applies a batch of job commands: locks the jobs the batch names (id order), then takes as many runnable
+ * jobs as the batch has lease requests (skip locked), runs every command through {@link Job} in order, and
+ * writes all changes with one statement per kind.
+ */
+@Component
+class JobCommandHandler implements CommandHandler<JobCommand> {
+
+    static final String JOB_NOT_FOUND = "JOB_NOT_FOUND";
+    static final String JOB_EXISTS = "JOB_EXISTS";
+    static final String NO_RUNNABLE_JOB = "NO_RUNNABLE_JOB";
+
+    private final JobRepository repository;
+    private final Backoff backoff;
+    private final JobsProperties properties;
+    private final Clock clock;
+
+    JobCommandHandler(JobRepository repository, JobsProperties properties, Clock clock) {
+        this.repository = repository;
+        this.backoff = Backoff.of(properties);
+        this.properties = properties;
+        this.clock = clock;
+    }
+
+    @Override
+    public Class<JobCommand> family() {
+        return JobCommand.class;
+    }
+
+    @Override
+    public List<Outcome> handle(List<Envelope<JobCommand>> commands) {
+        Instant now = clock.instant();
+        Map<UUID, Job> jobs = new HashMap<>();
+        TreeSet<UUID> named = new TreeSet<>();
+        int leaseRequests = 0;
+        for (Envelope<JobCommand> e : commands) {
+            UUID jobId = jobIdOf(e.payload());
+            if (jobId == null) {
+                leaseRequests++;
+            } else {
+                named.add(jobId);
+            }
+        }
+        repository.lock(named).forEach(j -> jobs.put(j.id(), j));
+        if (leaseRequests > 0) {
+            repository.lockRunnable(now, leaseRequests).forEach(j -> jobs.putIfAbsent(j.id(), j));
+        }
+        // Candidates for this batch's lease requests, kept in lease order as commands change them.
+        TreeSet<Job> runnable = new TreeSet<>(Job.LEASE_ORDER);
+        jobs.values().stream().filter(j -> j.isRunnable(now)).forEach(runnable::add);
+
+        Batch batch = new Batch();
+        List<Outcome> outcomes = new ArrayList<>(commands.size());
+        for (Envelope<JobCommand> envelope : commands) {
+            JobCommand command = envelope.payload();
+            UUID commandId = envelope.id();
+            if (command instanceof SubmitJob c) {
+                if (jobs.containsKey(c.jobId())) {
+                    outcomes.add(batch.outcome(new Refused(JOB_EXISTS, "job id already used", null), c.jobId().toString(),
+                            commandId));
+                    continue;
+                }
+                Job job = Job.submitted(c, now);
+                jobs.put(job.id(), job);
+                batch.created.add(job);
+                if (job.isRunnable(now)) {
+                    runnable.add(job);
+                } else {
+                    batch.escrow.add(job.reservation(now.plus(properties.escrowHold())));
+                }
+                outcomes.add(batch.outcome(job.submittedTransition(), null, commandId));
+            } else if (command instanceof RequestLease c) {
+                Job job = runnable.pollFirst();
+                outcomes.add(job == null
+                        ? Outcome.rejected(NO_RUNNABLE_JOB, null, Topics.AGGREGATE_JOB, c.executorId().toString())
+                        : batch.outcome(job.lease(c.executorId(), now), null, commandId));
+            } else {
+                UUID jobId = jobIdOf(command);
+                Job job = jobs.get(jobId);
+                if (job == null) {
+                    outcomes.add(Outcome.rejected(JOB_NOT_FOUND, null, Topics.AGGREGATE_JOB, jobId.toString()));
+                    continue;
+                }
+                runnable.remove(job); // before the change: the set is ordered by fields the change may touch
+                Transition t;
+                if (command instanceof Heartbeat h) {
+                    t = job.heartbeat(h.executorId(), h.fencingToken(), now);
+                } else if (command instanceof CompleteJob c) {
+                    t = job.complete(c.executorId(), c.fencingToken(), c.result(), now);
+                } else if (command instanceof FailJob f) {
+                    t = job.fail(f.executorId(), f.fencingToken(), f.error(), f.retryable(), now, backoff);
+                } else if (command instanceof CancelJob c) {
+                    t = job.cancel(c.requestedBy(), now);
+                } else {
+                    throw new IllegalArgumentException("Unhandled job command " + command.getClass().getName());
+                }
+                if (job.isRunnable(now)) {
+                    runnable.add(job);
+                }
+                EscrowStep settlement = job.settlement();
+                if (settlement != null) {
+                    batch.escrow.add(settlement);
+                }
+                outcomes.add(batch.outcome(t, jobId.toString(), commandId));
+            }
+        }
+
+        repository.insert(batch.created, now);
+        repository.update(jobs.values().stream().filter(j -> !j.isNew() && j.isChanged()).toList(), now);
+        repository.startLeases(batch.started);
+        repository.endLeases(batch.ended);
+        repository.appendHistory(batch.history, now);
+        repository.insertEscrowSteps(batch.escrow, now);
+        return outcomes;
+    }
+
+    /** The job a command names; null for a lease request, which names none. */
+    private static UUID jobIdOf(JobCommand command) {
+        if (command instanceof SubmitJob c) {
+            return c.jobId();
+        } else if (command instanceof Heartbeat c) {
+            return c.jobId();
+        } else if (command instanceof CompleteJob c) {
+            return c.jobId();
+        } else if (command instanceof FailJob c) {
+            return c.jobId();
+        } else if (command instanceof CancelJob c) {
+            return c.jobId();
+        }
+        return null; // RequestLease
+
+    }
+
+    /** The rows a batch writes, collected in command order. */
+    private static final class Batch {
+        final List<Job> created = new ArrayList<>();
+        final List<LeaseStarted> started = new ArrayList<>();
+        final List<LeaseEnded> ended = new ArrayList<>();
+        final List<HistoryRow> history = new ArrayList<>();
+        final List<EscrowStep> escrow = new ArrayList<>();
+
+        Outcome outcome(Transition transition, String aggregateId, UUID commandId) {
+            if (transition instanceof Refused r) {
+                if (r.recorded() != null) {
+                    history.add(new HistoryRow(r.recorded(), commandId));
+                }
+                return Outcome.rejected(r.reason(), r.detail(), Topics.AGGREGATE_JOB, aggregateId);
+            }
+            Changed c = (Changed) transition;
+            if (c.history() != null) {
+                history.add(new HistoryRow(c.history(), commandId));
+            }
+            if (c.leaseStarted() != null) {
+                started.add(c.leaseStarted());
+            }
+            if (c.leaseEnded() != null) {
+                ended.add(c.leaseEnded());
+            }
+            return c.event() == null ? Outcome.applied() : Outcome.applied(c.event());
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package org.agentplatform.jobs.lifecycle;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
+import org.agentplatform.jobs.lifecycle.Transition.Changed;
+import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
+import org.agentplatform.schema.jobs.JobEvent;
+import org.agentplatform.schema.messaging.Envelope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Sends expired leases back to the queue (with backoff) or to DEAD. Runs in every instance: each pass is its
+ * own transaction that takes expired jobs with {@code skip locked}, so instances share the work and a job is
+ * rescued by exactly one of them; a command batch that holds the job (a late heartbeat or completion) wins
+ * and the rescuer sees the result on its next pass.
+ */
+@Component
+class JobRescuer implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(JobRescuer.class);
+
+    private final JobRepository repository;
+    private final JobOutbox outbox;
+    private final TransactionTemplate tx;
+    private final JobsProperties properties;
+    private final Backoff backoff;
+    private final Clock clock;
+    private ScheduledExecutorService scheduler;
+
+    JobRescuer(JobRepository repository, JobOutbox outbox, PlatformTransactionManager transactions,
+               JobsProperties properties, Clock clock) {
+        this.repository = repository;
+        this.outbox = outbox;
+        this.tx = new TransactionTemplate(transactions);
+        this.properties = properties;
+        this.backoff = Backoff.of(properties);
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized void start() {
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "job-rescuer");
+            t.setDaemon(true);
+            return t;
+        });
+        long interval = properties.rescueInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::rescueAll, interval, interval, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            scheduler = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return scheduler != null;
+    }
+
+    private void rescueAll() {
+        try {
+            int rescued;
+            do {
+                rescued = rescue();
+            } while (rescued == properties.rescueBatch() && !Thread.currentThread().isInterrupted());
+        } catch (RuntimeException e) {
+            // the next pass retries: a lease is only rescued late, never twice (row lock + status check)
+            log.warn("Lease rescue failed: {}", e.toString());
+        }
+    }
+
+    /** One transaction: rescues up to a batch of expired leases; returns how many. */
+    int rescue() {
+        Integer n = tx.execute(status -> {
+            Instant now = clock.instant();
+            List<Job> expired = repository.lockExpired(now, properties.rescueBatch());
+            if (expired.isEmpty()) {
+                return 0;
+            }
+            List<HistoryRow> history = new ArrayList<>(expired.size());
+            List<LeaseEnded> ended = new ArrayList<>(expired.size());
+            List<Envelope<JobEvent>> events = new ArrayList<>(expired.size());
+            List<EscrowStep> refunds = new ArrayList<>();
+            for (Job job : expired) {
+                long token = job.fencingToken();
+                Changed c = (Changed) job.expireLease(now, backoff);
+                history.add(new HistoryRow(c.history(), null));
+                ended.add(c.leaseEnded());
+                // Stable id: a lease (job, token) expires once, so downstream can dedupe on it.
+                UUID eventId = UUID.nameUUIDFromBytes(("job-lease-expired:" + job.id() + ":" + token)
+                        .getBytes(StandardCharsets.UTF_8));
+                events.add(Envelope.of(eventId, c.event(), "job-worker", now));
+                EscrowStep refund = job.settlement(); // a job that died here gives its price back
+                if (refund != null) {
+                    refunds.add(refund);
+                }
+            }
+            repository.update(expired, now);
+            repository.endLeases(ended);
+            repository.appendHistory(history, now);
+            repository.insertEscrowSteps(refunds, now);
+            outbox.append(events, now);
+            return expired.size();
+        });
+        return n == null ? 0 : n;
+    }
+}

@@ -1,0 +1,28 @@
+package org.agentplatform.jobs.lifecycle;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the job lifecycle.
+ *
+ * @param backoffBase    delay before the retry after the first failed attempt; doubles with every attempt
+ * @param backoffMax     the cap of that delay (before jitter)
+ * @param backoffJitter  up to this fraction is added at random, so retries of jobs that failed together spread out
+ * @param rescueInterval how often each instance looks for expired leases
+ * @param rescueBatch    expired leases rescued per transaction
+ * @param escrowHold     how long the ledger holds a priced job's reservation; a job must finish within it
+ * @param sagaInterval   how often each instance publishes escrow commands and reads their outcomes
+ */
+@ConfigurationProperties(prefix = "platform.jobs")
+record JobsProperties(
+        @DefaultValue("1s") Duration backoffBase,
+        @DefaultValue("1h") Duration backoffMax,
+        @DefaultValue("0.25") double backoffJitter,
+        @DefaultValue("1s") Duration rescueInterval,
+        @DefaultValue("500") int rescueBatch,
+        @DefaultValue("30d") Duration escrowHold,
+        @DefaultValue("200ms") Duration sagaInterval) {
+}

@@ -1,0 +1,33 @@
+package org.agentplatform.jobs.lifecycle;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import org.agentplatform.schema.jobs.JobEvent;
+import org.agentplatform.schema.jobs.JobStatus;
+
+/** What a rule of {@link Job} decided: a change (with what to write) or a refusal. */
+sealed interface Transition {
+
+    /** {@code event}, {@code history}, {@code leaseStarted} and {@code leaseEnded} may each be null. */
+    record Changed(JobEvent event, History history, LeaseStarted leaseStarted, LeaseEnded leaseEnded)
+            implements Transition {
+    }
+
+    /** {@code recorded}: a history row kept even though nothing changed (stale lease), or null. */
+    record Refused(String reason, String detail, History recorded) implements Transition {
+    }
+
+    /** A row of {@code job_history}. */
+    record History(UUID jobId, String kind, JobStatus status, int attempt, long fencingToken, UUID executorId,
+                   Instant runAt, String detail) {
+    }
+
+    /** A new row of {@code job_attempts}. */
+    record LeaseStarted(UUID jobId, long fencingToken, int attempt, UUID executorId, Instant at) {
+    }
+
+    /** Closes a row of {@code job_attempts}. */
+    record LeaseEnded(UUID jobId, long fencingToken, String outcome, String error, Instant at) {
+    }
+}

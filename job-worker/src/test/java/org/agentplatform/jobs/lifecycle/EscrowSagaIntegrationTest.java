@@ -1,0 +1,209 @@
+package org.agentplatform.jobs.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.embedded.TestServers;
+import org.agentplatform.jobs.JobWorkerApplication;
+import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.agentplatform.schema.jobs.CancelJob;
+import org.agentplatform.schema.jobs.CompleteJob;
+import org.agentplatform.schema.jobs.JobEscrow;
+import org.agentplatform.schema.jobs.RequestLease;
+import org.agentplatform.schema.jobs.SubmitJob;
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.MessageCodec;
+import org.agentplatform.schema.messaging.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * Priced jobs with the real ledger worker running next to the job worker: the price is reserved before the job
+ * is runnable, paid to the executor that completed it, refunded on cancel or death, and a submitter who
+ * cannot pay never gets the job run.
+ */
+@SpringBootTest(classes = JobWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
+        properties = {"spring.config.name=job-worker", "platform.consumer.delete-outbox-rows=false",
+                "platform.jobs.backoff-base=100ms", "platform.jobs.rescue-interval=50ms",
+                "platform.jobs.saga-interval=50ms"})
+@DirtiesContext
+class EscrowSagaIntegrationTest {
+
+    static final TestEnvironment env = TestServers.newEnvironment();
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static ConfigurableApplicationContext ledger;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    JobTestClient client;
+    KafkaProducer<String, byte[]> ledgerProducer;
+    final UUID rich = UUID.randomUUID();
+    final UUID e1 = UUID.randomUUID();
+    final UUID e2 = UUID.randomUUID();
+
+    @DynamicPropertySource
+    static void servers(DynamicPropertyRegistry registry) {
+        env.register(registry);
+    }
+
+    @BeforeAll
+    static void startLedger() {
+        ledger = LedgerWorkerApplication.application().run(env.commandLineArgs("--server.port=0"));
+    }
+
+    @AfterAll
+    static void stopLedger() {
+        if (ledger != null) {
+            ledger.close();
+        }
+    }
+
+    @BeforeEach
+    void agents() {
+        client = new JobTestClient(env, jdbc);
+        ledgerProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+        for (UUID agent : new UUID[] {rich, e1, e2}) {
+            ledger(new RegisterAgent(agent, "agent-" + agent));
+        }
+        ledger(new GrantKarma(rich, 1000));
+        await().atMost(WAIT).until(() -> balance(rich) == 1000);
+    }
+
+    @AfterEach
+    void close() {
+        client.close();
+        ledgerProducer.close();
+        jdbc.update("update jobs set status = 'CANCELLED', lessee = null, lease_expires_at = null "
+                + "where status in ('QUEUED', 'LEASED', 'AWAITING_ESCROW')");
+    }
+
+    @Test
+    void aRescuedPricedJobPaysOnlyTheExecutorThatFinishedItOnce() {
+        SubmitJob submit = priced(rich, 100, 3, Duration.ofMillis(500));
+        UUID job = submit.jobId();
+        client.send(submit);
+        await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
+        assertThat(account(rich)).containsEntry("balance", 1000L).containsEntry("pending_debits", 100L);
+
+        awaitOutcome(client.send(new RequestLease(e1)), "APPLIED");
+        // e1 pauses; its lease expires and is rescued; e2 gets the job
+        await().atMost(WAIT).until(() -> client.isRunnable(job));
+        awaitOutcome(client.send(new RequestLease(e2)), "APPLIED");
+        awaitOutcome(client.send(new CompleteJob(job, e1, 1, JsonNodeFactory.instance.textNode("e1"))), "STALE_LEASE");
+        awaitOutcome(client.send(new CompleteJob(job, e2, 2, JsonNodeFactory.instance.textNode("e2"))), "APPLIED");
+        awaitOutcome(client.send(new CompleteJob(job, e2, 2, JsonNodeFactory.instance.textNode("e2"))), "STALE_LEASE");
+
+        await().atMost(WAIT).until(() -> "PAID".equals(escrow(job)));
+        assertThat(balance(e2)).isEqualTo(100);
+        assertThat(balance(e1)).isZero();
+        assertThat(account(rich)).containsEntry("balance", 900L).containsEntry("pending_debits", 0L);
+        assertThat(account(JobEscrow.ACCOUNT)).containsEntry("balance", 0L).containsEntry("pending_credits", 0L);
+        assertThat(jdbc.queryForObject("select count(*) from transfers where credit_account_id = ? and debit_account_id = ?",
+                Long.class, e2, JobEscrow.ACCOUNT)).isOne();
+        assertThat(jdbc.queryForList("select kind from job_history where job_id = ? and kind like 'ESCROW%' order by id",
+                String.class, job)).containsExactly("ESCROW_HELD", "ESCROW_PAID");
+        assertConservation();
+    }
+
+    @Test
+    void aSubmitterWhoCannotPayNeverGetsTheJobRun() {
+        UUID poor = UUID.randomUUID();
+        ledger(new RegisterAgent(poor, "poor"));
+        ledger(new GrantKarma(poor, 5));
+        await().atMost(WAIT).until(() -> balance(poor) == 5);
+        SubmitJob submit = priced(poor, 100, 3, Duration.ofSeconds(30));
+        client.send(submit);
+        await().atMost(WAIT).until(() -> "REJECTED".equals(escrow(submit.jobId())));
+        assertThat(client.job(submit.jobId())).containsEntry("status", "REJECTED");
+        assertThat(account(poor)).containsEntry("balance", 5L).containsEntry("pending_debits", 0L);
+        assertThat(client.eventTypes(submit.jobId())).containsExactly("JobSubmitted", "JobEscrowRejected");
+        assertConservation();
+    }
+
+    @Test
+    void cancelledAndDeadJobsAreRefundedOnce() {
+        SubmitJob cancelled = priced(rich, 70, 3, Duration.ofSeconds(30));
+        SubmitJob dies = priced(rich, 30, 1, Duration.ofMillis(300));
+        client.send(cancelled);
+        // cancelled at once, possibly before the ledger answered the reservation: refunded either way
+        awaitOutcome(client.send(new CancelJob(cancelled.jobId(), rich)), "APPLIED");
+        client.send(dies);
+        await().atMost(WAIT).until(() -> client.isRunnable(dies.jobId()));
+        awaitOutcome(client.send(new RequestLease(e1)), "APPLIED"); // and never completes: dead after 1 attempt
+
+        await().atMost(WAIT).until(() -> "REFUNDED".equals(escrow(cancelled.jobId())) && "REFUNDED".equals(escrow(dies.jobId())));
+        assertThat(client.job(dies.jobId())).containsEntry("status", "DEAD");
+        assertThat(account(rich)).containsEntry("balance", 1000L).containsEntry("pending_debits", 0L);
+        assertThat(balance(e1)).isZero();
+        assertThat(jdbc.queryForObject("select count(*) from transfers where pending_id = any(?) and status = 'VOIDED'",
+                Long.class, (Object) new UUID[] {EscrowStep.commandId(cancelled.jobId(), EscrowStep.RESERVE),
+                        EscrowStep.commandId(dies.jobId(), EscrowStep.RESERVE)})).isEqualTo(2);
+        assertConservation();
+    }
+
+    static SubmitJob priced(UUID submitter, long price, int maxAttempts, Duration leaseTimeout) {
+        return new SubmitJob(UUID.randomUUID(), submitter, JsonNodeFactory.instance.objectNode().put("run", "x"), 5,
+                maxAttempts, leaseTimeout, price);
+    }
+
+    private void ledger(LedgerCommand command) {
+        Envelope<LedgerCommand> envelope = Envelope.of(UUID.randomUUID(), command, "test", Instant.now());
+        try {
+            ledgerProducer.send(new ProducerRecord<>(new Topics(env.topicPrefix()).commandsFor(command),
+                    command.partitionKey(), new MessageCodec().encode(envelope))).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String escrow(UUID job) {
+        return jdbc.queryForList("select escrow_status from jobs where id = ?", String.class, job).stream().findFirst()
+                .orElse(null);
+    }
+
+    private long balance(UUID account) {
+        return jdbc.queryForList("select balance from accounts where id = ?", Long.class, account).stream().findFirst()
+                .orElse(-1L);
+    }
+
+    private Map<String, Object> account(UUID account) {
+        return jdbc.queryForMap("select balance, pending_debits, pending_credits from accounts where id = ?", account);
+    }
+
+    private void assertConservation() {
+        assertThat(jdbc.queryForObject("select sum(balance) from accounts", Long.class)).isZero();
+        assertThat(jdbc.queryForObject("select sum(pending_debits) - sum(pending_credits) from accounts", Long.class)).isZero();
+    }
+
+    private void awaitOutcome(UUID commandId, String outcome) {
+        await().atMost(WAIT).untilAsserted(() -> assertThat(client.outcome(commandId)).isEqualTo(outcome));
+    }
+}

@@ -1,0 +1,7 @@
+package org.agentplatform.schema.jobs;
+
+import java.util.UUID;
+
+/** The ledger refused to reserve the price (the submitter cannot pay): the job is REJECTED and never runs. */
+public record JobEscrowRejected(UUID jobId, String reason, String detail) implements JobEvent {
+}
