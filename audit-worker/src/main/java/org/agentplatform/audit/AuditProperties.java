@@ -47,7 +47,9 @@ public record AuditProperties(
         @DefaultValue("audit") String serverName,
         String slotName,
         @DefaultValue("audit_cdc") String publicationName,
-        @DefaultValue({"public.agents", "public.accounts", "public.transfers"}) List<String> auditedTables,
+        @DefaultValue({"public.agents", "public.accounts", "public.transfers", "public.claims", "public.claim_votes",
+                "public.claim_status_history", "public.jobs", "public.job_attempts", "public.job_history"})
+        List<String> auditedTables,
         @DefaultValue("public.outbox") String outboxTable,
         @DefaultValue("initial") String snapshotMode,
         @DefaultValue("cdc_offsets") String offsetTable,

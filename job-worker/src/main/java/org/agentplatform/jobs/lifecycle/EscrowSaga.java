@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
 import org.agentplatform.jobs.lifecycle.Transition.Changed;
+import org.agentplatform.runtime.Outbox;
 import org.agentplatform.schema.jobs.EscrowStatus;
 import org.agentplatform.schema.jobs.JobEvent;
 import org.agentplatform.schema.messaging.Envelope;
@@ -55,7 +56,7 @@ class EscrowSaga implements SmartLifecycle {
 
     private final JdbcTemplate jdbc;
     private final JobRepository repository;
-    private final JobOutbox outbox;
+    private final Outbox outbox;
     private final TransactionTemplate tx;
     private final JobsProperties properties;
     private final KafkaProperties kafka;
@@ -64,7 +65,7 @@ class EscrowSaga implements SmartLifecycle {
     private ScheduledExecutorService scheduler;
     private KafkaProducer<String, byte[]> producer;
 
-    EscrowSaga(JdbcTemplate jdbc, JobRepository repository, JobOutbox outbox, PlatformTransactionManager transactions,
+    EscrowSaga(JdbcTemplate jdbc, JobRepository repository, Outbox outbox, PlatformTransactionManager transactions,
                JobsProperties properties, KafkaProperties kafka, Topics topics, Clock clock) {
         this.jdbc = jdbc;
         this.repository = repository;

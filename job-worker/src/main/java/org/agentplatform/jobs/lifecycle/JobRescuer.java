@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
 import org.agentplatform.jobs.lifecycle.Transition.Changed;
 import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
+import org.agentplatform.runtime.Outbox;
 import org.agentplatform.schema.jobs.JobEvent;
 import org.agentplatform.schema.messaging.Envelope;
 import org.slf4j.Logger;
@@ -34,14 +35,14 @@ class JobRescuer implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(JobRescuer.class);
 
     private final JobRepository repository;
-    private final JobOutbox outbox;
+    private final Outbox outbox;
     private final TransactionTemplate tx;
     private final JobsProperties properties;
     private final Backoff backoff;
     private final Clock clock;
     private ScheduledExecutorService scheduler;
 
-    JobRescuer(JobRepository repository, JobOutbox outbox, PlatformTransactionManager transactions,
+    JobRescuer(JobRepository repository, Outbox outbox, PlatformTransactionManager transactions,
                JobsProperties properties, Clock clock) {
         this.repository = repository;
         this.outbox = outbox;

@@ -101,13 +101,20 @@ class EscrowInvariantsIntegrationTest {
             long[] amounts = {400, 250, 40};
             for (int i = 0; i < 3; i++) {
                 send(ledger, new RegisterAgent(submitters.get(i), "submitter" + i));
-                send(ledger, new GrantKarma(submitters.get(i), amounts[i]));
-                grants.put(submitters.get(i), amounts[i]);
             }
             for (int i = 0; i < 4; i++) {
                 UUID e = UUID.randomUUID();
                 executors.add(e);
                 send(ledger, new RegisterAgent(e, "executor" + i));
+            }
+            // Registrations and grants travel on different topics, in no order to each other: grant only
+            // once the accounts exist, as a producer must.
+            await().atMost(Duration.ofSeconds(60)).until(() -> jdbc.queryForObject(
+                    "select count(*) from accounts where id = any(?)", Long.class,
+                    (Object) submitters.toArray(UUID[]::new)) == 3);
+            for (int i = 0; i < 3; i++) {
+                send(ledger, new GrantKarma(submitters.get(i), amounts[i]));
+                grants.put(submitters.get(i), amounts[i]);
             }
             ledger.flush();
             await().atMost(Duration.ofSeconds(60)).until(() -> jdbc.queryForObject(

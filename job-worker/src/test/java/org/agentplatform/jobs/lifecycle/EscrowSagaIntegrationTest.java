@@ -93,8 +93,15 @@ class EscrowSagaIntegrationTest {
         for (UUID agent : new UUID[] {rich, e1, e2}) {
             ledger(new RegisterAgent(agent, "agent-" + agent));
         }
+        awaitAccounts(rich, e1, e2);
         ledger(new GrantKarma(rich, 1000));
         await().atMost(WAIT).until(() -> balance(rich) == 1000);
+    }
+
+    /** Registrations and grants travel on different topics, in no order to each other: grant once they exist. */
+    private void awaitAccounts(UUID... ids) {
+        await().atMost(WAIT).until(() -> jdbc.queryForObject("select count(*) from accounts where id = any(?)",
+                Long.class, (Object) ids) == ids.length);
     }
 
     @AfterEach
@@ -137,6 +144,7 @@ class EscrowSagaIntegrationTest {
     void aSubmitterWhoCannotPayNeverGetsTheJobRun() {
         UUID poor = UUID.randomUUID();
         ledger(new RegisterAgent(poor, "poor"));
+        awaitAccounts(poor);
         ledger(new GrantKarma(poor, 5));
         await().atMost(WAIT).until(() -> balance(poor) == 5);
         SubmitJob submit = priced(poor, 100, 3, Duration.ofSeconds(30));

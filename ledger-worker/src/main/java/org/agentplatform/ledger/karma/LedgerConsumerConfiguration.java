@@ -22,7 +22,7 @@ class LedgerConsumerConfiguration {
     @Bean
     ConcurrentMessageListenerContainer<String, byte[]> ledgerCommandConsumer(CommandConsumers consumers, Topics topics,
                                                                              LedgerCommandHandler handler) {
-        return consumers.container(List.of(topics.agentCommands(), topics.karmaCommands()), handler);
+        return consumers.container(List.of(topics.agentCommands(), topics.karmaCommands(), topics.claimCommands()), handler);
     }
 
     @Bean
@@ -30,6 +30,7 @@ class LedgerConsumerConfiguration {
         return new KafkaAdmin.NewTopics(
                 topic(topics.agentCommands(), partitions), topic(topics.deadLetters(topics.agentCommands()), 1),
                 topic(topics.karmaCommands(), partitions), topic(topics.deadLetters(topics.karmaCommands()), 1),
+                topic(topics.claimCommands(), partitions), topic(topics.deadLetters(topics.claimCommands()), 1),
                 topic(topics.events(Topics.AGGREGATE_AGENT), partitions),
                 topic(topics.events(Topics.AGGREGATE_KARMA), partitions),
                 topic(topics.events(Claims.AGGREGATE), partitions));

@@ -2,7 +2,10 @@ package org.agentplatform.schema.messaging;
 
 import org.agentplatform.schema.jobs.JobCommand;
 import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.DisputeClaim;
 import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.ledger.SubmitClaim;
+import org.agentplatform.schema.ledger.VerifyClaim;
 
 /**
  * Topic names. A prefix (empty in production) lets several isolated systems share one broker, as the
@@ -30,10 +33,18 @@ public record Topics(String prefix) {
         return prefix + "commands.jobs";
     }
 
+    /** Claim submissions and votes, keyed by claim id; applied by the ledger worker with the stakes they move. */
+    public String claimCommands() {
+        return prefix + "commands.claims";
+    }
+
     /** The command topic a command is published to. */
     public String commandsFor(Command command) {
         if (command instanceof RegisterAgent) {
             return agentCommands();
+        }
+        if (command instanceof SubmitClaim || command instanceof VerifyClaim || command instanceof DisputeClaim) {
+            return claimCommands();
         }
         if (command instanceof LedgerCommand) {
             return karmaCommands();
