@@ -10,9 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
@@ -30,7 +28,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -49,7 +46,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * movement of karma; the ledger's own rules decide whether the submitter can pay.
  */
 @Component
-class EscrowSaga implements SmartLifecycle {
+class EscrowSaga extends PeriodicTask {
 
     private static final Logger log = LoggerFactory.getLogger(EscrowSaga.class);
     private static final int BATCH = 500;
@@ -62,11 +59,11 @@ class EscrowSaga implements SmartLifecycle {
     private final KafkaProperties kafka;
     private final Topics topics;
     private final Clock clock;
-    private ScheduledExecutorService scheduler;
     private KafkaProducer<String, byte[]> producer;
 
     EscrowSaga(JdbcTemplate jdbc, JobRepository repository, Outbox outbox, PlatformTransactionManager transactions,
                JobsProperties properties, KafkaProperties kafka, Topics topics, Clock clock) {
+        super("job-escrow-saga", properties.sagaInterval());
         this.jdbc = jdbc;
         this.repository = repository;
         this.outbox = outbox;
@@ -78,40 +75,20 @@ class EscrowSaga implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
+    void opened() {
         Map<String, Object> config = new HashMap<>(kafka.buildProducerProperties());
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "job-escrow-saga");
-            t.setDaemon(true);
-            return t;
-        });
-        long interval = properties.sagaInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::tick, interval, interval, TimeUnit.MILLISECONDS);
     }
 
     @Override
-    public synchronized void stop() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            try {
-                scheduler.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            scheduler = null;
-            producer.close(java.time.Duration.ofSeconds(5));
-        }
+    void closed() {
+        producer.close(java.time.Duration.ofSeconds(5));
     }
 
     @Override
-    public synchronized boolean isRunning() {
-        return scheduler != null;
-    }
-
-    private void tick() {
+    void runPass() {
         try {
             while (relay() == BATCH) {
                 // more to send

@@ -6,9 +6,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
 import org.agentplatform.jobs.lifecycle.Transition.Changed;
@@ -18,7 +15,6 @@ import org.agentplatform.schema.jobs.JobEvent;
 import org.agentplatform.schema.messaging.Envelope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -30,7 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * and the rescuer sees the result on its next pass.
  */
 @Component
-class JobRescuer implements SmartLifecycle {
+class JobRescuer extends PeriodicTask {
 
     private static final Logger log = LoggerFactory.getLogger(JobRescuer.class);
 
@@ -40,10 +36,10 @@ class JobRescuer implements SmartLifecycle {
     private final JobsProperties properties;
     private final Backoff backoff;
     private final Clock clock;
-    private ScheduledExecutorService scheduler;
 
     JobRescuer(JobRepository repository, Outbox outbox, PlatformTransactionManager transactions,
                JobsProperties properties, Clock clock) {
+        super("job-rescuer", properties.rescueInterval());
         this.repository = repository;
         this.outbox = outbox;
         this.tx = new TransactionTemplate(transactions);
@@ -53,35 +49,7 @@ class JobRescuer implements SmartLifecycle {
     }
 
     @Override
-    public synchronized void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "job-rescuer");
-            t.setDaemon(true);
-            return t;
-        });
-        long interval = properties.rescueInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::rescueAll, interval, interval, TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public synchronized void stop() {
-        if (scheduler != null) {
-            scheduler.shutdownNow();
-            try {
-                scheduler.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            scheduler = null;
-        }
-    }
-
-    @Override
-    public synchronized boolean isRunning() {
-        return scheduler != null;
-    }
-
-    private void rescueAll() {
+    void runPass() {
         try {
             int rescued;
             do {
