@@ -25,8 +25,11 @@ import org.springframework.test.web.servlet.client.RestTestClient;
         "ingest.publishing.timeout=1s",
         "ingest.publishing.retry-after=7s",
         // topic creation at startup would only wait for its own timeout
-        "spring.kafka.admin.auto-create=false" })
+        "spring.kafka.admin.auto-create=false",
+        "ingest.security.admin-key=" + DependenciesUnavailableTests.ADMIN })
 class DependenciesUnavailableTests {
+
+    static final String ADMIN = "test-admin-key-0123456789abcdef";
 
     @LocalServerPort
     int port;
@@ -42,9 +45,10 @@ class DependenciesUnavailableTests {
     void aCommandTheBrokerDidNotTakeIsA503WithRetryAfter() {
         long start = System.nanoTime();
 
+        // without Idempotency-Key: the admin key is checked without the database, so this reaches the broker
         http.post().uri("/karma/grants")
                 .contentType(MediaType.APPLICATION_JSON)
-                .header("Idempotency-Key", "k-1")
+                .headers(h -> h.setBearerAuth(ADMIN))
                 .body("{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":10}")
                 .exchange()
                 .expectStatus().isEqualTo(503)
@@ -58,8 +62,28 @@ class DependenciesUnavailableTests {
     }
 
     @Test
+    void withoutTheDatabaseIdempotencyKeysAndAgentKeysCannotBeCheckedA503() {
+        http.post().uri("/karma/grants")
+                .contentType(MediaType.APPLICATION_JSON)
+                .headers(h -> h.setBearerAuth(ADMIN))
+                .header("Idempotency-Key", "k-1")
+                .body("{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":10}")
+                .exchange()
+                .expectStatus().isEqualTo(503)
+                .expectHeader().exists(HttpHeaders.RETRY_AFTER)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        http.get().uri("/commands/{id}", UUID.randomUUID())
+                .headers(h -> h.setBearerAuth("ak_abcdefgh_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+                .exchange()
+                .expectStatus().isEqualTo(503)
+                .expectHeader().exists(HttpHeaders.RETRY_AFTER)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+    }
+
+    @Test
     void aReadWithoutTheDatabaseIsA503() {
         http.get().uri("/commands/{id}", UUID.randomUUID())
+                .headers(h -> h.setBearerAuth(ADMIN))
                 .exchange()
                 .expectStatus().isEqualTo(503)
                 .expectHeader().exists(HttpHeaders.RETRY_AFTER)

@@ -50,14 +50,18 @@ import tools.jackson.databind.JsonNode;
  * reads of rows the test writes itself (the ledger worker is not part of this test).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "spring.config.name=ingest-service")
+        properties = { "spring.config.name=ingest-service", "ingest.security.admin-key=" + IngestApiTests.ADMIN })
 class IngestApiTests {
+
+    static final String ADMIN = "test-admin-key-0123456789abcdef";
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final Topics topics = new Topics(env.topicPrefix());
 
     static TopicReader karmaTopic;
     static TopicReader agentTopic;
+    static TopicReader claimTopic;
+    static TopicReader jobTopic;
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
@@ -77,6 +81,12 @@ class IngestApiTests {
         }
         if (agentTopic != null) {
             agentTopic.close();
+        }
+        if (claimTopic != null) {
+            claimTopic.close();
+        }
+        if (jobTopic != null) {
+            jobTopic.close();
         }
     }
 
@@ -98,6 +108,8 @@ class IngestApiTests {
         if (karmaTopic == null) {
             karmaTopic = new TopicReader(env.bootstrapServers(), topics.karmaCommands());
             agentTopic = new TopicReader(env.bootstrapServers(), topics.agentCommands());
+            claimTopic = new TopicReader(env.bootstrapServers(), topics.claimCommands());
+            jobTopic = new TopicReader(env.bootstrapServers(), topics.jobCommands());
         }
     }
 
@@ -107,7 +119,7 @@ class IngestApiTests {
     void grantIsPublishedOnTheKarmaTopicKeyedByTheTreasury() {
         UUID account = UUID.randomUUID();
 
-        JsonNode accepted = post("/karma/grants", "{\"accountId\":\"" + account + "\",\"amount\":25}", "alice", null)
+        JsonNode accepted = post("/karma/grants", "{\"accountId\":\"" + account + "\",\"amount\":25}", ADMIN, null)
                 .expectStatus().isAccepted()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_JSON)
                 .expectHeader().value(HttpHeaders.LOCATION, location -> assertThat(location).startsWith("/commands/"))
@@ -122,48 +134,59 @@ class IngestApiTests {
         assertThat(envelope.get("type").asString()).isEqualTo("GrantKarma");
         assertThat(envelope.get("id").asString()).isEqualTo(commandId.toString());
         assertThat(envelope.get("schemaVersion").asInt()).isEqualTo(1);
-        assertThat(envelope.get("actor").asString()).isEqualTo("alice");
+        assertThat(envelope.get("actor").asString()).isEqualTo("admin");
         assertThat(envelope.get("correlationId").asString()).isEqualTo(commandId.toString());
         assertThat(envelope.get("payload").get("accountId").asString()).isEqualTo(account.toString());
         assertThat(envelope.get("payload").get("amount").asLong()).isEqualTo(25);
     }
 
     @Test
-    void transferIsKeyedByTheDebitedAccount() {
-        UUID debit = UUID.randomUUID();
+    void transferIsKeyedByTheDebitedAccountAndNamesTheAgentAsActor() {
+        Agent alice = newAgent("alice");
         UUID credit = UUID.randomUUID();
 
         UUID commandId = accepted(post("/karma/transfers", """
-                {"debitAccountId":"%s","creditAccountId":"%s","amount":%d}""".formatted(debit, credit, Long.MAX_VALUE),
-                null, null));
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":%d}""".formatted(alice.id(), credit, Long.MAX_VALUE),
+                alice.key(), null));
 
         ConsumerRecord<String, byte[]> record = single(karmaTopic.recordsOf(commandId));
-        assertThat(record.key()).isEqualTo(debit.toString());
+        assertThat(record.key()).isEqualTo(alice.id().toString());
         JsonNode envelope = TopicReader.json(record);
         assertThat(envelope.get("type").asString()).isEqualTo("TransferKarma");
-        assertThat(envelope.get("actor").asString()).isEqualTo("anonymous");
+        assertThat(envelope.get("actor").asString()).isEqualTo(alice.id().toString());
         assertThat(envelope.get("payload").get("creditAccountId").asString()).isEqualTo(credit.toString());
         assertThat(envelope.get("payload").get("amount").asLong()).isEqualTo(Long.MAX_VALUE);
     }
 
     @Test
-    void registeringAnAgentPublishesOnTheAgentTopicKeyedByTheAgent() {
+    void registeringAnAgentPublishesOnTheAgentTopicAndReturnsItsKeyOnce() {
         UUID agentId = UUID.randomUUID();
-        JsonNode body = post("/agents", "{\"agentId\":\"" + agentId + "\",\"name\":\"Ada\"}", "admin", null)
+        JsonNode body = post("/agents", "{\"agentId\":\"" + agentId + "\",\"name\":\"Ada\"}", ADMIN, null)
                 .expectStatus().isAccepted()
                 .expectBody(JsonNode.class).returnResult().getResponseBody();
         assertThat(body.get("agentId").asString()).isEqualTo(agentId.toString());
+        String apiKey = body.get("apiKey").asString();
+        assertThat(apiKey).matches("ak_[a-z0-9]{8}_[A-Za-z0-9_-]{43}").startsWith(body.get("keyPrefix").asString() + "_");
 
         ConsumerRecord<String, byte[]> record = single(agentTopic.recordsOf(UUID.fromString(body.get("commandId").asString())));
         assertThat(record.key()).isEqualTo(agentId.toString());
         JsonNode envelope = TopicReader.json(record);
         assertThat(envelope.get("type").asString()).isEqualTo("RegisterAgent");
         assertThat(envelope.get("payload").get("name").asString()).isEqualTo("Ada");
+
+        // stored only as a hash: neither the token nor its secret part is in the table
+        String stored = jdbc.sql("select encode(token_hash, 'hex') || prefix from api_keys where agent_id = ?")
+                .param(agentId).query(String.class).single();
+        assertThat(stored).doesNotContain(apiKey.substring(12));
+        // and it works at once, before the ledger worker has even created the agent
+        get("/agents/{id}/keys", apiKey, agentId).expectStatus().isOk()
+                .expectBody().jsonPath("$[0].prefix").isEqualTo(body.get("keyPrefix").asString())
+                .jsonPath("$[0].apiKey").doesNotExist();
     }
 
     @Test
     void anAgentWithoutAnIdGetsOne() {
-        JsonNode body = post("/agents", "{\"name\":\"Grace\"}", null, null)
+        JsonNode body = post("/agents", "{\"name\":\"Grace\"}", ADMIN, null)
                 .expectStatus().isAccepted()
                 .expectBody(JsonNode.class).returnResult().getResponseBody();
         UUID agentId = UUID.fromString(body.get("agentId").asString());
@@ -174,32 +197,329 @@ class IngestApiTests {
     }
 
     @Test
-    void aRetryWithTheSameIdempotencyKeyCarriesTheSameCommandId() {
-        String key = "grant-" + UUID.randomUUID();
-        String grant = "{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":7}";
+    void aRetryWithTheSameIdempotencyKeyGetsTheOriginalAnswerAndPublishesNothing() {
+        Agent bob = newAgent("bob");
+        Agent carol = newAgent("carol");
+        String key = "transfer-" + UUID.randomUUID();
+        UUID credit = UUID.randomUUID();
+        String transfer = "{\"debitAccountId\":\"%s\",\"creditAccountId\":\"" + credit + "\",\"amount\":7}";
+        long before = karmaTopic.size();
 
-        UUID first = accepted(post("/karma/grants", grant, "bob", key));
-        UUID retry = accepted(post("/karma/grants", grant, "bob", key));
-        UUID otherActor = accepted(post("/karma/grants", grant, "carol", key));
-        UUID noKey = accepted(post("/karma/grants", grant, "bob", null));
+        UUID first = accepted(post("/karma/transfers", transfer.formatted(bob.id()), bob.key(), key));
+        // the same request with its fields in another order and other spacing is the same request
+        UUID retry = accepted(post("/karma/transfers", """
+                { "amount": 7, "creditAccountId": "%s",
+                  "debitAccountId": "%s" }""".formatted(credit, bob.id()), bob.key(), key)
+                .expectHeader().valueEquals("Idempotent-Replayed", "true"));
+        UUID otherAgent = accepted(post("/karma/transfers", transfer.formatted(carol.id()), carol.key(), key));
+        UUID noKey = accepted(post("/karma/transfers", transfer.formatted(bob.id()), bob.key(), null));
 
         assertThat(retry).isEqualTo(first);
-        assertThat(otherActor).isNotEqualTo(first);
+        assertThat(otherAgent).isNotEqualTo(first);
         assertThat(noKey).isNotEqualTo(first);
-        // both attempts are on the topic under one id: the worker applies the command once
-        assertThat(karmaTopic.recordsOf(first)).hasSize(2);
+        assertThat(karmaTopic.recordsOf(first)).hasSize(1);
+        assertThat(karmaTopic.size()).isEqualTo(before + 3);
     }
 
     @Test
-    void aRetriedRegistrationWithoutAgentIdNamesTheSameAgent() {
+    void theSameIdempotencyKeyWithAnotherRequestIsAConflict() {
+        Agent dave = newAgent("dave");
+        String key = "transfer-" + UUID.randomUUID();
+        UUID credit = UUID.randomUUID();
+        UUID first = accepted(post("/karma/transfers", """
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":5}""".formatted(dave.id(), credit), dave.key(), key));
+        long before = karmaTopic.size();
+
+        post("/karma/transfers", """
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":6}""".formatted(dave.id(), credit), dave.key(), key)
+                .expectStatus().isEqualTo(409)
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.commandId").isEqualTo(first.toString());
+        // another endpoint under the same key is another request too
+        post("/karma/reservations", """
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":5,"expiresAt":"2999-01-01T00:00:00Z"}"""
+                .formatted(dave.id(), credit), dave.key(), key)
+                .expectStatus().isEqualTo(409);
+        assertThat(karmaTopic.size()).isEqualTo(before);
+    }
+
+    @Test
+    void aRetriedRegistrationNamesTheSameAgentAndDoesNotShowTheKeyAgain() {
         String key = "agent-" + UUID.randomUUID();
-        JsonNode first = post("/agents", "{\"name\":\"Linus\"}", null, key).expectStatus().isAccepted()
+        JsonNode first = post("/agents", "{\"name\":\"Linus\"}", ADMIN, key).expectStatus().isAccepted()
                 .expectBody(JsonNode.class).returnResult().getResponseBody();
-        JsonNode retry = post("/agents", "{\"name\":\"Linus\"}", null, key).expectStatus().isAccepted()
+        JsonNode retry = post("/agents", "{\"name\":\"Linus\"}", ADMIN, key).expectStatus().isAccepted()
+                .expectHeader().valueEquals("Idempotent-Replayed", "true")
                 .expectBody(JsonNode.class).returnResult().getResponseBody();
 
         assertThat(retry.get("commandId")).isEqualTo(first.get("commandId"));
         assertThat(retry.get("agentId")).isEqualTo(first.get("agentId"));
+        assertThat(retry.get("keyId")).isEqualTo(first.get("keyId"));
+        assertThat(first.get("apiKey")).isNotNull();
+        assertThat(retry.get("apiKey")).isNull();
+        assertThat(jdbc.sql("select count(*) from api_keys where agent_id = ?")
+                .param(UUID.fromString(first.get("agentId").asString())).query(Long.class).single()).isEqualTo(1);
+        // the stored answer has the key's id and prefix, never the key
+        assertThat(jdbc.sql("select count(*) from idempotency_keys where strpos(response_body, ?) > 0")
+                .param(first.get("apiKey").asString().substring(12)).query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void adminCommandsSuspendAndReactivateAreKeyedByTheAgent() {
+        Agent erin = newAgent("erin");
+        UUID suspended = accepted(postEmpty("/agents/" + erin.id() + "/suspension", ADMIN, null));
+        UUID reactivated = accepted(postEmpty("/agents/" + erin.id() + "/reactivation", ADMIN, null));
+
+        JsonNode suspension = TopicReader.json(single(karmaTopic.recordsOf(suspended)));
+        assertThat(suspension.get("type").asString()).isEqualTo("SuspendAgent");
+        assertThat(single(karmaTopic.recordsOf(suspended)).key()).isEqualTo(erin.id().toString());
+        assertThat(TopicReader.json(single(karmaTopic.recordsOf(reactivated))).get("type").asString())
+                .isEqualTo("ReactivateAgent");
+    }
+
+    @Test
+    void reservationsAreTwoPhaseAndOnlyTheirPartiesMayResolveThem() {
+        Agent payer = newAgent("payer");
+        Agent payee = newAgent("payee");
+        JsonNode reserved = post("/karma/reservations", """
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":40,"expiresAt":"2999-01-01T00:00:00Z"}"""
+                .formatted(payer.id(), payee.id()), payer.key(), null)
+                .expectStatus().isAccepted().expectBody(JsonNode.class).returnResult().getResponseBody();
+        UUID pendingId = UUID.fromString(reserved.get("pendingId").asString());
+        assertThat(pendingId.toString()).isEqualTo(reserved.get("commandId").asString());
+        JsonNode envelope = TopicReader.json(single(karmaTopic.recordsOf(pendingId)));
+        assertThat(envelope.get("type").asString()).isEqualTo("ReserveKarma");
+        assertThat(envelope.get("payload").get("expiresAt").asString()).isEqualTo("2999-01-01T00:00:00Z");
+
+        // before the worker applied the reservation there is nothing to post
+        postEmpty("/karma/reservations/" + pendingId + "/post", payer.key(), null).expectStatus().isNotFound();
+        // as the ledger worker would have written it
+        pendingTransfer(pendingId, payer.id(), payee.id(), 40);
+
+        postEmpty("/karma/reservations/" + pendingId + "/post", payee.key(), null).expectStatus().isForbidden();
+        postEmpty("/karma/reservations/" + pendingId + "/void", newAgent("stranger").key(), null).expectStatus().isForbidden();
+        UUID posted = accepted(postEmpty("/karma/reservations/" + pendingId + "/post", payer.key(), null));
+        UUID voided = accepted(postEmpty("/karma/reservations/" + pendingId + "/void", payee.key(), null));
+        assertThat(TopicReader.json(single(karmaTopic.recordsOf(posted))).get("payload").get("pendingId").asString())
+                .isEqualTo(pendingId.toString());
+        ConsumerRecord<String, byte[]> voidRecord = single(karmaTopic.recordsOf(voided));
+        assertThat(voidRecord.key()).isEqualTo(pendingId.toString());
+        assertThat(TopicReader.json(voidRecord).get("type").asString()).isEqualTo("VoidPending");
+    }
+
+    @Test
+    void aBatchDebitsOnlyTheCaller() {
+        Agent frank = newAgent("frank");
+        Agent grace = newAgent("grace");
+        UUID commandId = accepted(post("/karma/batches", """
+                {"transfers":[{"debitAccountId":"%1$s","creditAccountId":"%2$s","amount":1},
+                              {"debitAccountId":"%1$s","creditAccountId":"%3$s","amount":2}]}"""
+                .formatted(frank.id(), grace.id(), UUID.randomUUID()), frank.key(), null));
+        JsonNode envelope = TopicReader.json(single(karmaTopic.recordsOf(commandId)));
+        assertThat(envelope.get("type").asString()).isEqualTo("TransferBatch");
+        assertThat(envelope.get("payload").get("transfers").size()).isEqualTo(2);
+
+        long before = karmaTopic.size();
+        post("/karma/batches", """
+                {"transfers":[{"debitAccountId":"%s","creditAccountId":"%s","amount":1},
+                              {"debitAccountId":"%s","creditAccountId":"%s","amount":1}]}"""
+                .formatted(frank.id(), grace.id(), grace.id(), frank.id()), frank.key(), null)
+                .expectStatus().isForbidden();
+        post("/karma/batches", "{\"transfers\":[]}", frank.key(), null).expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("transfers");
+        assertThat(karmaTopic.size()).isEqualTo(before);
+    }
+
+    @Test
+    void claimsAreSubmittedAndVotedOnByTheCallerKeyedByClaim() {
+        Agent claimant = newAgent("claimant");
+        Agent verifier = newAgent("verifier");
+        JsonNode accepted = post("/claims", """
+                {"subject":"paper-42","statement":"the results reproduce","evidence":{"runs":[1,2,3]},"stake":10}""",
+                claimant.key(), null).expectStatus().isAccepted().expectBody(JsonNode.class).returnResult().getResponseBody();
+        UUID claimId = UUID.fromString(accepted.get("claimId").asString());
+        ConsumerRecord<String, byte[]> record = single(claimTopic.recordsOf(UUID.fromString(accepted.get("commandId").asString())));
+        assertThat(record.key()).isEqualTo(claimId.toString());
+        JsonNode payload = TopicReader.json(record).get("payload");
+        assertThat(payload.get("claimantId").asString()).isEqualTo(claimant.id().toString());
+        assertThat(payload.get("evidence").get("runs").size()).isEqualTo(3);
+        assertThat(payload.get("stake").asLong()).isEqualTo(10);
+
+        UUID verified = accepted(postEmpty("/claims/" + claimId + "/verifications", verifier.key(), null));
+        UUID disputed = accepted(postEmpty("/claims/" + claimId + "/disputes", claimant.key(), null));
+        assertThat(TopicReader.json(single(claimTopic.recordsOf(verified))).get("payload").get("verifierId").asString())
+                .isEqualTo(verifier.id().toString());
+        assertThat(TopicReader.json(single(claimTopic.recordsOf(disputed))).get("type").asString()).isEqualTo("DisputeClaim");
+
+        // submitting as someone else, or as the admin, is not allowed
+        post("/claims", """
+                {"claimantId":"%s","subject":"s","statement":"t"}""".formatted(verifier.id()), claimant.key(), null)
+                .expectStatus().isForbidden();
+        post("/claims", "{\"subject\":\"s\",\"statement\":\"t\"}", ADMIN, null).expectStatus().isForbidden();
+        postEmpty("/claims/" + claimId + "/verifications", ADMIN, null).expectStatus().isForbidden();
+    }
+
+    @Test
+    void jobsAreSubmittedLeasedAndFinishedByTheCallerKeyedByJob() {
+        Agent submitter = newAgent("submitter");
+        Agent executor = newAgent("executor");
+        JsonNode accepted = post("/jobs", """
+                {"spec":{"image":"render","frames":[1,2]},"priority":5,"maxAttempts":2,"leaseTimeout":"PT45S","price":10}""",
+                submitter.key(), null).expectStatus().isAccepted().expectBody(JsonNode.class).returnResult().getResponseBody();
+        UUID jobId = UUID.fromString(accepted.get("jobId").asString());
+        ConsumerRecord<String, byte[]> submitted = single(jobTopic.recordsOf(UUID.fromString(accepted.get("commandId").asString())));
+        assertThat(submitted.key()).isEqualTo(jobId.toString());
+        JsonNode payload = TopicReader.json(submitted).get("payload");
+        assertThat(payload.get("submitterId").asString()).isEqualTo(submitter.id().toString());
+        assertThat(payload.get("spec").get("frames").size()).isEqualTo(2);
+        assertThat(payload.get("maxAttempts").asInt()).isEqualTo(2);
+        assertThat(payload.get("price").asLong()).isEqualTo(10);
+
+        UUID lease = accepted(postEmpty("/jobs/leases", executor.key(), null));
+        ConsumerRecord<String, byte[]> leaseRecord = single(jobTopic.recordsOf(lease));
+        assertThat(leaseRecord.key()).isEqualTo(executor.id().toString());
+        UUID beat = accepted(post("/jobs/" + jobId + "/heartbeats", "{\"fencingToken\":1}", executor.key(), null));
+        UUID done = accepted(post("/jobs/" + jobId + "/completion", "{\"fencingToken\":1,\"result\":{\"ok\":true}}",
+                executor.key(), null));
+        UUID failed = accepted(post("/jobs/" + jobId + "/failure", "{\"fencingToken\":1,\"error\":\"oom\",\"retryable\":true}",
+                executor.key(), null));
+        for (UUID commandId : List.of(beat, done, failed)) {
+            JsonNode envelope = TopicReader.json(single(jobTopic.recordsOf(commandId)));
+            assertThat(envelope.get("payload").get("executorId").asString()).isEqualTo(executor.id().toString());
+            assertThat(envelope.get("payload").get("fencingToken").asLong()).isEqualTo(1);
+        }
+
+        // the admin is not an executor or submitter; bad shapes are 400
+        post("/jobs", "{\"spec\":{}}", ADMIN, null).expectStatus().isForbidden();
+        postEmpty("/jobs/leases", ADMIN, null).expectStatus().isForbidden();
+        post("/jobs", "{\"spec\":{},\"maxAttempts\":0}", submitter.key(), null).expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("maxAttempts");
+        post("/jobs", "{\"spec\":{},\"leaseTimeout\":\"PT0S\"}", submitter.key(), null).expectStatus().isBadRequest();
+        post("/jobs/" + jobId + "/heartbeats", "{\"fencingToken\":-1}", executor.key(), null).expectStatus().isBadRequest();
+    }
+
+    @Test
+    void aJobReadsBackAndOnlyItsSubmitterCancelsIt() {
+        Agent submitter = newAgent("owner");
+        Agent executor = newAgent("worker");
+        UUID jobId = UUID.randomUUID();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        jdbc.sql("""
+                insert into jobs (id, submitter_id, status, priority, attempts, max_attempts, lease_timeout_ms, run_at,
+                  lease_expires_at, fencing_token, lessee, spec, created_at, updated_at)
+                values (?, ?, 'LEASED', 1, 1, 3, 30000, ?, ?, 4, ?, '{"task":"x"}'::jsonb, ?, ?)""")
+                .params(jobId, submitter.id(), now, now.plusSeconds(30), executor.id(), now, now).update();
+
+        get("/jobs/{id}", executor.key(), jobId).expectStatus().isOk().expectBody()
+                .jsonPath("$.status").isEqualTo("LEASED")
+                .jsonPath("$.fencingToken").isEqualTo(4)
+                .jsonPath("$.spec.task").isEqualTo("x");
+        get("/jobs/leases", executor.key()).expectStatus().isOk().expectBody()
+                .jsonPath("$[0].jobId").isEqualTo(jobId.toString())
+                .jsonPath("$[0].fencingToken").isEqualTo(4);
+        postEmpty("/jobs/" + jobId + "/cancellation", executor.key(), null).expectStatus().isForbidden();
+        UUID cancelled = accepted(postEmpty("/jobs/" + jobId + "/cancellation", submitter.key(), null));
+        assertThat(TopicReader.json(single(jobTopic.recordsOf(cancelled))).get("payload").get("requestedBy").asString())
+                .isEqualTo(submitter.id().toString());
+        get("/jobs/{id}", ADMIN, UUID.randomUUID()).expectStatus().isNotFound();
+    }
+
+    // ------------------------------------------------------------------ authentication and authorization
+
+    @Test
+    void aMissingOrWrongKeyIsA401WithAChallenge() {
+        long karma = karmaTopic.size();
+        String grant = "{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":10}";
+        for (String key : new String[] { null, "not-a-key", ADMIN + "x",
+                "ak_abcdefgh_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" }) {
+            post("/karma/grants", grant, key, null)
+                    .expectStatus().isUnauthorized()
+                    .expectHeader().value(HttpHeaders.WWW_AUTHENTICATE, challenge -> assertThat(challenge).startsWith("Bearer"))
+                    .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                    .expectBody().jsonPath("$.status").isEqualTo(401);
+        }
+        http.post().uri("/karma/grants").contentType(MediaType.APPLICATION_JSON)
+                .header(HttpHeaders.AUTHORIZATION, "Basic YWRtaW46YWRtaW4=").body(grant).exchange()
+                .expectStatus().isUnauthorized();
+        http.get().uri("/commands/{id}", UUID.randomUUID()).exchange().expectStatus().isUnauthorized();
+        assertThat(karmaTopic.size()).isEqualTo(karma);
+    }
+
+    @Test
+    void aKeyRevokedMidSessionIsRefusedFromTheNextRequestOn() {
+        Agent heidi = newAgent("heidi");
+        String transfer = "{\"debitAccountId\":\"" + heidi.id() + "\",\"creditAccountId\":\"" + UUID.randomUUID()
+                + "\",\"amount\":1}";
+        accepted(post("/karma/transfers", transfer, heidi.key(), null));
+        // the agent rotates: a second key, then the first is revoked
+        JsonNode second = http.post().uri("/agents/{id}/keys", heidi.id()).headers(h -> h.setBearerAuth(heidi.key()))
+                .exchange().expectStatus().isCreated().expectBody(JsonNode.class).returnResult().getResponseBody();
+        http.delete().uri("/agents/{id}/keys/{keyId}", heidi.id(), heidi.keyId()).headers(h -> h.setBearerAuth(ADMIN))
+                .exchange().expectStatus().isNoContent();
+
+        long karma = karmaTopic.size();
+        post("/karma/transfers", transfer, heidi.key(), null)
+                .expectStatus().isUnauthorized()
+                .expectHeader().value(HttpHeaders.WWW_AUTHENTICATE, challenge -> assertThat(challenge).contains("invalid_token"))
+                .expectBody().jsonPath("$.detail").value(detail -> assertThat(detail.toString()).contains("revoked"));
+        assertThat(karmaTopic.size()).isEqualTo(karma);
+        accepted(post("/karma/transfers", transfer, second.get("apiKey").asString(), null));
+        get("/agents/{id}/keys", ADMIN, heidi.id()).expectStatus().isOk()
+                .expectBody().jsonPath("$.length()").isEqualTo(2)
+                .jsonPath("$[0].revokedAt").isNotEmpty();
+        http.delete().uri("/agents/{id}/keys/{keyId}", heidi.id(), UUID.randomUUID()).headers(h -> h.setBearerAuth(ADMIN))
+                .exchange().expectStatus().isNotFound();
+    }
+
+    @Test
+    void anAgentActingAsAnotherOrAsAdminIsA403() {
+        Agent ivan = newAgent("ivan");
+        Agent judy = newAgent("judy");
+        long karma = karmaTopic.size();
+        long agents = agentTopic.size();
+
+        // spending another agent's karma
+        post("/karma/transfers", """
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":1}""".formatted(judy.id(), ivan.id()), ivan.key(), null)
+                .expectStatus().isForbidden()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.status").isEqualTo(403);
+        post("/karma/reservations", """
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":1,"expiresAt":"2999-01-01T00:00:00Z"}"""
+                .formatted(judy.id(), ivan.id()), ivan.key(), null).expectStatus().isForbidden();
+        // admin commands
+        post("/karma/grants", "{\"accountId\":\"" + ivan.id() + "\",\"amount\":1000}", ivan.key(), null).expectStatus().isForbidden();
+        post("/agents", "{\"name\":\"mallory\"}", ivan.key(), null).expectStatus().isForbidden();
+        postEmpty("/agents/" + judy.id() + "/suspension", ivan.key(), null).expectStatus().isForbidden();
+        postEmpty("/agents/" + ivan.id() + "/reactivation", ivan.key(), null).expectStatus().isForbidden();
+        // another agent's keys and account
+        http.post().uri("/agents/{id}/keys", judy.id()).headers(h -> h.setBearerAuth(ivan.key())).exchange()
+                .expectStatus().isForbidden();
+        http.delete().uri("/agents/{id}/keys/{keyId}", judy.id(), judy.keyId()).headers(h -> h.setBearerAuth(ivan.key()))
+                .exchange().expectStatus().isForbidden();
+        get("/accounts/{id}", ivan.key(), judy.id()).expectStatus().isForbidden();
+        // the admin is not an agent: it grants, it does not spend
+        post("/karma/transfers", """
+                {"debitAccountId":"%s","creditAccountId":"%s","amount":1}""".formatted(judy.id(), ivan.id()), ADMIN, null)
+                .expectStatus().isForbidden();
+
+        assertThat(karmaTopic.size()).isEqualTo(karma);
+        assertThat(agentTopic.size()).isEqualTo(agents);
+        post("/karma/transfers", "{\"debitAccountId\":\"" + judy.id() + "\",\"creditAccountId\":\"" + ivan.id()
+                + "\",\"amount\":1}", judy.key(), null).expectStatus().isAccepted();
+    }
+
+    @Test
+    void theApiDescriptionIsServedWithoutAKey() {
+        http.get().uri("/v3/api-docs").exchange()
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.openapi").value(version -> assertThat(version.toString()).startsWith("3."))
+                .jsonPath("$.paths['/karma/transfers'].post").exists()
+                .jsonPath("$.paths['/claims/{claimId}'].get").exists()
+                .jsonPath("$.paths['/agents/{agentId}/keys/{keyId}'].delete").exists()
+                .jsonPath("$.paths['/jobs/{jobId}/completion'].post").exists()
+                .jsonPath("$.components.securitySchemes.apiKey.scheme").isEqualTo("bearer");
     }
 
     @Test
@@ -251,7 +571,7 @@ class IngestApiTests {
         long karma = karmaTopic.size();
         long agents = agentTopic.size();
 
-        JsonNode problem = post(path, body, null, null)
+        JsonNode problem = post(path, body, ADMIN, null)
                 .expectStatus().isEqualTo(status)
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody(JsonNode.class).returnResult().getResponseBody();
@@ -268,7 +588,7 @@ class IngestApiTests {
     @Test
     void anOverflowingAmountIsNamedAsSuch() {
         JsonNode problem = post("/karma/grants", "{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":99999999999999999999}",
-                null, null).expectStatus().isBadRequest().expectBody(JsonNode.class).returnResult().getResponseBody();
+                ADMIN, null).expectStatus().isBadRequest().expectBody(JsonNode.class).returnResult().getResponseBody();
         assertThat(problem.get("errors").get(0).get("field").asString()).isEqualTo("amount");
         assertThat(problem.get("errors").get(0).get("detail").asString()).contains("out of range");
     }
@@ -277,12 +597,14 @@ class IngestApiTests {
     void onlyJsonIsAccepted() {
         long karma = karmaTopic.size();
         http.post().uri("/karma/grants")
+                .headers(h -> h.setBearerAuth(ADMIN))
                 .contentType(MediaType.TEXT_PLAIN)
                 .body("{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":10}")
                 .exchange()
                 .expectStatus().isEqualTo(415)
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
         http.post().uri("/karma/grants")
+                .headers(h -> h.setBearerAuth(ADMIN))
                 .contentType(MediaType.APPLICATION_FORM_URLENCODED)
                 .body("accountId=" + UUID.randomUUID() + "&amount=10")
                 .exchange()
@@ -291,13 +613,12 @@ class IngestApiTests {
     }
 
     @Test
-    void anInvalidIdempotencyKeyOrActorIsRefused() {
+    void anInvalidIdempotencyKeyIsRefused() {
         long karma = karmaTopic.size();
         String grant = "{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":10}";
-        post("/karma/grants", grant, null, "k".repeat(256)).expectStatus().isBadRequest()
+        post("/karma/grants", grant, ADMIN, "k".repeat(256)).expectStatus().isBadRequest()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
-        post("/karma/grants", grant, "x".repeat(201), null).expectStatus().isBadRequest()
-                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        post("/karma/grants", grant, ADMIN, "has space").expectStatus().isBadRequest();
         assertThat(karmaTopic.size()).isEqualTo(karma);
     }
 
@@ -306,7 +627,7 @@ class IngestApiTests {
         long karma = karmaTopic.size();
         String big = "{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":10,\"memo\":\"" + "x".repeat(70_000) + "\"}";
 
-        post("/karma/grants", big, null, null)
+        post("/karma/grants", big, ADMIN, null)
                 .expectStatus().isEqualTo(413)
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
 
@@ -315,6 +636,7 @@ class IngestApiTests {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/karma/grants"))
                 .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + ADMIN)
                 .POST(BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)))
                 .build(), BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(413);
@@ -327,11 +649,12 @@ class IngestApiTests {
 
     @Test
     void aCommandIsPendingUntilTheWorkerRecordsItsOutcome() {
-        UUID applied = accepted(post("/karma/grants", "{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":3}", null, null));
-        UUID rejected = accepted(post("/karma/transfers", "{\"debitAccountId\":\"" + UUID.randomUUID()
-                + "\",\"creditAccountId\":\"" + UUID.randomUUID() + "\",\"amount\":3}", null, null));
+        UUID applied = accepted(post("/karma/grants", "{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":3}", ADMIN, null));
+        Agent kim = newAgent("kim");
+        UUID rejected = accepted(post("/karma/transfers", "{\"debitAccountId\":\"" + kim.id()
+                + "\",\"creditAccountId\":\"" + UUID.randomUUID() + "\",\"amount\":3}", kim.key(), null));
 
-        http.get().uri("/commands/{id}", applied).exchange()
+        get("/commands/{id}", kim.key(), applied)
                 .expectStatus().isOk()
                 .expectBody().json("{\"commandId\":\"" + applied + "\",\"status\":\"PENDING\"}")
                 .jsonPath("$.processedAt").doesNotExist()
@@ -341,13 +664,13 @@ class IngestApiTests {
         processed(applied, "GrantKarma", "APPLIED", null, null, at);
         processed(rejected, "TransferKarma", "REJECTED", "INSUFFICIENT_FUNDS", "available 0, needed 3", at);
 
-        http.get().uri("/commands/{id}", applied).exchange()
+        get("/commands/{id}", ADMIN, applied)
                 .expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.status").isEqualTo("APPLIED")
                 .jsonPath("$.processedAt").isEqualTo("2025-01-02T03:04:05.678Z")
                 .jsonPath("$.reason").doesNotExist();
-        http.get().uri("/commands/{id}", rejected).exchange()
+        get("/commands/{id}", kim.key(), rejected)
                 .expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.status").isEqualTo("REJECTED")
@@ -356,23 +679,31 @@ class IngestApiTests {
     }
 
     @Test
-    void accountsShowWhatIsAvailable() {
-        UUID agent = UUID.randomUUID();
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        jdbc.sql("insert into agents (id, name, status, created_at, updated_at) values (?, 'Barbara', 'ACTIVE', ?, ?)")
-                .params(agent, now, now).update();
-        jdbc.sql("""
-                insert into accounts (id, agent_id, balance, pending_debits, created_at, updated_at)
-                values (?, ?, 100, 30, ?, ?)""").params(agent, agent, now, now).update();
+    void accountsShowWhatIsAvailableAndRecentTransfersToTheirOwner() {
+        Agent barbara = newAgent("Barbara");
+        UUID agent = barbara.id();
+        agentRow(agent, "Barbara", 100, 30);
+        UUID other = UUID.randomUUID();
+        agentRow(other, "Other", 0, 0);
+        OffsetDateTime t0 = OffsetDateTime.parse("2025-01-01T00:00:00Z");
+        UUID grant = transferRow(Accounts.TREASURY, agent, 150, "GRANT", "POSTED", t0);
+        UUID spent = transferRow(agent, other, 50, "TRANSFER", "POSTED", t0.plusMinutes(1));
+        transferRow(Accounts.TREASURY, other, 5, "GRANT", "POSTED", t0.plusMinutes(2));
 
-        http.get().uri("/accounts/{id}", agent).exchange()
+        get("/accounts/{id}", barbara.key(), agent)
                 .expectStatus().isOk()
                 .expectBody().json("""
-                        {"accountId":"%s","balance":100,"pendingDebits":30,"available":70}""".formatted(agent));
-        http.get().uri("/accounts/{id}", Accounts.TREASURY).exchange()
-                .expectStatus().isOk()
-                .expectBody().jsonPath("$.balance").isEqualTo(0);
-        http.get().uri("/agents/{id}", agent).exchange()
+                        {"accountId":"%s","balance":100,"pendingDebits":30,"available":70}""".formatted(agent))
+                .jsonPath("$.recentTransfers.length()").isEqualTo(2)
+                .jsonPath("$.recentTransfers[0].transferId").isEqualTo(spent.toString())
+                .jsonPath("$.recentTransfers[0].amount").isEqualTo(50)
+                .jsonPath("$.recentTransfers[1].transferId").isEqualTo(grant.toString());
+        get("/accounts/{id}?recent=1", barbara.key(), agent).expectStatus().isOk()
+                .expectBody().jsonPath("$.recentTransfers.length()").isEqualTo(1);
+        get("/accounts/{id}", ADMIN, Accounts.TREASURY).expectStatus().isOk()
+                .expectBody().jsonPath("$.balance").isNumber();
+        get("/accounts/{id}", barbara.key(), Accounts.TREASURY).expectStatus().isForbidden();
+        get("/agents/{id}", barbara.key(), agent)
                 .expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.agentId").isEqualTo(agent.toString())
@@ -381,27 +712,53 @@ class IngestApiTests {
     }
 
     @Test
+    void aClaimReadsWithItsHistory() {
+        Agent claimant = newAgent("claimant");
+        agentRow(claimant.id(), "claimant", 0, 0);
+        UUID claim = UUID.randomUUID();
+        UUID command = UUID.randomUUID();
+        OffsetDateTime at = OffsetDateTime.parse("2025-03-04T05:06:07Z");
+        jdbc.sql("""
+                insert into claims (id, claimant_id, subject, statement, evidence, stake, quorum, status, created_at, updated_at)
+                values (?, ?, 'subject', 'statement', '{"url":"https://example.org"}'::jsonb, 0, 2, 'OPEN', ?, ?)""")
+                .params(claim, claimant.id(), at, at).update();
+        jdbc.sql("insert into claim_status_history (claim_id, status, command_id, changed_at) values (?, 'OPEN', ?, ?)")
+                .params(claim, command, at).update();
+
+        get("/claims/{id}", newAgent("reader").key(), claim).expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.claimantId").isEqualTo(claimant.id().toString())
+                .jsonPath("$.evidence.url").isEqualTo("https://example.org")
+                .jsonPath("$.status").isEqualTo("OPEN")
+                .jsonPath("$.quorum").isEqualTo(2)
+                .jsonPath("$.history[0].status").isEqualTo("OPEN")
+                .jsonPath("$.history[0].commandId").isEqualTo(command.toString());
+        get("/claims/{id}", ADMIN, UUID.randomUUID()).expectStatus().isNotFound();
+    }
+
+    @Test
     void unknownOrMalformedIdsAreProblems() {
-        http.get().uri("/accounts/{id}", UUID.randomUUID()).exchange()
+        get("/accounts/{id}", ADMIN, UUID.randomUUID())
                 .expectStatus().isNotFound()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.status").isEqualTo(404);
-        http.get().uri("/agents/{id}", UUID.randomUUID()).exchange()
+        get("/agents/{id}", ADMIN, UUID.randomUUID())
                 .expectStatus().isNotFound()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
-        http.get().uri("/commands/not-a-uuid").exchange()
+        get("/commands/not-a-uuid", ADMIN)
                 .expectStatus().isBadRequest()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
     }
 
     // ------------------------------------------------------------------ helpers
 
-    private ResponseSpec post(String path, String body, String actor, String idempotencyKey) {
+    /** POST as the caller whose bearer token is {@code key} ({@code null}: no Authorization header). */
+    private ResponseSpec post(String path, String body, String key, String idempotencyKey) {
         return http.post().uri(path)
                 .contentType(MediaType.APPLICATION_JSON)
                 .headers(headers -> {
-                    if (actor != null) {
-                        headers.set("X-Actor", actor);
+                    if (key != null) {
+                        headers.setBearerAuth(key);
                     }
                     if (idempotencyKey != null) {
                         headers.set("Idempotency-Key", idempotencyKey);
@@ -409,6 +766,36 @@ class IngestApiTests {
                 })
                 .body(body)
                 .exchange();
+    }
+
+    /** POST without a body (suspend, post, void, votes). */
+    private ResponseSpec postEmpty(String path, String key, String idempotencyKey) {
+        return http.post().uri(path)
+                .headers(headers -> {
+                    if (key != null) {
+                        headers.setBearerAuth(key);
+                    }
+                    if (idempotencyKey != null) {
+                        headers.set("Idempotency-Key", idempotencyKey);
+                    }
+                })
+                .exchange();
+    }
+
+    private ResponseSpec get(String path, String key, Object... vars) {
+        return http.get().uri(path, vars).headers(headers -> headers.setBearerAuth(key)).exchange();
+    }
+
+    /** An agent registered by the admin (its row is the ledger worker's to write; its key works at once). */
+    record Agent(UUID id, String key, UUID keyId) {
+    }
+
+    private Agent newAgent(String name) {
+        JsonNode body = post("/agents", "{\"name\":\"" + name + "\"}", ADMIN, null)
+                .expectStatus().isAccepted()
+                .expectBody(JsonNode.class).returnResult().getResponseBody();
+        return new Agent(UUID.fromString(body.get("agentId").asString()), body.get("apiKey").asString(),
+                UUID.fromString(body.get("keyId").asString()));
     }
 
     private static UUID accepted(ResponseSpec response) {
@@ -431,5 +818,35 @@ class IngestApiTests {
                 values (?, ?, 'test', ?, ?, ?, 'test', 0, 0, ?)""")
                 .params(commandId, type, outcome, reason, detail, at.atOffset(ZoneOffset.UTC))
                 .update();
+    }
+
+    private void agentRow(UUID agent, String name, long balance, long pendingDebits) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        jdbc.sql("insert into agents (id, name, status, created_at, updated_at) values (?, ?, 'ACTIVE', ?, ?)")
+                .params(agent, name, now, now).update();
+        jdbc.sql("""
+                insert into accounts (id, agent_id, balance, pending_debits, created_at, updated_at)
+                values (?, ?, ?, ?, ?, ?)""").params(agent, agent, balance, pendingDebits, now, now).update();
+    }
+
+    private UUID transferRow(UUID debit, UUID credit, long amount, String kind, String status, OffsetDateTime at) {
+        UUID id = UUID.randomUUID();
+        jdbc.sql("""
+                insert into transfers (id, debit_account_id, credit_account_id, amount, kind, status,
+                  debit_balance_before, debit_balance_after, credit_balance_before, credit_balance_after, created_at)
+                values (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?)""").params(id, debit, credit, amount, kind, status, at).update();
+        return id;
+    }
+
+    /** A pending transfer as the ledger worker writes it when it applies a reservation. */
+    private void pendingTransfer(UUID pendingId, UUID debit, UUID credit, long amount) {
+        agentRow(debit, "debit", 100, amount);
+        agentRow(credit, "credit", 0, 0);
+        jdbc.sql("""
+                insert into transfers (id, debit_account_id, credit_account_id, amount, kind, status, expires_at,
+                  debit_balance_before, debit_balance_after, credit_balance_before, credit_balance_after, created_at)
+                values (?, ?, ?, ?, 'ESCROW', 'PENDING', ?, 0, 0, 0, 0, ?)""")
+                .params(pendingId, debit, credit, amount, OffsetDateTime.parse("2999-01-01T00:00:00Z"),
+                        OffsetDateTime.now(ZoneOffset.UTC)).update();
     }
 }

@@ -1,16 +1,70 @@
 package org.agentplatform.ingest.actor;
 
 import java.util.Objects;
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.ErrorResponseException;
 
 /**
- * Who submits a command; recorded in the envelope and part of the idempotency scope. Controllers take
- * it as a parameter, resolved by {@link ActorResolver}.
+ * The authenticated caller: the admin (configured key) or an agent (one of its API keys). Its {@link #name()}
+ * goes into the envelope's {@code actor} and scopes idempotency keys. Controllers take it as a parameter,
+ * resolved by {@link ActorResolver}.
  */
-public record Actor(String name) {
+public record Actor(String name, @Nullable UUID agentId, @Nullable UUID keyId) {
 
-    public static final Actor ANONYMOUS = new Actor("anonymous");
+    public static final String ADMIN_NAME = "admin";
+
+    /** The request attribute the authentication filter stores the caller under. */
+    static final String ATTRIBUTE = Actor.class.getName();
 
     public Actor {
         Objects.requireNonNull(name, "name");
+    }
+
+    /** The caller of an authenticated request, for filters that run after authentication. */
+    public static @Nullable Actor of(jakarta.servlet.http.HttpServletRequest request) {
+        return request.getAttribute(ATTRIBUTE) instanceof Actor actor ? actor : null;
+    }
+
+    public static Actor admin() {
+        return new Actor(ADMIN_NAME, null, null);
+    }
+
+    public static Actor agent(UUID agentId, UUID keyId) {
+        return new Actor(agentId.toString(), agentId, keyId);
+    }
+
+    public boolean isAdmin() {
+        return agentId == null;
+    }
+
+    /** Admin commands: registering, granting, suspending, reactivating. */
+    public void requireAdmin(String what) {
+        if (!isAdmin()) {
+            throw forbidden(what + " needs the admin role");
+        }
+    }
+
+    /** An agent acts only as itself; the admin is not an agent and has no account to act from. */
+    public void requireSelf(UUID agentId, String what) {
+        if (!agentId.equals(this.agentId)) {
+            throw forbidden(what + " must be the calling agent" + (isAdmin() ? " (the admin is not an agent)" : ""));
+        }
+    }
+
+    /** The agent itself or the admin: managing an agent's keys, reading its account. */
+    public void requireSelfOrAdmin(UUID agentId, String what) {
+        if (!isAdmin() && !agentId.equals(this.agentId)) {
+            throw forbidden(what + " is only open to agent " + agentId + " itself or the admin");
+        }
+    }
+
+    public static ErrorResponseException forbidden(String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, detail);
+        problem.setTitle("Forbidden");
+        return new ErrorResponseException(HttpStatus.FORBIDDEN, problem, null);
     }
 }

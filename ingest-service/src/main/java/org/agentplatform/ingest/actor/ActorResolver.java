@@ -9,20 +9,17 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.support.WebDataBinderFactory;
 import org.springframework.web.context.request.NativeWebRequest;
+import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * The one place that decides who is calling. For now the caller names itself in {@code X-Actor}
- * (anonymous without it); API-key authentication replaces this resolver and nothing else. It registers
- * itself with Spring MVC as a {@link WebMvcConfigurer}.
+ * Hands controllers the caller that {@link ApiKeyAuthentication} established. It registers itself with
+ * Spring MVC as a {@link WebMvcConfigurer}.
  */
 @Component
 class ActorResolver implements HandlerMethodArgumentResolver, WebMvcConfigurer {
-
-    static final String HEADER = "X-Actor";
-    private static final int MAX_LENGTH = 200;
 
     @Override
     public boolean supportsParameter(MethodParameter parameter) {
@@ -32,16 +29,12 @@ class ActorResolver implements HandlerMethodArgumentResolver, WebMvcConfigurer {
     @Override
     public Actor resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer,
                                  NativeWebRequest request, WebDataBinderFactory binderFactory) {
-        String name = request.getHeader(HEADER);
-        if (name == null || name.isBlank()) {
-            return Actor.ANONYMOUS;
+        if (request.getAttribute(Actor.ATTRIBUTE, RequestAttributes.SCOPE_REQUEST) instanceof Actor actor) {
+            return actor;
         }
-        name = name.strip();
-        if (name.length() > MAX_LENGTH || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new ErrorResponseException(HttpStatus.BAD_REQUEST, ProblemDetail.forStatusAndDetail(
-                    HttpStatus.BAD_REQUEST, HEADER + " must be 1 to " + MAX_LENGTH + " visible ASCII characters"), null);
-        }
-        return new Actor(name);
+        // a controller on a path the filter leaves open must not take an Actor: fail closed
+        throw new ErrorResponseException(HttpStatus.UNAUTHORIZED,
+                ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, "Authentication required"), null);
     }
 
     @Override

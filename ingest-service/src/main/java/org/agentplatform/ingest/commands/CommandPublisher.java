@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.agentplatform.ingest.actor.Actor;
-import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
@@ -41,8 +41,8 @@ public class CommandPublisher {
     }
 
     /** Publishes {@code command} as {@code commandId}, keyed by its partition key. */
-    public void publish(UUID commandId, LedgerCommand command, Actor actor) {
-        Envelope<LedgerCommand> envelope = Envelope.of(commandId, command, actor.name(), clock.instant());
+    public void publish(UUID commandId, Command command, Actor actor) {
+        Envelope<Command> envelope = Envelope.of(commandId, command, actor.name(), clock.instant());
         String topic = topics.commandsFor(command);
         long deadline = System.nanoTime() + properties.timeout().toNanos();
         try {

@@ -39,7 +39,9 @@ class CommandPublishing {
     KafkaAdmin.NewTopics commandTopics(Topics topics, TopicProperties properties) {
         return new KafkaAdmin.NewTopics(
                 TopicBuilder.name(topics.agentCommands()).partitions(properties.partitions()).build(),
-                TopicBuilder.name(topics.karmaCommands()).partitions(properties.partitions()).build());
+                TopicBuilder.name(topics.karmaCommands()).partitions(properties.partitions()).build(),
+                TopicBuilder.name(topics.claimCommands()).partitions(properties.partitions()).build(),
+                TopicBuilder.name(topics.jobCommands()).partitions(properties.partitions()).build());
     }
 
     /**

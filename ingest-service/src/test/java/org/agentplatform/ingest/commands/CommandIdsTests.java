@@ -21,17 +21,17 @@ class CommandIdsTests {
 
     @Test
     void theSameKeyGivesTheSameIdPerActor() {
-        Actor alice = new Actor("alice");
+        Actor alice = new Actor("alice", null, null);
         assertThat(CommandIds.next(alice, "k")).isEqualTo(CommandIds.next(alice, "k"));
-        assertThat(CommandIds.next(alice, "k")).isNotEqualTo(CommandIds.next(new Actor("bob"), "k"));
+        assertThat(CommandIds.next(alice, "k")).isNotEqualTo(CommandIds.next(new Actor("bob", null, null), "k"));
         // the actor/key boundary cannot be shifted to forge another actor's id
-        assertThat(CommandIds.next(new Actor("a"), "b:c")).isNotEqualTo(CommandIds.next(new Actor("a:b"), "c"));
+        assertThat(CommandIds.next(new Actor("a", null, null), "b:c")).isNotEqualTo(CommandIds.next(new Actor("a:b", null, null), "c"));
         assertThat(CommandIds.next(alice, null)).isNotEqualTo(CommandIds.next(alice, null));
     }
 
     @Test
     void unusableKeysAreRefused() {
-        Actor alice = new Actor("alice");
+        Actor alice = new Actor("alice", null, null);
         assertThatThrownBy(() -> CommandIds.next(alice, "")).isInstanceOf(ErrorResponseException.class);
         assertThatThrownBy(() -> CommandIds.next(alice, "k".repeat(256))).isInstanceOf(ErrorResponseException.class);
         assertThatThrownBy(() -> CommandIds.next(alice, "with space")).isInstanceOf(ErrorResponseException.class);

@@ -1,0 +1,55 @@
+package org.agentplatform.ingest.commands;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZoneOffset;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Idempotency keys are kept for {@code ingest.idempotency.retention}: a client retrying later than that sends
+ * a new command. Every instance purges; deleting the same old rows twice is harmless.
+ */
+@Component
+class IdempotencyRetention {
+
+    private static final Logger log = LoggerFactory.getLogger(IdempotencyRetention.class);
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+    private final Duration retention;
+
+    IdempotencyRetention(JdbcClient jdbc, Clock clock, Properties properties) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.retention = properties.retention();
+    }
+
+    @Scheduled(fixedDelayString = "${ingest.idempotency.purge-interval:PT1H}", initialDelayString = "PT1M")
+    int purge() {
+        try {
+            int deleted = jdbc.sql("delete from idempotency_keys where created_at < ?")
+                    .param(clock.instant().minus(retention).atOffset(ZoneOffset.UTC))
+                    .update();
+            if (deleted > 0) {
+                log.info("Purged {} idempotency keys older than {}", deleted, retention);
+            }
+            return deleted;
+        } catch (RuntimeException e) {
+            // the next run tries again; a database hiccup must not stop the schedule
+            log.warn("Purging idempotency keys failed: {}", e.toString());
+            return 0;
+        }
+    }
+
+    /** @param retention how long a retry with the same key still gets the original answer */
+    @ConfigurationProperties(prefix = "ingest.idempotency")
+    record Properties(@DefaultValue("7d") Duration retention) {
+    }
+}

@@ -1,0 +1,214 @@
+package org.agentplatform.ingest.jobs;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+import org.agentplatform.ingest.actor.Actor;
+import org.agentplatform.ingest.commands.Accepted;
+import org.agentplatform.ingest.commands.CommandIds;
+import org.agentplatform.ingest.commands.CommandPublisher;
+import org.agentplatform.ingest.commands.Idempotency;
+import org.agentplatform.schema.jobs.CancelJob;
+import org.agentplatform.schema.jobs.CompleteJob;
+import org.agentplatform.schema.jobs.FailJob;
+import org.agentplatform.schema.jobs.Heartbeat;
+import org.agentplatform.schema.jobs.RequestLease;
+import org.agentplatform.schema.jobs.SubmitJob;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Compute jobs. Agents submit jobs as themselves and lease, heartbeat, complete and fail them as themselves
+ * (the executor is the caller); fencing tokens and lease ownership are the job worker's to check, and a
+ * stale token is a recorded rejection at {@code /commands/{id}}.
+ */
+@RestController
+class JobController {
+
+    private final CommandPublisher publisher;
+    private final Idempotency idempotency;
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    JobController(CommandPublisher publisher, Idempotency idempotency, JdbcClient jdbc, JsonMapper json) {
+        this.publisher = publisher;
+        this.idempotency = idempotency;
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    @PostMapping(path = "/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> submit(@Valid @RequestBody SubmitJobRequest request, Actor actor, HttpServletRequest http,
+            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
+        UUID submitter = agent(actor, "submit a job");
+        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
+            UUID jobId = request.jobId() != null ? request.jobId() : CommandIds.derived(commandId, "job");
+            publisher.publish(commandId, new SubmitJob(jobId, submitter, request.spec(),
+                    request.priority() == null ? 0 : request.priority(),
+                    request.maxAttempts() == null ? 3 : request.maxAttempts(),
+                    request.leaseTimeout() == null ? Duration.ofSeconds(30) : request.leaseTimeout(), request.price()), actor);
+            return Accepted.response(commandId, new JobAccepted(commandId, jobId));
+        });
+    }
+
+    /** Asks for work as the caller; the leased job (if any) shows in {@code GET /jobs/leases}. */
+    @PostMapping("/jobs/leases")
+    ResponseEntity<?> requestLease(Actor actor, HttpServletRequest http,
+            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
+        UUID executor = agent(actor, "lease a job");
+        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
+            publisher.publish(commandId, new RequestLease(executor), actor);
+            return Accepted.response(commandId);
+        });
+    }
+
+    /** The caller's current leases, with the fencing tokens its heartbeats and completions must carry. */
+    @GetMapping("/jobs/leases")
+    List<LeaseView> leases(Actor actor) {
+        UUID executor = agent(actor, "hold leases");
+        return jdbc.sql("""
+                select id, fencing_token, attempts, lease_expires_at, spec::text from jobs
+                where status = 'LEASED' and lessee = ? order by lease_expires_at, id""")
+                .param(executor)
+                .query((rs, n) -> new LeaseView(rs.getObject(1, UUID.class), rs.getLong(2), rs.getInt(3),
+                        rs.getObject(4, OffsetDateTime.class).toInstant(), json.readTree(rs.getString(5))))
+                .list();
+    }
+
+    @PostMapping(path = "/jobs/{jobId}/heartbeats", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> heartbeat(@PathVariable UUID jobId, @Valid @RequestBody LeaseRequest request, Actor actor,
+            HttpServletRequest http,
+            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
+        UUID executor = agent(actor, "heartbeat a lease");
+        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
+            publisher.publish(commandId, new Heartbeat(jobId, executor, request.fencingToken()), actor);
+            return Accepted.response(commandId);
+        });
+    }
+
+    @PostMapping(path = "/jobs/{jobId}/completion", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> complete(@PathVariable UUID jobId, @Valid @RequestBody CompleteRequest request, Actor actor,
+            HttpServletRequest http,
+            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
+        UUID executor = agent(actor, "complete a job");
+        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
+            publisher.publish(commandId, new CompleteJob(jobId, executor, request.fencingToken(), request.result()), actor);
+            return Accepted.response(commandId);
+        });
+    }
+
+    @PostMapping(path = "/jobs/{jobId}/failure", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<?> fail(@PathVariable UUID jobId, @Valid @RequestBody FailRequest request, Actor actor,
+            HttpServletRequest http,
+            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
+        UUID executor = agent(actor, "fail a job");
+        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
+            publisher.publish(commandId, new FailJob(jobId, executor, request.fencingToken(), request.error(),
+                    request.retryable()), actor);
+            return Accepted.response(commandId);
+        });
+    }
+
+    /** Only the submitter cancels; a job the worker has not recorded yet is left to the worker to judge. */
+    @PostMapping("/jobs/{jobId}/cancellation")
+    ResponseEntity<?> cancel(@PathVariable UUID jobId, Actor actor, HttpServletRequest http,
+            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
+        UUID requester = agent(actor, "cancel a job");
+        jdbc.sql("select submitter_id from jobs where id = ?").param(jobId).query(UUID.class).optional()
+                .ifPresent(submitter -> actor.requireSelf(submitter, "Cancelling a job: its submitter"));
+        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
+            publisher.publish(commandId, new CancelJob(jobId, requester), actor);
+            return Accepted.response(commandId);
+        });
+    }
+
+    @GetMapping("/jobs/{jobId}")
+    ResponseEntity<?> job(@PathVariable UUID jobId, Actor actor) {
+        return jdbc.sql("""
+                select submitter_id, status, priority, attempts, max_attempts, fencing_token, lessee, lease_expires_at,
+                       run_at, spec::text, result::text, last_error, price, escrow_status, created_at, updated_at
+                from jobs where id = ?""")
+                .param(jobId)
+                .query((rs, n) -> new JobView(jobId, rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getInt(4),
+                        rs.getInt(5), rs.getLong(6), rs.getObject(7, UUID.class), instant(rs.getObject(8, OffsetDateTime.class)),
+                        instant(rs.getObject(9, OffsetDateTime.class)), json.readTree(rs.getString(10)),
+                        rs.getString(11) == null ? null : json.readTree(rs.getString(11)), rs.getString(12),
+                        (Long) rs.getObject(13), rs.getString(14), instant(rs.getObject(15, OffsetDateTime.class)),
+                        instant(rs.getObject(16, OffsetDateTime.class))))
+                .optional()
+                .<ResponseEntity<?>>map(ResponseEntity::ok)
+                .orElseGet(() -> ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
+                        "No job " + jobId + " (a submission may still be pending)")).build());
+    }
+
+    private static UUID agent(Actor actor, String what) {
+        if (actor.agentId() == null) {
+            throw Actor.forbidden("Only an agent can " + what + " (the admin is not an agent)");
+        }
+        return actor.agentId();
+    }
+
+    private static @Nullable Instant instant(@Nullable OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
+    }
+
+    /** Defaults: priority 0, 3 attempts, a 30 s lease; {@code price} (karma, through escrow) is optional. */
+    record SubmitJobRequest(@Nullable UUID jobId, @NotNull JsonNode spec, @Nullable Integer priority,
+                            @Nullable @Min(1) @Max(100) Integer maxAttempts, @Nullable Duration leaseTimeout,
+                            @Nullable @Positive Long price) {
+
+        @AssertTrue(message = "must be a positive duration of at most a day, e.g. PT30S")
+        boolean isLeaseTimeout() {
+            return leaseTimeout == null
+                    || (!leaseTimeout.isNegative() && !leaseTimeout.isZero() && leaseTimeout.compareTo(Duration.ofDays(1)) <= 0);
+        }
+    }
+
+    record LeaseRequest(@NotNull @PositiveOrZero Long fencingToken) {
+    }
+
+    record CompleteRequest(@NotNull @PositiveOrZero Long fencingToken, @NotNull JsonNode result) {
+    }
+
+    record FailRequest(@NotNull @PositiveOrZero Long fencingToken, @NotBlank @Size(max = 10_000) String error,
+                       boolean retryable) {
+    }
+
+    record JobAccepted(UUID commandId, UUID jobId) {
+    }
+
+    record LeaseView(UUID jobId, long fencingToken, int attempt, Instant leaseExpiresAt, JsonNode spec) {
+    }
+
+    record JobView(UUID jobId, UUID submitterId, String status, int priority, int attempts, int maxAttempts,
+                   long fencingToken, @Nullable UUID lessee, @Nullable Instant leaseExpiresAt, @Nullable Instant runAt,
+                   JsonNode spec, @Nullable JsonNode result, @Nullable String lastError, @Nullable Long price,
+                   String escrowStatus, Instant createdAt, Instant updatedAt) {
+    }
+}

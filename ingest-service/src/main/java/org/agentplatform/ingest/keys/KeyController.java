@@ -1,0 +1,56 @@
+package org.agentplatform.ingest.keys;
+
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+
+import org.agentplatform.ingest.actor.Actor;
+import org.agentplatform.ingest.keys.ApiKeys.KeyInfo;
+import org.agentplatform.ingest.keys.ApiKeys.NewKey;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * An agent's keys, managed by the admin or by the agent itself (so it can rotate: create a new key, switch,
+ * revoke the old one). Keys are ingest's own state, not commands: they take effect at once.
+ */
+@RestController
+class KeyController {
+
+    private final ApiKeys keys;
+
+    KeyController(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    /** 201 with the key, shown this once. */
+    @PostMapping("/agents/{agentId}/keys")
+    ResponseEntity<NewKey> create(@PathVariable UUID agentId, Actor actor) {
+        actor.requireSelfOrAdmin(agentId, "Creating a key");
+        NewKey key = keys.create(agentId);
+        return ResponseEntity.created(URI.create("/agents/" + agentId + "/keys/" + key.keyId())).body(key);
+    }
+
+    @GetMapping("/agents/{agentId}/keys")
+    List<KeyInfo> list(@PathVariable UUID agentId, Actor actor) {
+        actor.requireSelfOrAdmin(agentId, "Listing keys");
+        return keys.keysOf(agentId);
+    }
+
+    /** Takes effect with the next request: every request checks its key. */
+    @DeleteMapping("/agents/{agentId}/keys/{keyId}")
+    ResponseEntity<?> revoke(@PathVariable UUID agentId, @PathVariable UUID keyId, Actor actor) {
+        actor.requireSelfOrAdmin(agentId, "Revoking a key");
+        if (!keys.revoke(agentId, keyId)) {
+            return ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
+                    "Agent " + agentId + " has no key " + keyId)).build();
+        }
+        return ResponseEntity.noContent().build();
+    }
+}

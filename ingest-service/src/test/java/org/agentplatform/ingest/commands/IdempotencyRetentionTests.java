@@ -1,0 +1,42 @@
+package org.agentplatform.ingest.commands;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.UUID;
+
+import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.embedded.TestServers;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+class IdempotencyRetentionTests {
+
+    static final TestEnvironment env = TestServers.newEnvironment();
+
+    @Test
+    void keysOlderThanTheRetentionArePurgedOthersKept() {
+        Flyway.configure().dataSource(env.jdbcUrl(), env.username(), env.password()).load().migrate();
+        JdbcClient jdbc = JdbcClient.create(new DriverManagerDataSource(env.jdbcUrl(), env.username(), env.password()));
+        Instant now = Instant.parse("2026-01-10T00:00:00Z");
+        insert(jdbc, "old", now.minus(Duration.ofDays(7)).minusSeconds(1));
+        insert(jdbc, "young", now.minus(Duration.ofDays(7)).plusSeconds(1));
+
+        IdempotencyRetention retention = new IdempotencyRetention(jdbc, Clock.fixed(now, ZoneOffset.UTC),
+                new IdempotencyRetention.Properties(Duration.ofDays(7)));
+
+        assertThat(retention.purge()).isEqualTo(1);
+        assertThat(jdbc.sql("select idempotency_key from idempotency_keys").query(String.class).list()).containsExactly("young");
+    }
+
+    private static void insert(JdbcClient jdbc, String key, Instant createdAt) {
+        jdbc.sql("""
+                insert into idempotency_keys (caller, idempotency_key, command_id, fingerprint, created_at)
+                values ('admin', ?, ?, 'f', ?)""").params(key, UUID.randomUUID(), createdAt.atOffset(ZoneOffset.UTC)).update();
+    }
+}
