@@ -32,11 +32,13 @@ public final class LocalStack implements AutoCloseable {
 
     private final PostgresServer postgres;
     private final KafkaServer kafka;
+    private final String adminKey;
     private final List<ConfigurableApplicationContext> apps = new ArrayList<>();
 
-    private LocalStack(PostgresServer postgres, KafkaServer kafka) {
+    private LocalStack(PostgresServer postgres, KafkaServer kafka, String adminKey) {
         this.postgres = postgres;
         this.kafka = kafka;
+        this.adminKey = adminKey;
     }
 
     public static void main(String[] args) {
@@ -50,9 +52,13 @@ public final class LocalStack implements AutoCloseable {
                   Kafka bootstrap 127.0.0.1:%d
                   PostgreSQL      %s (user postgres)
                   Data directory  %s
+                  Admin API key   %s
+                                  (kept in the data directory; register agents with it:
+                                   curl -s -XPOST localhost:%d/agents -H 'Authorization: Bearer <admin key>' \\
+                                        -H 'Content-Type: application/json' -d '{"name":"alice"}')
                 Press Ctrl-C to stop.
                 %n""", options.httpPort(), options.httpPort(), options.kafkaPort(), stack.postgres.jdbcUrl(DATABASE),
-                options.dataDir().toAbsolutePath());
+                options.dataDir().toAbsolutePath(), stack.adminKey, options.httpPort());
     }
 
     public static LocalStack start(Options options) {
@@ -65,7 +71,7 @@ public final class LocalStack implements AutoCloseable {
             postgres.close();
             throw e;
         }
-        LocalStack stack = new LocalStack(postgres, kafka);
+        LocalStack stack = new LocalStack(postgres, kafka, AdminKey.loadOrCreate(options.dataDir()));
         try {
             Map<String, Object> common = new HashMap<>();
             common.put("spring.datasource.url", postgres.jdbcUrl(DATABASE));
@@ -83,7 +89,9 @@ public final class LocalStack implements AutoCloseable {
             stack.run(AuditWorkerApplication::application, common, options.httpPort() + 3);
             stack.run(LedgerWorkerApplication::application, common, options.httpPort() + 2);
             stack.run(JobWorkerApplication::application, common, options.httpPort() + 4);
-            stack.run(IngestServiceApplication::application, common, options.httpPort());
+            Map<String, Object> ingest = new HashMap<>(common);
+            ingest.put("ingest.security.admin-key", stack.adminKey);
+            stack.run(IngestServiceApplication::application, ingest, options.httpPort());
         } catch (RuntimeException e) {
             stack.close();
             throw e;
@@ -105,6 +113,11 @@ public final class LocalStack implements AutoCloseable {
 
     public KafkaServer kafka() {
         return kafka;
+    }
+
+    /** The key that registers agents and issues admin commands over HTTP. */
+    public String adminKey() {
+        return adminKey;
     }
 
     @Override

@@ -54,6 +54,8 @@ class WalkingSkeletonSystemTest {
     static final UUID alice = UUID.randomUUID();
     static final UUID bob = UUID.randomUUID();
     static UUID transfer;
+    static String aliceKey;
+    static String bobKey;
 
     @BeforeAll
     static void startStack() {
@@ -74,11 +76,16 @@ class WalkingSkeletonSystemTest {
     void grantAndTransferTravelTheWholePipeline() throws Exception {
         try (TopicTail events = new TopicTail(stack.kafka().bootstrapServers(), "events.karma");
              TopicTail audit = new TopicTail(stack.kafka().bootstrapServers(), "audit.changes")) {
-            awaitStatus(post("/agents", "{\"agentId\":\"%s\",\"name\":\"alice\"}".formatted(alice)), "APPLIED");
-            awaitStatus(post("/agents", "{\"agentId\":\"%s\",\"name\":\"bob\"}".formatted(bob)), "APPLIED");
+            JsonNode aliceRegistered = register(alice, "alice");
+            JsonNode bobRegistered = register(bob, "bob");
+            aliceKey = aliceRegistered.get("apiKey").asString();
+            bobKey = bobRegistered.get("apiKey").asString();
+            awaitStatus(commandId(aliceRegistered), "APPLIED");
+            awaitStatus(commandId(bobRegistered), "APPLIED");
 
-            awaitStatus(post("/karma/grants", "{\"accountId\":\"%s\",\"amount\":100}".formatted(alice)), "APPLIED");
-            transfer = post("/karma/transfers", """
+            awaitStatus(post(stack.adminKey(), "/karma/grants", "{\"accountId\":\"%s\",\"amount\":100}".formatted(alice)),
+                    "APPLIED");
+            transfer = post(aliceKey, "/karma/transfers", """
                     {"debitAccountId":"%s","creditAccountId":"%s","amount":30}""".formatted(alice, bob));
             awaitStatus(transfer, "APPLIED");
 
@@ -120,7 +127,7 @@ class WalkingSkeletonSystemTest {
     @Order(2)
     void anOverdraftIsARejectedOutcomeWithAnEvent() throws Exception {
         try (TopicTail events = new TopicTail(stack.kafka().bootstrapServers(), "events.karma")) {
-            UUID overdraft = post("/karma/transfers", """
+            UUID overdraft = post(aliceKey, "/karma/transfers", """
                     {"debitAccountId":"%s","creditAccountId":"%s","amount":1000}""".formatted(alice, bob));
             JsonNode outcome = awaitStatus(overdraft, "REJECTED");
             assertThat(outcome.get("reason").asString()).isEqualTo("INSUFFICIENT_FUNDS");
@@ -137,6 +144,20 @@ class WalkingSkeletonSystemTest {
 
     @Test
     @Order(3)
+    void theAuditLogHoldsEveryChangeAndItsChainVerifies() {
+        // The audit worker listens next to the HTTP port (+3). 409 until the log has caught up with the tables.
+        URI verify = URI.create("http://localhost:" + (options.httpPort() + 3) + "/audit/verify");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(verify).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        });
+        assertThat(jdbc.queryForObject("select count(*) from audit_log where table_name = 'transfers'", Long.class))
+                .isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    @Order(4)
     void keepsItsDataAcrossARestart() throws Exception {
         stack.close();
         stack = LocalStack.start(options);
@@ -145,22 +166,36 @@ class WalkingSkeletonSystemTest {
         assertThat(balance(alice)).isEqualTo(70);
         assertThat(balance(bob)).isEqualTo(30);
         // The restarted pipeline still works end to end.
-        awaitStatus(post("/karma/transfers", """
+        awaitStatus(post(bobKey, "/karma/transfers", """
                 {"debitAccountId":"%s","creditAccountId":"%s","amount":5}""".formatted(bob, alice)), "APPLIED");
         assertThat(balance(alice)).isEqualTo(75);
         assertThat(jdbc.queryForObject("select sum(balance) from accounts", Long.class)).isZero();
     }
 
-    private static UUID post(String path, String body) throws IOException, InterruptedException {
+    /** The admin registers an agent; the answer carries the agent's API key, shown this once. */
+    private static JsonNode register(UUID agent, String name) throws IOException, InterruptedException {
+        return send(stack.adminKey(), "/agents", "{\"agentId\":\"%s\",\"name\":\"%s\"}".formatted(agent, name));
+    }
+
+    private static UUID post(String key, String path, String body) throws IOException, InterruptedException {
+        return commandId(send(key, path, body));
+    }
+
+    private static JsonNode send(String key, String path, String body) throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(path))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-        return UUID.fromString(json.readTree(response.body()).get("commandId").asString());
+        return json.readTree(response.body());
+    }
+
+    private static UUID commandId(JsonNode answer) {
+        return UUID.fromString(answer.get("commandId").asString());
     }
 
     private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + stack.adminKey()).GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static JsonNode awaitStatus(UUID commandId, String status) {
