@@ -1,0 +1,58 @@
+package org.agentplatform.bench;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What one run does. {@code --quick} keeps the whole run under about three minutes; the default under fifteen.
+ *
+ * @param rates          target rates of the open-loop steps, commands/s, in order
+ * @param stepSeconds    how long each step sends
+ * @param accounts       registered accounts; the first {@code hotAccounts} take a large share of the traffic
+ * @param httpShare      fraction of commands sent over HTTP to the ingest service, the rest straight to Kafka
+ * @param naiveTransfers transfers drained through the naive (one transaction per message) consumer
+ * @param pgbenchSeconds duration of each pgbench run
+ */
+record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotAccounts, double httpShare,
+                    int naiveTransfers, int pgbenchSeconds, int drainSeconds, Path out, boolean quick) {
+
+    static BenchOptions parse(String[] args) {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        List<Integer> rates = quick ? List.of(500, 1500, 4000) : List.of(500, 1000, 2000, 4000, 6000, 8000);
+        int stepSeconds = quick ? 15 : 40;
+        int accounts = quick ? 2000 : 10_000;
+        int naive = quick ? 500 : 3000;
+        int pgbench = quick ? 5 : 10;
+        double http = 0.1;
+        // from the repository root the report lands in the module's target, from the module in its own
+        Path target = java.nio.file.Files.isDirectory(Path.of("load-bench")) ? Path.of("load-bench", "target") : Path.of("target");
+        Path out = target.resolve("bench-report").resolve(
+                LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        for (String arg : args) {
+            if (arg.equals("--quick")) {
+                continue;
+            }
+            String[] kv = arg.replaceFirst("^--", "").split("=", 2);
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("Unknown argument " + arg);
+            }
+            switch (kv[0]) {
+                case "rates" -> rates = Arrays.stream(kv[1].split(",")).map(String::trim).map(Integer::valueOf).toList();
+                case "step-seconds" -> stepSeconds = Integer.parseInt(kv[1]);
+                case "accounts" -> accounts = Integer.parseInt(kv[1]);
+                case "http-share" -> http = Double.parseDouble(kv[1]);
+                case "naive-transfers" -> naive = Integer.parseInt(kv[1]);
+                case "pgbench-seconds" -> pgbench = Integer.parseInt(kv[1]);
+                case "out" -> out = Path.of(kv[1]);
+                default -> throw new IllegalArgumentException("Unknown option --" + kv[0]
+                        + " (known: --quick --rates=a,b,c --step-seconds --accounts --http-share --naive-transfers"
+                        + " --pgbench-seconds --out)");
+            }
+        }
+        return new BenchOptions(rates, stepSeconds, accounts, Math.max(1, accounts / 1000), http, naive, pgbench,
+                quick ? 45 : 120, out, quick);
+    }
+}

@@ -1,0 +1,123 @@
+package org.agentplatform.bench;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.locks.LockSupport;
+
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.TransferKarma;
+import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.MessageCodec;
+import org.agentplatform.schema.messaging.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Open loop: command n of a step is due at {@code start + n / rate}, whatever the system answers. Sends never
+ * wait for acknowledgements (Kafka: batched async producer; HTTP: async client), and each command is stamped
+ * with its scheduled time, not the time it actually left: if the producer itself falls behind, that delay is
+ * part of the measured latency rather than hidden (no coordinated omission).
+ */
+final class LoadGenerator implements AutoCloseable {
+
+    private static final MessageCodec CODEC = new MessageCodec();
+    private static final String ACTOR = "load-bench";
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final Topics topics;
+    private final Workload workload;
+    private final IngestClient ingest;
+    private final List<UUID> httpAgents;
+    private final List<String> httpKeys;
+    private final Counters counters;
+    private final int httpEvery;
+
+    LoadGenerator(String bootstrap, Topics topics, Workload workload, IngestClient ingest, List<UUID> httpAgents,
+                  List<String> httpKeys, Counters counters, double httpShare) {
+        this.producer = producer(bootstrap);
+        this.topics = topics;
+        this.workload = workload;
+        this.ingest = ingest;
+        this.httpAgents = httpAgents;
+        this.httpKeys = httpKeys;
+        this.counters = counters;
+        this.httpEvery = httpShare <= 0 || httpKeys.isEmpty() ? 0 : (int) Math.round(1 / httpShare);
+    }
+
+    /** Producer tuning from STACK-NOTES: acks=all with idempotence, 20 ms linger, 256 KiB batches, lz4. */
+    static KafkaProducer<String, byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** Set-up traffic (registrations, grants): plain ids, sent as fast as the producer takes them. */
+    void sendSetup(List<? extends LedgerCommand> commands) {
+        for (LedgerCommand c : commands) {
+            Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), c, ACTOR, Instant.now());
+            producer.send(new ProducerRecord<>(topics.commandsFor(c), c.partitionKey(), CODEC.encode(e)));
+        }
+        producer.flush();
+    }
+
+    /** Runs one step on the calling thread: {@code rate} commands/s for {@code seconds}. */
+    void runStep(int rate, int seconds) {
+        long start = System.nanoTime();
+        long startMicros = TimedIds.micros(Instant.now());
+        long duration = seconds * 1_000_000_000L;
+        long n = 0;
+        while (true) {
+            long elapsed = System.nanoTime() - start;
+            if (elapsed >= duration) {
+                break;
+            }
+            long due = (long) (elapsed / 1e9 * rate);
+            for (; n < due; n++) {
+                long scheduledMicros = startMicros + (long) (n * 1e6 / rate);
+                counters.scheduled.increment();
+                if (httpEvery > 0 && n % httpEvery == 0) {
+                    sendHttp(scheduledMicros);
+                } else {
+                    sendKafka(workload.nextTransfer(), scheduledMicros);
+                }
+            }
+            LockSupport.parkNanos(200_000);
+        }
+    }
+
+    private void sendKafka(TransferKarma t, long scheduledMicros) {
+        UUID id = TimedIds.at(scheduledMicros);
+        Envelope<LedgerCommand> e = Envelope.of(id, t, ACTOR, TimedIds.instant(scheduledMicros));
+        try {
+            producer.send(new ProducerRecord<>(topics.commandsFor(t), t.partitionKey(), CODEC.encode(e)), (meta, error) -> {
+                if (error == null) {
+                    counters.kafkaAcked.increment();
+                } else {
+                    counters.kafkaFailed.increment();
+                }
+            });
+        } catch (RuntimeException ex) { // e.g. buffer full past max.block.ms: counted, not lost
+            counters.kafkaFailed.increment();
+        }
+    }
+
+    private void sendHttp(long scheduledMicros) {
+        int i = workload.nextInt(httpAgents.size());
+        ingest.sendTransfer(workload.transferFrom(httpAgents.get(i)), httpKeys.get(i), scheduledMicros);
+    }
+
+    void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+}

@@ -1,0 +1,80 @@
+package org.agentplatform.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.agentplatform.embedded.KafkaServer;
+import org.agentplatform.embedded.PostgresServer;
+import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.messaging.Topics;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The naive consumer: the same ledger worker code with max.poll.records=1, i.e. one database transaction per
+ * message, on its own database and topics of the same servers. A closed drain (all transfers published up front,
+ * then timed until the last is applied) gives its best throughput, which flatters the naive side of the ratio.
+ */
+final class NaiveBaseline {
+
+    static final String DATABASE = "naive_bench";
+    /** Few accounts: registering them goes through the naive consumer too, one transaction each. */
+    static final int ACCOUNTS = 100;
+
+    record Result(int transfers, double seconds) {
+        double perSecond() {
+            return transfers / seconds;
+        }
+    }
+
+    private NaiveBaseline() {
+    }
+
+    static Result run(PostgresServer pg, KafkaServer kafka, int accounts, int transfers) throws InterruptedException {
+        pg.createDatabase(DATABASE);
+        Topics topics = new Topics("naive.");
+        kafka.createTopics(4, topics.agentCommands(), topics.karmaCommands(), topics.claimCommands());
+        Map<String, Object> common = BenchStack.commonArgs(pg.jdbcUrl(DATABASE), kafka.bootstrapServers(), pg.username());
+        String[] args = BenchStack.args(common, Map.of("platform.topics.prefix", "naive.",
+                "platform.consumer.max-poll-records", 1, "platform.consumer.group-id", "naive-ledger"), 0);
+        try (ConfigurableApplicationContext worker = LedgerWorkerApplication.application().run(args)) {
+            JdbcTemplate jdbc = worker.getBean(JdbcTemplate.class);
+            Workload workload = new Workload(accounts, Math.max(1, accounts / 50));
+            try (LoadGenerator gen = new LoadGenerator(kafka.bootstrapServers(), topics, workload, null, List.of(), List.of(),
+                    new Counters(), 0)) {
+                List<LedgerCommand> setup = new ArrayList<>();
+                for (int i = 0; i < accounts; i++) {
+                    setup.add(new RegisterAgent(workload.accounts().get(i), "naive-" + i));
+                }
+                gen.sendSetup(setup);
+                await(jdbc, accounts);
+                gen.sendSetup(workload.accounts().stream().map(id -> new GrantKarma(id, Workload.GRANT)).toList());
+                await(jdbc, 2L * accounts);
+                List<LedgerCommand> load = new ArrayList<>(transfers);
+                for (int i = 0; i < transfers; i++) {
+                    load.add(workload.nextTransfer());
+                }
+                long t0 = System.nanoTime();
+                gen.sendSetup(load);
+                await(jdbc, 2L * accounts + transfers);
+                return new Result(transfers, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+    }
+
+    private static void await(JdbcTemplate jdbc, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        long n;
+        while ((n = jdbc.queryForObject("select count(*) from processed_commands", Long.class)) < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("naive consumer: " + n + " of " + expected + " applied after 10 min");
+            }
+            System.out.printf("\rnaive consumer: applied %,d of %,d   ", n, expected);
+            Thread.sleep(250);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+package org.agentplatform.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.messaging.Topics;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The end-to-end benchmark, one command: starts the whole system in this JVM on free ports in a temporary
+ * directory, drives it with an open-loop load raised in steps, then runs the baselines (naive consumer, pgbench)
+ * on the same servers and writes a report folder. Not a test: run it with {@code java -jar load-bench.jar [--quick]}.
+ */
+public final class PipelineBenchmark {
+
+    private static final int HTTP_AGENTS = 32; // the ingest rate limit is per caller: spread HTTP load over agents
+
+    private PipelineBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        BenchOptions options = BenchOptions.parse(args);
+        Path work = Files.createTempDirectory("load-bench-");
+        int exit = 0;
+        try {
+            RunData data = run(options, work);
+            String md = Report.write(data, options.out());
+            System.out.println();
+            System.out.println(md);
+            System.out.println("Report: " + options.out().toAbsolutePath());
+        } catch (Exception e) {
+            e.printStackTrace();
+            exit = 1;
+        } finally {
+            deleteRecursively(work);
+        }
+        System.exit(exit); // the broker and client threads are not all daemons
+    }
+
+    private static RunData run(BenchOptions o, Path work) throws Exception {
+        List<String> notes = new ArrayList<>();
+        String adminKey = "bench-admin-" + UUID.randomUUID();
+        long t0 = System.nanoTime();
+        System.out.println("Starting PostgreSQL, Kafka, audit, ledger and job workers and the ingest service in this JVM...");
+        try (BenchStack stack = BenchStack.start(work.resolve("stack"), adminKey)) {
+            notes.add(String.format("Stack start: %.1f s.", (System.nanoTime() - t0) / 1e9));
+            JdbcTemplate jdbc = new JdbcTemplate(stack.postgres().dataSource(BenchStack.DATABASE));
+            Counters counters = new Counters();
+            IngestClient ingest = new IngestClient(stack.ingestUrl(), counters);
+            Workload workload = new Workload(o.accounts(), o.hotAccounts());
+            ProcessStats stats = new ProcessStats(stack.postgres().dataDirectory());
+            List<StepResult> steps = new ArrayList<>();
+            List<Double> stepStarts = new ArrayList<>();
+            Sampler sampler;
+            Instant runStart;
+            try (LoadGenerator setupGen = new LoadGenerator(stack.kafka().bootstrapServers(), new Topics(""), workload,
+                    ingest, List.of(), List.of(), counters, 0)) {
+                setUp(setupGen, workload, jdbc);
+            }
+            List<UUID> httpAgents = new ArrayList<>(workload.accounts().subList(0, Math.min(HTTP_AGENTS, o.accounts())));
+            List<String> httpKeys = new ArrayList<>();
+            try {
+                for (UUID agent : httpAgents) {
+                    httpKeys.add(ingest.createKey(agent, adminKey));
+                }
+            } catch (IOException e) {
+                notes.add("HTTP share disabled: could not create API keys (" + e.getMessage() + ").");
+                httpKeys.clear();
+            }
+            runStart = Instant.now();
+            sampler = new Sampler(counters, jdbc, stats, runStart);
+            Measurements m = new Measurements(jdbc);
+            try (LoadGenerator gen = new LoadGenerator(stack.kafka().bootstrapServers(), new Topics(""), workload, ingest,
+                    httpAgents, httpKeys, counters, o.httpShare())) {
+                sampler.start();
+                if (!warmUp(gen, sampler, counters, jdbc, o)) {
+                    notes.add("The audit log was still behind the set-up's commits when the steps began: the first"
+                            + " steps' commit-to-audit figures include that backlog.");
+                }
+                List<Window> windows = new ArrayList<>();
+                for (int i = 0; i < o.rates().size(); i++) {
+                    int rate = o.rates().get(i);
+                    sampler.phase(String.format("step %d/%d @%,d/s", i + 1, o.rates().size(), rate), rate);
+                    Sampler.Sample before = sampler.sample();
+                    Instant from = Instant.now();
+                    stepStarts.add(before.t());
+                    gen.runStep(rate, o.stepSeconds());
+                    Instant to = Instant.now();
+                    Sampler.Sample after = sampler.sample();
+                    windows.add(new Window(rate, from, to, before, after));
+                    long growth = after.backlog() - before.backlog();
+                    if (growth > 0.5 * (after.accepted() - before.accepted()) && i < o.rates().size() - 1) {
+                        notes.add(String.format("Stopped after the %,d/s step: the backlog grew by %,d (over half of what"
+                                + " was sent); higher steps skipped.", rate, growth));
+                        break;
+                    }
+                }
+                gen.flush();
+                sampler.phase("drain", 0);
+                long deadline = System.nanoTime() + o.drainSeconds() * 1_000_000_000L;
+                while ((counters.inFlight() > 0 || sampler.applied() < counters.accepted()) && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                }
+                // the audit log trails the commits (CDC): wait until it has reached the last one, within the same deadline
+                while (!auditCaughtUp(jdbc) && System.nanoTime() < deadline) {
+                    Thread.sleep(200);
+                }
+                if (!auditCaughtUp(jdbc)) {
+                    notes.add("The audit log had not caught up with the last commit when the drain deadline passed.");
+                }
+                sampler.sample();
+                sampler.close();
+                System.out.println("Reading back per-step figures...");
+                for (Window w : windows) {
+                    steps.add(w.result(m, sampler.samples(), ingest));
+                }
+            }
+            long applied = sampler.applied();
+            Map<String, Long> outcomes = m.outcomes(runStart);
+            Map<Integer, Long> httpErrors = new HashMap<>();
+            HttpErrors.COUNTS.forEach((k, v) -> httpErrors.put(k, v.sum()));
+            HttpErrors.FIRST_BODY.forEach((k, v) -> notes.add("First HTTP " + k + " body: " + v));
+
+            NaiveBaseline.Result naive = null;
+            try {
+                System.out.println("Naive consumer baseline (max.poll.records=1)...");
+                naive = NaiveBaseline.run(stack.postgres(), stack.kafka(), Math.min(NaiveBaseline.ACCOUNTS, o.accounts()),
+                        o.naiveTransfers());
+                System.out.printf("%nnaive: %,.0f transfers/s%n", naive.perSecond());
+            } catch (Exception e) {
+                notes.add("Naive baseline failed: " + e);
+            }
+            List<PgBench.Result> pg = new ArrayList<>();
+            PgBench bench = new PgBench(stack.postgres(), work);
+            if (!bench.available()) {
+                notes.add("pgbench not found (set -Dbench.pgbench=/path/to/pgbench); PostgreSQL-alone baseline skipped.");
+            } else {
+                try {
+                    bench.prepare(new JdbcTemplate(stack.postgres().dataSource(NaiveBaseline.DATABASE)));
+                    for (int[] run : new int[][] {{1, 1}, {1, 2}}) {
+                        pg.add(pgbench(bench, run[0], run[1], false, o));
+                    }
+                    try {
+                        pg.add(pgbench(bench, PgBench.BATCH, 1, true, o));
+                    } catch (IOException e) {
+                        notes.add("pgbench pipelined run failed, batched figure is without pipelining: " + e.getMessage());
+                        pg.add(pgbench(bench, PgBench.BATCH, 1, false, o));
+                    }
+                } catch (Exception e) {
+                    notes.add("pgbench failed: " + e.getMessage());
+                }
+            }
+            notes.add("The machine was shared with other builds during this run: figures are noisy (see the box CPU column).");
+            System.out.println("Stopping the stack...");
+            return new RunData(o, Machine.describe(), stack.postgres().version(), steps, sampler.samples(), stepStarts,
+                    counters.scheduled.sum(), counters.accepted(), counters.failed(), counters.httpShed.sum(),
+                    counters.accepted() - applied, outcomes, httpErrors, naive, pg, notes);
+        }
+    }
+
+    private static PgBench.Result pgbench(PgBench bench, int perTx, int clients, boolean pipelined, BenchOptions o)
+            throws IOException, InterruptedException {
+        System.out.printf("pgbench: %d transfer(s)/tx, %d client(s)%s, %d s...%n", perTx, clients,
+                pipelined ? ", pipelined" : "", o.pgbenchSeconds());
+        PgBench.Result r = bench.run("pgbench", perTx, clients, pipelined, o.pgbenchSeconds());
+        System.out.printf("  %,.0f transfers/s%n", r.transfersPerSecond());
+        return r;
+    }
+
+    private static void setUp(LoadGenerator gen, Workload workload, JdbcTemplate jdbc) throws InterruptedException {
+        List<LedgerCommand> setup = new ArrayList<>();
+        for (int i = 0; i < workload.accounts().size(); i++) {
+            setup.add(new RegisterAgent(workload.accounts().get(i), "bench-" + i));
+        }
+        long base = count(jdbc);
+        System.out.printf("Registering %,d agents and granting karma...%n", setup.size());
+        gen.sendSetup(setup);
+        await(jdbc, base + setup.size());
+        gen.sendSetup(workload.accounts().stream().map(id -> new GrantKarma(id, Workload.GRANT)).toList());
+        await(jdbc, base + 2L * setup.size());
+    }
+
+    /** JIT and connection pools warm, not measured: the first step should not pay for class loading. */
+    /** @return whether the audit log had caught up with the commits before the steps began */
+    private static boolean warmUp(LoadGenerator gen, Sampler sampler, Counters counters, JdbcTemplate jdbc, BenchOptions o)
+            throws InterruptedException {
+        int rate = Math.max(100, o.rates().get(0) / 2);
+        sampler.phase("warm-up @" + rate + "/s", rate);
+        gen.runStep(rate, o.quick() ? 8 : 20);
+        gen.flush();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while ((counters.inFlight() > 0 || sampler.applied() < counters.accepted()) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        // set-up wrote tens of thousands of audited row changes: let CDC work them off, or the first steps'
+        // commit-to-audit latency measures the set-up's backlog instead of the steps' own
+        sampler.phase("audit catch-up", 0);
+        long auditDeadline = System.nanoTime() + (o.quick() ? 30 : 90) * 1_000_000_000L;
+        while (!auditCaughtUp(jdbc) && System.nanoTime() < auditDeadline) {
+            Thread.sleep(200);
+        }
+        return auditCaughtUp(jdbc);
+    }
+
+    private static boolean auditCaughtUp(JdbcTemplate jdbc) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(AUDIT_CAUGHT_UP, Boolean.class));
+    }
+
+    private static final String AUDIT_CAUGHT_UP = "select coalesce((select max(commit_time) from audit_log), '-infinity')"
+            + " >= (select max(processed_at) from processed_commands)";
+
+    private static long count(JdbcTemplate jdbc) {
+        return jdbc.queryForObject("select count(*) from processed_commands", Long.class);
+    }
+
+    private static void await(JdbcTemplate jdbc, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 300_000_000_000L;
+        long n;
+        while ((n = count(jdbc)) < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("set-up: " + n + " of " + expected + " commands applied after 5 min");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** One step's time window and the samples that bound it. */
+    record Window(int rate, Instant from, Instant to, Sampler.Sample before, Sampler.Sample after) {
+
+        StepResult result(Measurements m, List<Sampler.Sample> samples, IngestClient ingest) {
+            double seconds = Measurements.seconds(from, to);
+            List<Sampler.Sample> in = samples.stream().filter(s -> s.t() > before.t() && s.t() <= after.t()).toList();
+            return new StepResult(rate, seconds, after.scheduled() - before.scheduled(),
+                    after.accepted() - before.accepted(), after.failed() - before.failed(),
+                    (after.accepted() - before.accepted()) / seconds, m.appliedPerSecond(from, to), before.backlog(),
+                    after.backlog(), m.kafkaEndToEnd(from, to), m.httpEndToEnd(List.copyOf(ingest.accepted), from, to),
+                    m.audit(from, to), avg(in, Sampler.Sample::jvmCores), avg(in, Sampler.Sample::pgCores),
+                    avg(in, Sampler.Sample::machineCores), in.stream().mapToLong(Sampler.Sample::jvmRss).max().orElse(0),
+                    in.stream().mapToLong(Sampler.Sample::pgPss).max().orElse(0));
+        }
+
+        private static double avg(List<Sampler.Sample> in, java.util.function.ToDoubleFunction<Sampler.Sample> f) {
+            return in.stream().mapToDouble(f).average().orElse(Double.NaN);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("Could not delete " + dir + ": " + e);
+        }
+    }
+}

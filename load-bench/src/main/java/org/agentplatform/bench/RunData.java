@@ -1,0 +1,21 @@
+package org.agentplatform.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/** Everything the report needs from one run. Baselines are null when they failed; {@code notes} says why. */
+record RunData(BenchOptions options, String machine, String postgresVersion, List<StepResult> steps,
+               List<Sampler.Sample> samples, List<Double> stepStarts, long scheduled, long accepted, long failed,
+               long httpShed, long unappliedAtEnd, Map<String, Long> outcomes, Map<Integer, Long> httpErrors,
+               NaiveBaseline.Result naive, List<PgBench.Result> pgbench, List<String> notes) {
+
+    /** The highest target rate whose step was sustainable, or null. */
+    StepResult best() {
+        return steps.stream().filter(StepResult::sustainable).reduce((a, b) -> b.targetRate() > a.targetRate() ? b : a)
+                .orElse(null);
+    }
+
+    PgBench.Result pgbench(int perTx) {
+        return pgbench.stream().filter(r -> r.transfersPerTx() == perTx).findFirst().orElse(null);
+    }
+}
