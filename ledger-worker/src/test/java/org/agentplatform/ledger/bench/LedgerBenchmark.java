@@ -53,7 +53,7 @@ public final class LedgerBenchmark {
         int naiveTransfers = Integer.getInteger("bench.naiveTransfers", 5_000);
         int accounts = Integer.getInteger("bench.accounts", 1_000);
         int concurrency = Integer.getInteger("bench.concurrency", 2);
-        int maxPollRecords = Integer.getInteger("bench.maxPollRecords", 500);
+        int maxPollRecords = Integer.getInteger("bench.maxPollRecords", 2000);
         try (PostgresServer pg = PostgresServer.start(null, 0); KafkaServer kafka = KafkaServer.start(null, 0)) {
             System.out.printf("PostgreSQL %s, Kafka at %s; %d accounts, %d consumer threads, 4 partitions, batch max.poll.records %d%n",
                     pg.version(), kafka.bootstrapServers(), accounts, concurrency, maxPollRecords);
