@@ -5,10 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.agentplatform.embedded.TestEnvironment;
@@ -17,11 +14,8 @@ import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
-import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.messaging.Envelope;
-import org.agentplatform.schema.messaging.MessageCodec;
-import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.AfterAll;
@@ -68,16 +62,16 @@ class LedgerWorkerIntegrationTest {
         awaitApplied(a, b);
 
         UUID grant = client.send(new GrantKarma(a, 100));
-        awaitOutcome(grant, "APPLIED");
+        probe().awaitOutcome(grant, "APPLIED");
         UUID transfer = client.send(new TransferKarma(a, b, 30));
-        awaitOutcome(transfer, "APPLIED");
+        probe().awaitOutcome(transfer, "APPLIED");
 
-        assertThat(balance(a)).isEqualTo(70);
-        assertThat(balance(b)).isEqualTo(30);
+        assertThat(probe().balance(a)).isEqualTo(70);
+        assertThat(probe().balance(b)).isEqualTo(30);
         assertThat(jdbc.queryForMap("select amount, kind, debit_balance_before, debit_balance_after from transfers where id = ?", transfer))
                 .containsEntry("amount", 30L).containsEntry("kind", "TRANSFER")
                 .containsEntry("debit_balance_before", 100L).containsEntry("debit_balance_after", 70L);
-        assertThat(outboxTypesCausedBy(transfer)).containsExactly("TransferPosted");
+        assertThat(probe().outboxTypesCausedBy(transfer)).containsExactly("TransferPosted");
         assertConservation();
     }
 
@@ -89,9 +83,9 @@ class LedgerWorkerIntegrationTest {
         client.send(grant);
         client.send(grant);
         UUID marker = client.send(new GrantKarma(a, 1)); // same key, so it is applied after both copies
-        awaitOutcome(marker, "APPLIED");
+        probe().awaitOutcome(marker, "APPLIED");
 
-        assertThat(balance(a)).isEqualTo(41);
+        assertThat(probe().balance(a)).isEqualTo(41);
         assertThat(jdbc.queryForObject("select count(*) from transfers where id = ?", Long.class, grant.id())).isOne();
         assertThat(jdbc.queryForObject("select count(*) from processed_commands where command_id = ?", Long.class, grant.id())).isOne();
     }
@@ -101,16 +95,16 @@ class LedgerWorkerIntegrationTest {
         UUID a = client.registerAgent("dave");
         UUID b = client.registerAgent("erin");
         awaitApplied(a, b);
-        awaitOutcome(client.send(new GrantKarma(a, 50)), "APPLIED");
+        probe().awaitOutcome(client.send(new GrantKarma(a, 50)), "APPLIED");
 
         UUID overdraft = client.send(new TransferKarma(a, b, 51));
-        awaitOutcome(overdraft, "REJECTED");
+        probe().awaitOutcome(overdraft, "REJECTED");
 
         assertThat(jdbc.queryForObject("select reason from processed_commands where command_id = ?", String.class, overdraft))
                 .isEqualTo("INSUFFICIENT_FUNDS");
-        assertThat(balance(a)).isEqualTo(50);
-        assertThat(balance(b)).isZero();
-        assertThat(outboxTypesCausedBy(overdraft)).containsExactly("CommandRejected");
+        assertThat(probe().balance(a)).isEqualTo(50);
+        assertThat(probe().balance(b)).isZero();
+        assertThat(probe().outboxTypesCausedBy(overdraft)).containsExactly("CommandRejected");
         assertThat(jdbc.queryForObject("select payload->'payload'->>'reason' from outbox where payload->>'causationId' = ?",
                 String.class, overdraft.toString())).isEqualTo("INSUFFICIENT_FUNDS");
     }
@@ -125,7 +119,7 @@ class LedgerWorkerIntegrationTest {
                 "{\"id\":\"%s\",\"type\":\"MintMoney\",\"schemaVersion\":1,\"payload\":{}}".formatted(UUID.randomUUID())
                         .getBytes(StandardCharsets.UTF_8));
         UUID grant = client.send(new GrantKarma(a, 7));
-        awaitOutcome(grant, "APPLIED");
+        probe().awaitOutcome(grant, "APPLIED");
 
         List<ConsumerRecord<String, byte[]>> dead = client.readAll(env.topicPrefix() + "commands.karma.dlt", 2);
         assertThat(dead).hasSize(2);
@@ -133,28 +127,13 @@ class LedgerWorkerIntegrationTest {
         assertThat(header(dead.get(1), "dlt-reason")).isEqualTo("unknown message type 'MintMoney'");
         assertThat(header(dead.get(0), "kafka_dlt-original-topic")).isEqualTo(env.topicPrefix() + "commands.karma");
         assertThat(new String(dead.get(0).value(), StandardCharsets.UTF_8)).isEqualTo("this is not json");
-        assertThat(balance(a)).isEqualTo(7);
+        assertThat(probe().balance(a)).isEqualTo(7);
     }
 
     private void awaitApplied(UUID... agents) {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
                 jdbc.queryForObject("select count(*) from accounts where id = any(?)", Long.class, (Object) agents))
                 .isEqualTo(agents.length));
-    }
-
-    private void awaitOutcome(UUID commandId, String outcome) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                jdbc.queryForList("select outcome from processed_commands where command_id = ?", String.class, commandId))
-                .containsExactly(outcome));
-    }
-
-    private long balance(UUID account) {
-        return jdbc.queryForObject("select balance from accounts where id = ?", Long.class, account);
-    }
-
-    private List<String> outboxTypesCausedBy(UUID commandId) {
-        return jdbc.queryForList("select event_type from outbox where payload->>'causationId' = ?", String.class,
-                commandId.toString());
     }
 
     private void assertConservation() {
@@ -164,5 +143,9 @@ class LedgerWorkerIntegrationTest {
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
         Header h = record.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private LedgerProbe probe() {
+        return new LedgerProbe(jdbc, client);
     }
 }

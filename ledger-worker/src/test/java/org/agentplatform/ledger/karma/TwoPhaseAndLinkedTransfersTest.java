@@ -73,63 +73,63 @@ class TwoPhaseAndLinkedTransfersTest {
 
     @Test
     void aSuspendedAgentCannotSpendUntilReactivated() {
-        UUID a = fundedAgent("suspended-alice", 100);
-        UUID b = agent("suspended-bob");
-        awaitOutcome(client.send(new SuspendAgent(a)), "APPLIED");
+        UUID a = probe().fundedAgent("suspended-alice", 100);
+        UUID b = probe().agent("suspended-bob");
+        probe().awaitOutcome(client.send(new SuspendAgent(a)), "APPLIED");
         assertThat(jdbc.queryForObject("select status from agents where id = ?", String.class, a)).isEqualTo("SUSPENDED");
 
-        assertRejected(client.send(new TransferKarma(a, b, 10)), "AGENT_SUSPENDED");
-        assertRejected(client.send(new ReserveKarma(a, b, 10, clock.instant().plusSeconds(3600))), "AGENT_SUSPENDED");
-        assertRejected(client.send(new SuspendAgent(a)), "AGENT_SUSPENDED");
-        awaitOutcome(client.send(new GrantKarma(a, 5)), "APPLIED"); // credits still arrive
+        probe().assertRejected(client.send(new TransferKarma(a, b, 10)), "AGENT_SUSPENDED");
+        probe().assertRejected(client.send(new ReserveKarma(a, b, 10, clock.instant().plusSeconds(3600))), "AGENT_SUSPENDED");
+        probe().assertRejected(client.send(new SuspendAgent(a)), "AGENT_SUSPENDED");
+        probe().awaitOutcome(client.send(new GrantKarma(a, 5)), "APPLIED"); // credits still arrive
 
-        awaitOutcome(client.send(new ReactivateAgent(a)), "APPLIED");
-        awaitOutcome(client.send(new TransferKarma(a, b, 10)), "APPLIED");
-        assertThat(balance(a)).isEqualTo(95);
-        assertRejected(client.send(new SuspendAgent(UUID.randomUUID())), "UNKNOWN_AGENT");
+        probe().awaitOutcome(client.send(new ReactivateAgent(a)), "APPLIED");
+        probe().awaitOutcome(client.send(new TransferKarma(a, b, 10)), "APPLIED");
+        assertThat(probe().balance(a)).isEqualTo(95);
+        probe().assertRejected(client.send(new SuspendAgent(UUID.randomUUID())), "UNKNOWN_AGENT");
         assertInvariants();
     }
 
     @Test
     void reservesThenPostsOrVoids() {
-        UUID a = fundedAgent("two-phase-alice", 100);
-        UUID b = agent("two-phase-bob");
+        UUID a = probe().fundedAgent("two-phase-alice", 100);
+        UUID b = probe().agent("two-phase-bob");
         UUID pending = client.send(new ReserveKarma(a, b, 40, clock.instant().plusSeconds(3600)));
-        awaitOutcome(pending, "APPLIED");
+        probe().awaitOutcome(pending, "APPLIED");
         assertThat(jdbc.queryForMap("select balance, pending_debits from accounts where id = ?", a))
                 .containsEntry("balance", 100L).containsEntry("pending_debits", 40L);
         assertThat(jdbc.queryForObject("select pending_credits from accounts where id = ?", Long.class, b)).isEqualTo(40);
-        assertRejected(client.send(new TransferKarma(a, b, 61)), "INSUFFICIENT_FUNDS");
+        probe().assertRejected(client.send(new TransferKarma(a, b, 61)), "INSUFFICIENT_FUNDS");
 
         UUID post = client.send(new PostPending(pending));
-        awaitOutcome(post, "APPLIED");
-        assertThat(balance(a)).isEqualTo(60);
-        assertThat(balance(b)).isEqualTo(40);
+        probe().awaitOutcome(post, "APPLIED");
+        assertThat(probe().balance(a)).isEqualTo(60);
+        assertThat(probe().balance(b)).isEqualTo(40);
         assertThat(jdbc.queryForMap("select status, pending_id, debit_balance_before, debit_balance_after from transfers where id = ?", post))
                 .containsEntry("status", "POSTED").containsEntry("pending_id", pending)
                 .containsEntry("debit_balance_before", 100L).containsEntry("debit_balance_after", 60L);
         assertThat(jdbc.queryForObject("select status from transfers where id = ?", String.class, pending)).isEqualTo("PENDING");
-        assertRejected(client.send(new PostPending(pending)), "PENDING_ALREADY_POSTED");
-        assertRejected(client.send(new VoidPending(pending)), "PENDING_ALREADY_POSTED");
-        assertRejected(client.send(new PostPending(UUID.randomUUID())), "PENDING_NOT_FOUND");
+        probe().assertRejected(client.send(new PostPending(pending)), "PENDING_ALREADY_POSTED");
+        probe().assertRejected(client.send(new VoidPending(pending)), "PENDING_ALREADY_POSTED");
+        probe().assertRejected(client.send(new PostPending(UUID.randomUUID())), "PENDING_NOT_FOUND");
 
         UUID voided = client.send(new ReserveKarma(a, b, 60, clock.instant().plusSeconds(3600)));
-        awaitOutcome(voided, "APPLIED");
+        probe().awaitOutcome(voided, "APPLIED");
         UUID voiding = client.send(new VoidPending(voided));
-        awaitOutcome(voiding, "APPLIED");
+        probe().awaitOutcome(voiding, "APPLIED");
         assertThat(jdbc.queryForObject("select status from transfers where pending_id = ?", String.class, voided)).isEqualTo("VOIDED");
         assertThat(jdbc.queryForMap("select balance, pending_debits from accounts where id = ?", a))
                 .containsEntry("balance", 60L).containsEntry("pending_debits", 0L);
-        assertThat(outboxTypesCausedBy(voiding)).containsExactly("PendingVoided");
+        assertThat(probe().outboxTypesCausedBy(voiding)).containsExactly("PendingVoided");
         assertInvariants();
     }
 
     @Test
     void theWorkerVoidsExpiredReservations() {
-        UUID a = fundedAgent("expiry-alice", 100);
-        UUID b = agent("expiry-bob");
+        UUID a = probe().fundedAgent("expiry-alice", 100);
+        UUID b = probe().agent("expiry-bob");
         UUID pending = client.send(new ReserveKarma(a, b, 70, clock.instant().plusSeconds(60)));
-        awaitOutcome(pending, "APPLIED");
+        probe().awaitOutcome(pending, "APPLIED");
         assertThat(jdbc.queryForObject("select pending_debits from accounts where id = ?", Long.class, a)).isEqualTo(70);
 
         clock.advance(Duration.ofSeconds(61));
@@ -141,70 +141,39 @@ class TwoPhaseAndLinkedTransfersTest {
         assertThat(jdbc.queryForObject("select pending_credits from accounts where id = ?", Long.class, b)).isZero();
         assertThat(jdbc.queryForObject("select payload->'payload'->>'status' from outbox where event_type = 'PendingVoided' "
                 + "and payload->'payload'->>'pendingId' = ?", String.class, pending.toString())).isEqualTo("EXPIRED");
-        assertRejected(client.send(new PostPending(pending)), "PENDING_EXPIRED");
-        assertRejected(client.send(new ReserveKarma(a, b, 1, clock.instant())), "EXPIRY_NOT_IN_FUTURE");
+        probe().assertRejected(client.send(new PostPending(pending)), "PENDING_EXPIRED");
+        probe().assertRejected(client.send(new ReserveKarma(a, b, 1, clock.instant())), "EXPIRY_NOT_IN_FUTURE");
         assertInvariants();
     }
 
     @Test
     void linkedTransfersApplyTogetherOrNotAtAll() {
-        UUID a = fundedAgent("linked-alice", 100);
-        UUID b = agent("linked-bob");
-        UUID c = agent("linked-carol");
+        UUID a = probe().fundedAgent("linked-alice", 100);
+        UUID b = probe().agent("linked-bob");
+        UUID c = probe().agent("linked-carol");
         UUID failing = client.send(new TransferBatch(List.of(new TransferBatch.Leg(a, b, 50),
                 new TransferBatch.Leg(b, c, 20), new TransferBatch.Leg(a, c, 51))));
-        assertRejected(failing, "INSUFFICIENT_FUNDS");
+        probe().assertRejected(failing, "INSUFFICIENT_FUNDS");
         assertThat(jdbc.queryForObject("select detail from processed_commands where command_id = ?", String.class, failing))
                 .startsWith("transfer 2:");
         assertThat(jdbc.queryForObject("select count(*) from transfers where id = any(?)", Long.class,
                 (Object) new UUID[] {TransferBatch.legId(failing, 0), TransferBatch.legId(failing, 1)})).isZero();
-        assertThat(balance(a)).isEqualTo(100);
-        assertThat(balance(b)).isZero();
+        assertThat(probe().balance(a)).isEqualTo(100);
+        assertThat(probe().balance(b)).isZero();
 
         UUID linked = client.send(new TransferBatch(List.of(new TransferBatch.Leg(a, b, 50),
                 new TransferBatch.Leg(b, c, 20), new TransferBatch.Leg(a, c, 50))));
-        awaitOutcome(linked, "APPLIED");
-        assertThat(List.of(balance(a), balance(b), balance(c))).containsExactly(0L, 30L, 70L);
-        assertThat(outboxTypesCausedBy(linked)).containsExactly("TransferPosted", "TransferPosted", "TransferPosted");
+        probe().awaitOutcome(linked, "APPLIED");
+        assertThat(List.of(probe().balance(a), probe().balance(b), probe().balance(c))).containsExactly(0L, 30L, 70L);
+        assertThat(probe().outboxTypesCausedBy(linked)).containsExactly("TransferPosted", "TransferPosted", "TransferPosted");
         assertInvariants();
-    }
-
-    private UUID agent(String name) {
-        UUID id = client.registerAgent(name);
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-                jdbc.queryForObject("select count(*) from accounts where id = ?", Long.class, id) == 1);
-        return id;
-    }
-
-    private UUID fundedAgent(String name, long karma) {
-        UUID id = agent(name);
-        awaitOutcome(client.send(new GrantKarma(id, karma)), "APPLIED");
-        return id;
-    }
-
-    private void assertRejected(UUID commandId, String reason) {
-        awaitOutcome(commandId, "REJECTED");
-        assertThat(jdbc.queryForObject("select reason from processed_commands where command_id = ?", String.class, commandId))
-                .isEqualTo(reason);
-    }
-
-    private void awaitOutcome(UUID commandId, String outcome) {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                jdbc.queryForList("select outcome from processed_commands where command_id = ?", String.class, commandId))
-                .containsExactly(outcome));
-    }
-
-    private long balance(UUID account) {
-        return jdbc.queryForObject("select balance from accounts where id = ?", Long.class, account);
-    }
-
-    private List<String> outboxTypesCausedBy(UUID commandId) {
-        return jdbc.queryForList("select event_type from outbox where payload->>'causationId' = ? order by created_at, id",
-                String.class, commandId.toString());
     }
 
     private void assertInvariants() {
         LedgerInvariants.assertHold(jdbc);
     }
 
+    private LedgerProbe probe() {
+        return new LedgerProbe(jdbc, client);
+    }
 }
