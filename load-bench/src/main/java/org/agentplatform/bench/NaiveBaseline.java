@@ -2,7 +2,6 @@ package org.agentplatform.bench;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.agentplatform.embedded.KafkaServer;
 import org.agentplatform.embedded.PostgresServer;
@@ -38,9 +37,11 @@ final class NaiveBaseline {
         pg.createDatabase(DATABASE);
         Topics topics = new Topics("naive.");
         kafka.createTopics(4, topics.agentCommands(), topics.karmaCommands(), topics.claimCommands());
-        Map<String, Object> common = BenchStack.commonArgs(pg.jdbcUrl(DATABASE), kafka.bootstrapServers(), pg.username());
-        String[] args = BenchStack.args(common, Map.of("platform.topics.prefix", "naive.",
-                "platform.consumer.max-poll-records", 1, "platform.consumer.group-id", "naive-ledger"), 0);
+        // The ledger worker as it ships, but one record per poll: one transaction per message.
+        String[] args = {"--spring.datasource.url=" + pg.jdbcUrl(DATABASE), "--spring.datasource.username=" + pg.username(),
+                "--spring.datasource.password=", "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+                "--spring.main.banner-mode=off", "--logging.level.root=WARN", "--platform.topics.prefix=naive.",
+                "--platform.consumer.max-poll-records=1", "--platform.consumer.group-id=naive-ledger", "--server.port=0"};
         try (ConfigurableApplicationContext worker = LedgerWorkerApplication.application().run(args)) {
             JdbcTemplate jdbc = worker.getBean(JdbcTemplate.class);
             Workload workload = new Workload(accounts, Math.max(1, accounts / 50));

@@ -16,6 +16,7 @@ import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.messaging.Topics;
+import org.agentplatform.stack.LocalStack;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -50,16 +51,21 @@ public final class PipelineBenchmark {
         System.exit(exit); // the broker and client threads are not all daemons
     }
 
+    /** The benchmark prints its own progress; the apps only warn. */
+    private static final Map<String, Object> QUIET = Map.of("logging.level.root", "WARN",
+            "logging.level.io.debezium.metrics", "ERROR");
+
     private static RunData run(BenchOptions o, Path work) throws Exception {
         List<String> notes = new ArrayList<>();
-        String adminKey = "bench-admin-" + UUID.randomUUID();
         long t0 = System.nanoTime();
         System.out.println("Starting PostgreSQL, Kafka, audit, ledger and job workers and the ingest service in this JVM...");
-        try (BenchStack stack = BenchStack.start(work.resolve("stack"), adminKey)) {
+        LocalStack.Options stackOptions = LocalStack.Options.onFreePorts(work.resolve("stack"));
+        try (LocalStack stack = LocalStack.start(stackOptions, QUIET)) {
+            String adminKey = stack.adminKey();
             notes.add(String.format("Stack start: %.1f s.", (System.nanoTime() - t0) / 1e9));
-            JdbcTemplate jdbc = new JdbcTemplate(stack.postgres().dataSource(BenchStack.DATABASE));
+            JdbcTemplate jdbc = new JdbcTemplate(stack.postgres().dataSource(LocalStack.DATABASE));
             Counters counters = new Counters();
-            IngestClient ingest = new IngestClient(stack.ingestUrl(), counters);
+            IngestClient ingest = new IngestClient("http://localhost:" + stackOptions.httpPort(), counters);
             Workload workload = new Workload(o.accounts(), o.hotAccounts());
             ProcessStats stats = new ProcessStats(stack.postgres().dataDirectory());
             List<StepResult> steps = new ArrayList<>();

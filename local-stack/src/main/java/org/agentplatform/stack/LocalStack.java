@@ -28,7 +28,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 public final class LocalStack implements AutoCloseable {
 
-    static final String DATABASE = "agent_platform";
+    public static final String DATABASE = "agent_platform";
 
     private final PostgresServer postgres;
     private final KafkaServer kafka;
@@ -62,6 +62,11 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public static LocalStack start(Options options) {
+        return start(options, Map.of());
+    }
+
+    /** With {@code properties} given to every app on top of the stack's own (logging levels, tuning). */
+    public static LocalStack start(Options options, Map<String, Object> properties) {
         PostgresServer postgres = PostgresServer.start(options.dataDir().resolve("postgres"), options.postgresPort());
         KafkaServer kafka;
         try {
@@ -84,6 +89,7 @@ public final class LocalStack implements AutoCloseable {
             // line with the name of whichever app configured logging first.
             common.put("logging.register-shutdown-hook", false);
             common.put("logging.include-application-name", false);
+            common.putAll(properties);
             // The audit worker first: it migrates the schema and creates the replication slot, so no outbox
             // row is written before CDC captures the WAL. Then the workers; the HTTP entry point last.
             stack.run(AuditWorkerApplication::application, common, options.httpPort() + 3);
@@ -139,6 +145,33 @@ public final class LocalStack implements AutoCloseable {
 
     /** Where the stack listens and keeps its data. */
     public record Options(Path dataDir, int httpPort, int kafkaPort, int postgresPort) {
+
+        /** A stack on free ports: HTTP and the workers' ports next to it, Kafka and PostgreSQL anywhere. */
+        public static Options onFreePorts(Path dataDir) {
+            return new Options(dataDir, freePortBlock(5), 0, 0);
+        }
+
+        /** The first of {@code size} consecutive free ports (the apps sit next to the HTTP port). */
+        private static int freePortBlock(int size) {
+            for (int attempt = 0; attempt < 100; attempt++) {
+                int first = java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000, 40_000);
+                if (allFree(first, size)) {
+                    return first;
+                }
+            }
+            throw new IllegalStateException("no block of " + size + " free ports");
+        }
+
+        private static boolean allFree(int first, int size) {
+            for (int port = first; port < first + size; port++) {
+                try (java.net.ServerSocket socket = new java.net.ServerSocket(port)) {
+                    socket.setReuseAddress(true);
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            }
+            return true;
+        }
 
         static Options parse(String[] args) {
             Map<String, String> values = new HashMap<>();

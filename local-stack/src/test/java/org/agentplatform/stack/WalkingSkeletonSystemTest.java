@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import javax.sql.DataSource;
 
@@ -59,7 +57,7 @@ class WalkingSkeletonSystemTest {
 
     @BeforeAll
     static void startStack() {
-        options = new LocalStack.Options(dataDir, freePortBlock(5), freePortBlock(1), 0);
+        options = LocalStack.Options.onFreePorts(dataDir);
         stack = LocalStack.start(options);
         jdbc = jdbc(stack);
     }
@@ -219,27 +217,5 @@ class WalkingSkeletonSystemTest {
     private static JdbcTemplate jdbc(LocalStack stack) {
         DataSource dataSource = stack.postgres().dataSource(LocalStack.DATABASE);
         return new JdbcTemplate(dataSource);
-    }
-
-    /** The first port of {@code size} consecutive free ports (the stack puts its apps next to the HTTP port). */
-    private static int freePortBlock(int size) {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int first = ThreadLocalRandom.current().nextInt(20_000, 40_000);
-            if (allFree(first, size)) {
-                return first;
-            }
-        }
-        throw new IllegalStateException("no block of " + size + " free ports");
-    }
-
-    private static boolean allFree(int first, int size) {
-        for (int port = first; port < first + size; port++) {
-            try (ServerSocket socket = new ServerSocket(port)) {
-                socket.setReuseAddress(true);
-            } catch (IOException e) {
-                return false;
-            }
-        }
-        return true;
     }
 }
