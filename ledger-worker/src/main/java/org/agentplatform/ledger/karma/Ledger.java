@@ -279,22 +279,16 @@ final class Ledger {
         return null;
     }
 
+    /** Whether {@code value + amount} leaves the long range (the test {@link Math#addExact} makes, without throwing). */
     private static boolean overflows(long value, long amount) {
-        try {
-            Math.addExact(value, amount);
-            return false;
-        } catch (ArithmeticException e) {
-            return true;
-        }
+        long sum = value + amount;
+        return ((value ^ sum) & (amount ^ sum)) < 0;
     }
 
+    /** Whether {@code value - amount} leaves the long range (as {@link Math#subtractExact} decides). */
     private static boolean underflows(long value, long amount) {
-        try {
-            Math.subtractExact(value, amount);
-            return false;
-        } catch (ArithmeticException e) {
-            return true;
-        }
+        long difference = value - amount;
+        return ((value ^ amount) & (value ^ difference)) < 0;
     }
 
     private static Posting.Recorded row(UUID transferId, PendingTransfer p, TransferStatus status,
