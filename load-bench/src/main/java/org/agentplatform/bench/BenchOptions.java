@@ -12,12 +12,13 @@ import java.util.List;
  * @param rates          target rates of the open-loop steps, commands/s, in order
  * @param stepSeconds    how long each step sends
  * @param accounts       registered accounts; the first {@code hotAccounts} take a large share of the traffic
- * @param httpShare      fraction of commands sent over HTTP to the ingest service, the rest straight to Kafka
+ * @param httpShare      fraction of commands sent over HTTP to the ingest service (transfers), the rest straight to Kafka
+ * @param mix            shares of claim and job commands; transfers take the rest
  * @param naiveTransfers transfers drained through the naive (one transaction per message) consumer
  * @param pgbenchSeconds duration of each pgbench run
  */
 record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotAccounts, double httpShare,
-                    int naiveTransfers, int pgbenchSeconds, int drainSeconds, Path out, boolean quick) {
+                    Workload.Mix mix, int naiveTransfers, int pgbenchSeconds, int drainSeconds, Path out, boolean quick) {
 
     static BenchOptions parse(String[] args) {
         boolean quick = Arrays.asList(args).contains("--quick");
@@ -27,6 +28,8 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
         int naive = quick ? 500 : 3000;
         int pgbench = quick ? 5 : 10;
         double http = 0.1;
+        double claims = 0.1;
+        double jobs = 0.1;
         // from the repository root the report lands in the module's target, from the module in its own
         Path target = java.nio.file.Files.isDirectory(Path.of("load-bench")) ? Path.of("load-bench", "target") : Path.of("target");
         Path out = target.resolve("bench-report").resolve(
@@ -44,15 +47,18 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
                 case "step-seconds" -> stepSeconds = Integer.parseInt(kv[1]);
                 case "accounts" -> accounts = Integer.parseInt(kv[1]);
                 case "http-share" -> http = Double.parseDouble(kv[1]);
+                case "claims-share" -> claims = Double.parseDouble(kv[1]);
+                case "jobs-share" -> jobs = Double.parseDouble(kv[1]);
                 case "naive-transfers" -> naive = Integer.parseInt(kv[1]);
                 case "pgbench-seconds" -> pgbench = Integer.parseInt(kv[1]);
                 case "out" -> out = Path.of(kv[1]);
                 default -> throw new IllegalArgumentException("Unknown option --" + kv[0]
-                        + " (known: --quick --rates=a,b,c --step-seconds --accounts --http-share --naive-transfers"
+                        + " (known: --quick --rates=a,b,c --step-seconds --accounts --http-share --claims-share --jobs-share --naive-transfers"
                         + " --pgbench-seconds --out)");
             }
         }
-        return new BenchOptions(rates, stepSeconds, accounts, Math.max(1, accounts / 1000), http, naive, pgbench,
+        return new BenchOptions(rates, stepSeconds, accounts, Math.max(1, accounts / 1000), http,
+                new Workload.Mix(claims, jobs), naive, pgbench,
                 quick ? 45 : 120, out, quick);
     }
 }

@@ -6,8 +6,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 
-import org.agentplatform.schema.ledger.LedgerCommand;
-import org.agentplatform.schema.ledger.TransferKarma;
+import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
@@ -58,9 +57,9 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     /** Set-up traffic (registrations, grants): plain ids, sent as fast as the producer takes them. */
-    void sendSetup(List<? extends LedgerCommand> commands) {
-        for (LedgerCommand c : commands) {
-            Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), c, ACTOR, Instant.now());
+    void sendSetup(List<? extends Command> commands) {
+        for (Command c : commands) {
+            Envelope<Command> e = Envelope.of(UUID.randomUUID(), c, ACTOR, Instant.now());
             producer.send(new ProducerRecord<>(topics.commandsFor(c), c.partitionKey(), CODEC.encode(e)));
         }
         producer.flush();
@@ -84,16 +83,16 @@ final class LoadGenerator implements AutoCloseable {
                 if (httpEvery > 0 && n % httpEvery == 0) {
                     sendHttp(scheduledMicros);
                 } else {
-                    sendKafka(workload.nextTransfer(), scheduledMicros);
+                    sendKafka(workload.next(), scheduledMicros);
                 }
             }
             LockSupport.parkNanos(200_000);
         }
     }
 
-    private void sendKafka(TransferKarma t, long scheduledMicros) {
+    private void sendKafka(Command t, long scheduledMicros) {
         UUID id = TimedIds.at(scheduledMicros);
-        Envelope<LedgerCommand> e = Envelope.of(id, t, ACTOR, TimedIds.instant(scheduledMicros));
+        Envelope<Command> e = Envelope.of(id, t, ACTOR, TimedIds.instant(scheduledMicros));
         try {
             producer.send(new ProducerRecord<>(topics.commandsFor(t), t.partitionKey(), CODEC.encode(e)), (meta, error) -> {
                 if (error == null) {

@@ -1,22 +1,23 @@
 package org.agentplatform.bench;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.agentplatform.embedded.KafkaServer;
 import org.agentplatform.embedded.PostgresServer;
-import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.messaging.Topics;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The naive consumer: the same ledger worker code with max.poll.records=1, i.e. one database transaction per
- * message, on its own database and topics of the same servers. A closed drain (all transfers published up front,
- * then timed until the last is applied) gives its best throughput, which flatters the naive side of the ratio.
+ * The naive consumer: the ledger worker as it ships, in its own JVM with the same heap bound, but with
+ * max.poll.records=1, i.e. one database transaction per message, on its own database and topics of the same
+ * servers. A closed drain (all transfers published up front, then timed until the last is applied) gives its
+ * best throughput, which flatters the naive side of the ratio. Transfers only: it is the ledger's baseline.
  */
 final class NaiveBaseline {
 
@@ -33,19 +34,19 @@ final class NaiveBaseline {
     private NaiveBaseline() {
     }
 
-    static Result run(PostgresServer pg, KafkaServer kafka, int accounts, int transfers) throws InterruptedException {
+    static Result run(PostgresServer pg, String bootstrap, Path ledgerJar, Path logs, int port, int accounts, int transfers)
+            throws IOException, InterruptedException {
         pg.createDatabase(DATABASE);
         Topics topics = new Topics("naive.");
-        kafka.createTopics(4, topics.agentCommands(), topics.karmaCommands(), topics.claimCommands());
-        // The ledger worker as it ships, but one record per poll: one transaction per message.
-        String[] args = {"--spring.datasource.url=" + pg.jdbcUrl(DATABASE), "--spring.datasource.username=" + pg.username(),
-                "--spring.datasource.password=", "--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--spring.main.banner-mode=off", "--logging.level.root=WARN", "--platform.topics.prefix=naive.",
-                "--platform.consumer.max-poll-records=1", "--platform.consumer.group-id=naive-ledger", "--server.port=0"};
-        try (ConfigurableApplicationContext worker = LedgerWorkerApplication.application().run(args)) {
-            JdbcTemplate jdbc = worker.getBean(JdbcTemplate.class);
-            Workload workload = new Workload(accounts, Math.max(1, accounts / 50));
-            try (LoadGenerator gen = new LoadGenerator(kafka.bootstrapServers(), topics, workload, null, List.of(), List.of(),
+        List<String> args = new ArrayList<>(ProcessStack.commonArgs(pg, bootstrap));
+        args.replaceAll(a -> a.startsWith("--spring.datasource.url=") ? "--spring.datasource.url=" + pg.jdbcUrl(DATABASE) : a);
+        args.addAll(List.of("--platform.topics.prefix=naive.", "--platform.consumer.max-poll-records=1",
+                "--platform.consumer.group-id=naive-ledger", "--server.port=" + port));
+        try (ChildProcess worker = ChildProcess.jar("naive-ledger-worker", ledgerJar, List.of(), args, logs)) {
+            worker.awaitReady("http://localhost:" + port + "/actuator/health/readiness", Duration.ofMinutes(3));
+            JdbcTemplate jdbc = new JdbcTemplate(pg.dataSource(DATABASE));
+            Workload workload = new Workload(accounts, Math.max(1, accounts / 50), Workload.Mix.TRANSFERS_ONLY);
+            try (LoadGenerator gen = new LoadGenerator(bootstrap, topics, workload, null, List.of(), List.of(),
                     new Counters(), 0)) {
                 List<LedgerCommand> setup = new ArrayList<>();
                 for (int i = 0; i < accounts; i++) {

@@ -3,10 +3,12 @@ package org.agentplatform.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -16,17 +18,20 @@ import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.messaging.Topics;
-import org.agentplatform.stack.LocalStack;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The end-to-end benchmark, one command: starts the whole system in this JVM on free ports in a temporary
- * directory, drives it with an open-loop load raised in steps, then runs the baselines (naive consumer, pgbench)
- * on the same servers and writes a report folder. Not a test: run it with {@code java -jar load-bench.jar [--quick]}.
+ * The end-to-end benchmark, one command: starts the system as it is deployed (PostgreSQL, a Kafka broker and each
+ * service in a JVM of its own, 512 MiB of heap each) on free ports in a temporary directory, drives it from this
+ * JVM with an open-loop load raised in steps, then stops the services and runs the baselines (naive consumer,
+ * pgbench) on the same servers, and writes a report folder. Not a test: run it with
+ * {@code java -jar load-bench/target/load-bench.jar [--quick]} from the repository root after building.
  */
 public final class PipelineBenchmark {
 
     private static final int HTTP_AGENTS = 32; // the ingest rate limit is per caller: spread HTTP load over agents
+    /** A step after which the audit log trails by more than this ends the run: later steps would only pile on. */
+    private static final double AUDIT_GIVE_UP_SECONDS = 60;
 
     private PipelineBenchmark() {
     }
@@ -46,51 +51,50 @@ public final class PipelineBenchmark {
             e.printStackTrace();
             exit = 1;
         } finally {
+            keepLogs(work.resolve("logs"), options.out().resolve("logs"));
             deleteRecursively(work);
         }
-        System.exit(exit); // the broker and client threads are not all daemons
+        System.exit(exit); // client threads are not all daemons
     }
-
-    /** The benchmark prints its own progress; the apps only warn. */
-    private static final Map<String, Object> QUIET = Map.of("logging.level.root", "WARN",
-            "logging.level.io.debezium.metrics", "ERROR");
 
     private static RunData run(BenchOptions o, Path work) throws Exception {
         List<String> notes = new ArrayList<>();
         long t0 = System.nanoTime();
-        System.out.println("Starting PostgreSQL, Kafka, audit, ledger and job workers and the ingest service in this JVM...");
-        LocalStack.Options stackOptions = LocalStack.Options.onFreePorts(work.resolve("stack"));
-        try (LocalStack stack = LocalStack.start(stackOptions, QUIET)) {
-            String adminKey = stack.adminKey();
+        Path root = ProcessStack.repositoryRoot();
+        System.out.println("Starting PostgreSQL, a Kafka broker and the audit, ledger and job workers and the ingest"
+                + " service, each in its own JVM (" + ChildProcess.HEAP + ")...");
+        try (ProcessStack stack = ProcessStack.start(work, root, List.of())) {
             notes.add(String.format("Stack start: %.1f s.", (System.nanoTime() - t0) / 1e9));
-            JdbcTemplate jdbc = new JdbcTemplate(stack.postgres().dataSource(LocalStack.DATABASE));
+            JdbcTemplate jdbc = new JdbcTemplate(stack.postgres().dataSource(ProcessStack.DATABASE));
             Counters counters = new Counters();
-            IngestClient ingest = new IngestClient("http://localhost:" + stackOptions.httpPort(), counters);
-            Workload workload = new Workload(o.accounts(), o.hotAccounts());
-            ProcessStats stats = new ProcessStats(stack.postgres().dataDirectory());
+            IngestClient ingest = new IngestClient("http://localhost:" + stack.httpPort(), counters);
+            Workload workload = new Workload(o.accounts(), o.hotAccounts(), o.mix());
+            Topics topics = new Topics("");
             List<StepResult> steps = new ArrayList<>();
             List<Double> stepStarts = new ArrayList<>();
-            Sampler sampler;
-            Instant runStart;
-            try (LoadGenerator setupGen = new LoadGenerator(stack.kafka().bootstrapServers(), new Topics(""), workload,
-                    ingest, List.of(), List.of(), counters, 0)) {
+            try (LoadGenerator setupGen = new LoadGenerator(stack.bootstrapServers(), topics, workload, ingest, List.of(),
+                    List.of(), counters, 0)) {
                 setUp(setupGen, workload, jdbc);
             }
             List<UUID> httpAgents = new ArrayList<>(workload.accounts().subList(0, Math.min(HTTP_AGENTS, o.accounts())));
             List<String> httpKeys = new ArrayList<>();
             try {
                 for (UUID agent : httpAgents) {
-                    httpKeys.add(ingest.createKey(agent, adminKey));
+                    httpKeys.add(ingest.createKey(agent, stack.adminKey()));
                 }
             } catch (IOException e) {
                 notes.add("HTTP share disabled: could not create API keys (" + e.getMessage() + ").");
                 httpKeys.clear();
             }
-            runStart = Instant.now();
-            sampler = new Sampler(counters, jdbc, stats, runStart);
+            Instant runStart = Instant.now();
+            ProcessStats stats = new ProcessStats(stack.postgres().dataDirectory(), stack.processes());
+            Sampler sampler;
             Measurements m = new Measurements(jdbc);
-            try (LoadGenerator gen = new LoadGenerator(stack.kafka().bootstrapServers(), new Topics(""), workload, ingest,
-                    httpAgents, httpKeys, counters, o.httpShare())) {
+            try (ConsumerLag lag = new ConsumerLag(stack.bootstrapServers());
+                 LoadGenerator gen = new LoadGenerator(stack.bootstrapServers(), topics, workload, ingest, httpAgents,
+                         httpKeys, counters, o.httpShare());
+                 JobExecutors executors = new JobExecutors(stack.bootstrapServers(), topics, workload)) {
+                sampler = new Sampler(counters, jdbc, stats, lag, runStart);
                 sampler.start();
                 if (!warmUp(gen, sampler, counters, jdbc, o)) {
                     notes.add("The audit log was still behind the set-up's commits when the steps began: the first"
@@ -108,10 +112,17 @@ public final class PipelineBenchmark {
                     Sampler.Sample after = sampler.sample();
                     windows.add(new Window(rate, from, to, before, after));
                     long growth = after.backlog() - before.backlog();
-                    if (growth > 0.5 * (after.accepted() - before.accepted()) && i < o.rates().size() - 1) {
-                        notes.add(String.format("Stopped after the %,d/s step: the backlog grew by %,d (over half of what"
-                                + " was sent); higher steps skipped.", rate, growth));
-                        break;
+                    if (i < o.rates().size() - 1) {
+                        if (growth > 0.5 * (after.accepted() - before.accepted())) {
+                            notes.add(String.format("Stopped after the %,d/s step: the command backlog grew by %,d (over"
+                                    + " half of what was sent); higher steps skipped.", rate, growth));
+                            break;
+                        }
+                        if (after.auditDelaySeconds() > AUDIT_GIVE_UP_SECONDS) {
+                            notes.add(String.format("Stopped after the %,d/s step: the audit log trailed the newest commit"
+                                    + " by %.0f s; higher steps skipped.", rate, after.auditDelaySeconds()));
+                            break;
+                        }
                     }
                 }
                 gen.flush();
@@ -139,12 +150,16 @@ public final class PipelineBenchmark {
             Map<Integer, Long> httpErrors = new HashMap<>();
             HttpErrors.COUNTS.forEach((k, v) -> httpErrors.put(k, v.sum()));
             HttpErrors.FIRST_BODY.forEach((k, v) -> notes.add("First HTTP " + k + " body: " + v));
+            otherLoad(steps, notes);
 
+            System.out.println("Stopping the services; the baselines run on the same PostgreSQL and broker...");
+            stack.stopServices();
             NaiveBaseline.Result naive = null;
             try {
-                System.out.println("Naive consumer baseline (max.poll.records=1)...");
-                naive = NaiveBaseline.run(stack.postgres(), stack.kafka(), Math.min(NaiveBaseline.ACCOUNTS, o.accounts()),
-                        o.naiveTransfers());
+                System.out.println("Naive consumer baseline (the ledger worker with max.poll.records=1)...");
+                naive = NaiveBaseline.run(stack.postgres(), stack.bootstrapServers(),
+                        ProcessStack.execJar(root, "ledger-worker"), work.resolve("logs"), stack.httpPort() + 1,
+                        Math.min(NaiveBaseline.ACCOUNTS, o.accounts()), o.naiveTransfers());
                 System.out.printf("%nnaive: %,.0f transfers/s%n", naive.perSecond());
             } catch (Exception e) {
                 notes.add("Naive baseline failed: " + e);
@@ -169,11 +184,20 @@ public final class PipelineBenchmark {
                     notes.add("pgbench failed: " + e.getMessage());
                 }
             }
-            notes.add("The machine was shared with other builds during this run: figures are noisy (see the box CPU column).");
-            System.out.println("Stopping the stack...");
-            return new RunData(o, Machine.describe(), stack.postgres().version(), steps, sampler.samples(), stepStarts,
-                    counters.scheduled.sum(), counters.accepted(), counters.failed(), counters.httpShed.sum(),
-                    counters.accepted() - applied, outcomes, httpErrors, naive, pg, notes);
+            System.out.println("Stopping PostgreSQL and the broker...");
+            return new RunData(o, Machine.describe(), stack.postgres().version(), stats.names(), steps,
+                    sampler.samples(), stepStarts, counters.scheduled.sum(), counters.accepted(), counters.failed(),
+                    counters.httpShed.sum(), counters.accepted() - applied, outcomes, httpErrors, naive, pg, notes);
+        }
+    }
+
+    /** Says so when something besides this run used the CPU during the steps: such figures are noisy. */
+    private static void otherLoad(List<StepResult> steps, List<String> notes) {
+        double other = steps.stream().mapToDouble(s -> s.machineCores() - s.cores().values().stream()
+                .mapToDouble(Double::doubleValue).sum()).average().orElse(0);
+        if (other > 0.15) {
+            notes.add(String.format("Other processes on the machine used %.2f cores on average during the steps:"
+                    + " the figures are lower than on an idle machine.", other));
         }
     }
 
@@ -199,8 +223,11 @@ public final class PipelineBenchmark {
         await(jdbc, base + 2L * setup.size());
     }
 
-    /** JIT and connection pools warm, not measured: the first step should not pay for class loading. */
-    /** @return whether the audit log had caught up with the commits before the steps began */
+    /**
+     * JIT and connection pools warm, not measured: the first step should not pay for class loading.
+     *
+     * @return whether the audit log had caught up with the commits before the steps began
+     */
     private static boolean warmUp(LoadGenerator gen, Sampler sampler, Counters counters, JdbcTemplate jdbc, BenchOptions o)
             throws InterruptedException {
         int rate = Math.max(100, o.rates().get(0) / 2);
@@ -249,17 +276,34 @@ public final class PipelineBenchmark {
         StepResult result(Measurements m, List<Sampler.Sample> samples, IngestClient ingest) {
             double seconds = Measurements.seconds(from, to);
             List<Sampler.Sample> in = samples.stream().filter(s -> s.t() > before.t() && s.t() <= after.t()).toList();
+            Map<String, Double> cores = new LinkedHashMap<>();
+            Map<String, Long> memory = new LinkedHashMap<>();
+            for (Sampler.Sample s : in) {
+                s.cores().forEach((name, c) -> cores.merge(name, c / in.size(), Double::sum));
+                s.memory().forEach((name, bytes) -> memory.merge(name, bytes, Math::max));
+            }
             return new StepResult(rate, seconds, after.scheduled() - before.scheduled(),
                     after.accepted() - before.accepted(), after.failed() - before.failed(),
                     (after.accepted() - before.accepted()) / seconds, m.appliedPerSecond(from, to), before.backlog(),
                     after.backlog(), m.kafkaEndToEnd(from, to), m.httpEndToEnd(List.copyOf(ingest.accepted), from, to),
-                    m.audit(from, to), avg(in, Sampler.Sample::jvmCores), avg(in, Sampler.Sample::pgCores),
-                    avg(in, Sampler.Sample::machineCores), in.stream().mapToLong(Sampler.Sample::jvmRss).max().orElse(0),
-                    in.stream().mapToLong(Sampler.Sample::pgPss).max().orElse(0));
+                    m.audit(from, to), cores, memory, in.stream().mapToDouble(Sampler.Sample::machineCores).average()
+                    .orElse(Double.NaN), before.lag(), after.lag(), after.slotLagBytes(), before.auditDelaySeconds(),
+                    after.auditDelaySeconds());
         }
+    }
 
-        private static double avg(List<Sampler.Sample> in, java.util.function.ToDoubleFunction<Sampler.Sample> f) {
-            return in.stream().mapToDouble(f).average().orElse(Double.NaN);
+    /** The services' logs go with the report: the first place to look when a figure is odd. */
+    private static void keepLogs(Path from, Path to) {
+        if (!Files.isDirectory(from)) {
+            return;
+        }
+        try (Stream<Path> logs = Files.list(from)) {
+            Files.createDirectories(to);
+            for (Path log : logs.toList()) {
+                Files.copy(log, to.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("Could not keep the logs: " + e);
         }
     }
 

@@ -3,55 +3,69 @@ package org.agentplatform.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * CPU and memory from /proc (Linux only). Everything Java runs in this one JVM (broker, workers, ingest,
- * generator); PostgreSQL is a separate process tree, measured from its postmaster. Memory of PostgreSQL is the
- * sum of PSS (shared buffers split across backends, so not counted once per backend).
+ * CPU and memory of every process of the run, from /proc (Linux only): the benchmark's own JVM (the load
+ * generator), each service and broker JVM, and PostgreSQL as the tree under its postmaster. Memory is RSS for the
+ * JVMs and the sum of PSS for PostgreSQL (shared buffers split across backends, not counted once per backend).
  */
 final class ProcessStats {
 
+    static final String BENCH = "load generator";
+    static final String POSTGRES = "postgres";
+
     private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
 
+    private final Map<String, Long> jvms = new LinkedHashMap<>();
     private final long postmasterPid;
 
-    ProcessStats(Path postgresDataDir) {
+    ProcessStats(Path postgresDataDir, List<ChildProcess> processes) {
         this.postmasterPid = postmaster(postgresDataDir);
+        jvms.put(BENCH, ProcessHandle.current().pid());
+        processes.forEach(p -> jvms.put(p.name(), p.pid()));
     }
 
-    record Snapshot(long nanos, double jvmCpuSeconds, long jvmRssBytes, double pgCpuSeconds, long pgPssBytes,
-                    long machineBusyTicks, long machineTotalTicks) {
+    /** Process names in report order: the system's JVMs, PostgreSQL, then the generator. */
+    List<String> names() {
+        return Stream.concat(Stream.concat(jvms.keySet().stream().filter(n -> !n.equals(BENCH)), Stream.of(POSTGRES)),
+                Stream.of(BENCH)).toList();
+    }
 
-        /** CPU use between two snapshots, in cores (1.0 = one core busy). */
-        double jvmCores(Snapshot earlier) {
-            return (jvmCpuSeconds - earlier.jvmCpuSeconds) / seconds(earlier);
+    record Snapshot(long nanos, Map<String, Double> cpuSeconds, Map<String, Long> memoryBytes, long machineBusyTicks,
+                    long machineTotalTicks) {
+
+        /** CPU use of each process between two snapshots, in cores (1.0 = one core busy). */
+        Map<String, Double> cores(Snapshot earlier) {
+            double seconds = Math.max(1e-9, (nanos - earlier.nanos) / 1e9);
+            Map<String, Double> cores = new LinkedHashMap<>();
+            cpuSeconds.forEach((name, cpu) -> cores.put(name,
+                    Math.max(0, cpu - earlier.cpuSeconds.getOrDefault(name, cpu)) / seconds));
+            return cores;
         }
 
-        double pgCores(Snapshot earlier) {
-            return (pgCpuSeconds - earlier.pgCpuSeconds) / seconds(earlier);
-        }
-
-        /** Whole machine, in cores: shows what other jobs on the box were using too. */
+        /** Whole machine, in cores: includes anything else running on it. */
         double machineCores(Snapshot earlier) {
             long total = machineTotalTicks - earlier.machineTotalTicks;
             return total <= 0 ? 0 : (double) (machineBusyTicks - earlier.machineBusyTicks) / total
                     * Runtime.getRuntime().availableProcessors();
         }
-
-        private double seconds(Snapshot earlier) {
-            return Math.max(1e-9, (nanos - earlier.nanos) / 1e9);
-        }
     }
 
     Snapshot snapshot() {
-        long[] self = cpuTicks(Path.of("/proc/self/stat"), false);
+        Map<String, Double> cpu = new LinkedHashMap<>();
+        Map<String, Long> memory = new LinkedHashMap<>();
+        jvms.forEach((name, pid) -> {
+            cpu.put(name, cpuTicks(Path.of("/proc/" + pid + "/stat"), false)[0] / TICKS_PER_SECOND);
+            memory.put(name, kb("/proc/" + pid + "/status", "VmRSS:") * 1024);
+        });
         double pgCpu = 0;
         long pgPss = 0;
         if (postmasterPid > 0) {
-            long[] pm = cpuTicks(Path.of("/proc/" + postmasterPid + "/stat"), true); // + reaped children
-            pgCpu += pm[0];
+            pgCpu += cpuTicks(Path.of("/proc/" + postmasterPid + "/stat"), true)[0]; // + reaped children
             pgPss += pss(postmasterPid);
             try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
                 for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
@@ -65,9 +79,10 @@ final class ProcessStats {
                 // a process list that cannot be read leaves PostgreSQL's figures at what was found
             }
         }
+        cpu.put(POSTGRES, pgCpu / TICKS_PER_SECOND);
+        memory.put(POSTGRES, pgPss);
         long[] machine = machineTicks();
-        return new Snapshot(System.nanoTime(), self[0] / TICKS_PER_SECOND, statusKb("/proc/self/status", "VmRSS:") * 1024,
-                pgCpu / TICKS_PER_SECOND, pgPss, machine[0], machine[1]);
+        return new Snapshot(System.nanoTime(), cpu, memory, machine[0], machine[1]);
     }
 
     /** [utime+stime (+cutime+cstime), ppid]; zeros if the process is gone. */
@@ -86,10 +101,10 @@ final class ProcessStats {
     }
 
     private static long pss(long pid) {
-        return statusKb("/proc/" + pid + "/smaps_rollup", "Pss:") * 1024;
+        return kb("/proc/" + pid + "/smaps_rollup", "Pss:") * 1024;
     }
 
-    private static long statusKb(String file, String key) {
+    private static long kb(String file, String key) {
         try {
             for (String line : Files.readAllLines(Path.of(file))) {
                 if (line.startsWith(key)) {

@@ -6,8 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** summary.md plus two PNG charts in the report folder. */
+/** summary.md plus PNG charts in the report folder. */
 final class Report {
+
+    private static final Color[] PALETTE = {new Color(30, 120, 200), new Color(220, 80, 40), new Color(30, 150, 60),
+            new Color(150, 60, 180), new Color(200, 160, 0), new Color(0, 160, 160), new Color(120, 120, 120),
+            new Color(200, 60, 120)};
 
     private Report() {
     }
@@ -21,51 +25,79 @@ final class Report {
     }
 
     static String markdown(RunData d) {
+        BenchOptions o = d.options();
         StringBuilder s = new StringBuilder("# Pipeline benchmark\n\n");
         s.append("Machine: ").append(d.machine()).append(". PostgreSQL ").append(d.postgresVersion())
-                .append(" (fsync and synchronous_commit on), Kafka broker, all workers and the ingest service in one JVM")
-                .append(" (").append(Runtime.getRuntime().maxMemory() >> 20).append(" MiB max heap for all of them together).")
-                .append(" Mode: ").append(d.options().quick() ? "--quick" : "default").append(", ")
-                .append(d.options().stepSeconds()).append(" s per step, ").append(d.options().accounts())
-                .append(" accounts (").append(d.options().hotAccounts()).append(" hot), ")
-                .append(Math.round(d.options().httpShare() * 100)).append("% of commands over HTTP, the rest straight to Kafka.\n\n");
+                .append(" (fsync and synchronous_commit on); a Kafka broker and each service (audit, ledger and job")
+                .append(" workers, ingest service) in a JVM of its own with ").append(ChildProcess.HEAP)
+                .append("; the load generator in the benchmark's JVM. Mode: ").append(o.quick() ? "--quick" : "default")
+                .append(", ").append(o.stepSeconds()).append(" s per step, ").append(String.format("%,d", o.accounts()))
+                .append(" accounts (").append(o.hotAccounts()).append(" hot). Mix: ")
+                .append(Math.round(100 * (1 - o.mix().claims() - o.mix().jobs()))).append("% karma transfers, ")
+                .append(Math.round(100 * o.mix().claims())).append("% claim commands (submit + 3 votes), ")
+                .append(Math.round(100 * o.mix().jobs())).append("% job commands (submit, lease, complete); ")
+                .append(Math.round(o.httpShare() * 100)).append("% of all commands are transfers sent over HTTP,")
+                .append(" the rest go straight to Kafka.\n\n");
         StepResult best = d.best();
+        StepResult applied = d.bestApplied();
         NaiveBaseline.Result naive = d.naive();
         PgBench.Result pg1 = d.pgbench(1);
         PgBench.Result pg100 = d.pgbench(PgBench.BATCH);
         s.append("## Headline\n\n");
         if (best == null) {
-            s.append("- No step was sustainable.\n");
+            s.append("- No step was sustainable end to end (commands applied and their changes in the audit log as fast as they came).\n");
         } else {
-            s.append(String.format("- Highest sustainable rate: **%,d commands/s** target, %,.0f applied/s; publish to commit p50 %.0f ms, p99 %.0f ms, max %.0f ms%n",
-                    best.targetRate(), best.appliedPerSec(), best.kafkaE2e().p50(), best.kafkaE2e().p99(), best.kafkaE2e().max()));
+            s.append(String.format("- Highest rate sustainable end to end (audit log included): **%,d commands/s** target, %,.0f applied/s;"
+                            + " publish to commit p50 %.0f ms, p99 %.0f ms, max %.0f ms; commit to audit log p50 %.0f ms, p99 %.0f ms%n",
+                    best.targetRate(), best.appliedPerSec(), best.kafkaE2e().p50(), best.kafkaE2e().p99(),
+                    best.kafkaE2e().max(), best.audit().p50(), best.audit().p99()));
+        }
+        if (applied != null && (best == null || applied.targetRate() > best.targetRate())) {
+            s.append(String.format("- Highest rate at which the workers kept up (the audit log falling behind): %,d commands/s target,"
+                            + " %,.0f applied/s; publish to commit p50 %.0f ms, p99 %.0f ms%n",
+                    applied.targetRate(), applied.appliedPerSec(), applied.kafkaE2e().p50(), applied.kafkaE2e().p99()));
+        }
+        StepResult ref = best != null ? best : applied;
+        if (ref != null) {
             if (naive != null) {
-                s.append(String.format("- vs naive consumer (one transaction per message, closed drain): %,.0f/s, ratio **%.1fx**%n",
-                        naive.perSecond(), best.appliedPerSec() / naive.perSecond()));
+                s.append(String.format("- vs naive consumer (one transaction per message, closed drain, transfers only): %,.0f/s, ratio **%.1fx**%n",
+                        naive.perSecond(), ref.appliedPerSec() / naive.perSecond()));
             }
             if (pg100 != null) {
-                s.append(String.format("- vs pgbench batched (100 transfers/tx, 1 client%s): %,.0f transfers/s, pipeline reaches **%.0f%%** of it%n",
-                        pg100.pipelined() ? ", pipelined" : "", pg100.transfersPerSecond(), 100 * best.appliedPerSec() / pg100.transfersPerSecond()));
+                s.append(String.format("- vs pgbench batched (%d transfers/tx, 1 client%s): %,.0f transfers/s, the pipeline reaches **%.0f%%** of it%n",
+                        PgBench.BATCH, pg100.pipelined() ? ", pipelined" : "", pg100.transfersPerSecond(),
+                        100 * ref.appliedPerSec() / pg100.transfersPerSecond()));
             }
             if (pg1 != null) {
                 s.append(String.format("- vs pgbench one transfer/tx (1 client): %,.0f transfers/s, ratio %.1fx%n",
-                        pg1.transfersPerSecond(), best.appliedPerSec() / pg1.transfersPerSecond()));
+                        pg1.transfersPerSecond(), ref.appliedPerSec() / pg1.transfersPerSecond()));
             }
         }
         s.append("\n## Steps (open loop)\n\n");
-        s.append("| target/s | offered/s | accepted/s | applied/s | backlog start → end | e2e Kafka p50/p99/max ms | e2e HTTP p50/p99 ms | commit→audit p50/p99 ms | failed | CPU jvm/pg/box cores | RSS jvm / PSS pg MiB | sustainable |\n");
-        s.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|\n");
+        s.append("| target/s | offered/s | applied/s | backlog start → end | Kafka lag commands / audit.changes at end | e2e Kafka p50/p99/max ms | e2e HTTP p50/p99 ms | commit→audit p50/p99 ms | audit log trails s start → end | failed | workers keep up | audit keeps up |\n");
+        s.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|:---:|\n");
         for (StepResult r : d.steps()) {
-            s.append(String.format("| %,d | %,.0f | %,.0f | %,.0f | %,d → %,d | %s / %.0f | %s | %s | %,d | %.2f / %.2f / %.2f | %d / %d | %s |%n",
-                    r.targetRate(), r.scheduled() / r.seconds(), r.acceptedPerSec(), r.appliedPerSec(), r.backlogStart(), r.backlogEnd(),
-                    r.kafkaE2e().p50p99(), r.kafkaE2e().max(), r.httpE2e().p50p99(), r.audit().p50p99(), r.failed(),
-                    r.jvmCores(), r.pgCores(), r.machineCores(), r.jvmRssMax() >> 20, r.pgPssMax() >> 20,
-                    r.sustainable() ? "yes" : "**no**"));
+            s.append(String.format("| %,d | %,.0f | %,.0f | %,d → %,d | %,d / %,d | %s / %.0f | %s | %s | %.1f → %.1f | %,d | %s | %s |%n",
+                    r.targetRate(), r.scheduled() / r.seconds(), r.appliedPerSec(), r.backlogStart(), r.backlogEnd(),
+                    r.lagEnd().commands(), r.lagEnd().auditChanges(), r.kafkaE2e().p50p99(), r.kafkaE2e().max(),
+                    r.httpE2e().p50p99(), r.audit().p50p99(), r.auditDelayStart(), r.auditDelayEnd(), r.failed(),
+                    yesNo(r.commandsKeepUp()), yesNo(r.auditKeepsUp())));
         }
-        s.append("\n## Baselines (same run, same servers)\n\n| baseline | transfers/s |\n|---|---:|\n");
+        s.append("\n## CPU (cores, average over the step) and memory (peak MiB: RSS of each JVM, PSS of PostgreSQL) per process\n\n| target/s |");
+        d.processes().forEach(p -> s.append(' ').append(p).append(" |"));
+        s.append(" whole machine |\n|---:|");
+        d.processes().forEach(p -> s.append("---:|"));
+        s.append("---:|\n");
+        for (StepResult r : d.steps()) {
+            s.append(String.format("| %,d |", r.targetRate()));
+            d.processes().forEach(p -> s.append(String.format(" %.2f / %d |", r.cores().getOrDefault(p, 0.0),
+                    r.memoryMax().getOrDefault(p, 0L) >> 20)));
+            s.append(String.format(" %.2f |%n", r.machineCores()));
+        }
+        s.append("\n## Baselines (same run, same servers, services stopped)\n\n| baseline | transfers/s |\n|---|---:|\n");
         if (naive != null) {
-            s.append(String.format("| naive ledger consumer, max.poll.records=1, drain of %,d transfers | %,.0f |%n",
-                    naive.transfers(), naive.perSecond()));
+            s.append(String.format("| naive ledger consumer (own JVM, %s), max.poll.records=1, drain of %,d transfers | %,.0f |%n",
+                    ChildProcess.HEAP, naive.transfers(), naive.perSecond()));
         }
         for (PgBench.Result r : d.pgbench()) {
             s.append(String.format("| pgbench, %d transfer(s)/transaction, %d client(s)%s (%.0f tps) | %,.0f |%n",
@@ -87,34 +119,55 @@ final class Report {
 
                 - Open loop: commands are scheduled at the target rate whatever the system answers; latency runs from the
                   scheduled send time (carried in the command id and the envelope's occurredAt) to the processed_at the worker
-                  writes in the transaction of the effect. Late sends therefore count against the system.
-                - Sustainable: offered (scheduled by the generator) ≥ 95% of the target, accepted ≥ 98% of offered,
-                  backlog (accepted − applied) grew by less than half a second of traffic over the step, applied/s
-                  within 5% of the target. A short unmeasured warm-up step runs first.
-                - CPU in cores (1.0 = one core busy): jvm = this JVM (broker, workers, ingest, generator), pg = the PostgreSQL
-                  process tree, box = the whole machine, including anything else running on it.
-                - Charts: rate-latency.png (target vs applied rate, p50/p99), lag.png (backlog over time, step starts marked).
+                  writes in the transaction of the effect. Late sends therefore count against the system. A job's completion
+                  is scheduled in the first job slot after its executor has seen the JobLeased event.
+                - Workers keep up: offered (scheduled by the generator) ≥ 95% of the target, accepted ≥ 98% of offered,
+                  backlog (accepted − applied) grew by less than half a second of traffic over the step, applied/s within
+                  5% of the target. Audit keeps up: at the step's end the audit log trails the newest commit by under 5 s,
+                  and by at most 1 s more than at its start. Sustainable end to end: both. A short unmeasured warm-up step
+                  runs first.
+                - Kafka lag: end offset minus the committed offset of every consumer group, summed over the command topics
+                  (the workers) and audit.changes (the audit log writer).
+                - CPU in cores (1.0 = one core busy), read from /proc; "load generator" is the benchmark's own JVM (producer,
+                  HTTP client, job executors, sampling); whole machine includes anything else running on it.
+                - Charts: rate-latency.png (p50/p99 vs target), rate-throughput.png (applied vs target), lag.png (backlog,
+                  Kafka lag and audit delay over time, step starts marked), cpu.png (cores per process over time).
                 """);
         return s.toString();
+    }
+
+    private static String yesNo(boolean b) {
+        return b ? "yes" : "**no**";
     }
 
     private static void charts(RunData d, Path dir) throws IOException {
         List<StepResult> st = d.steps();
         double[] target = st.stream().mapToDouble(StepResult::targetRate).toArray();
         new LineChart("Publish-to-commit latency vs offered rate", "target rate (commands/s)", "latency (ms)")
-                .add("p50", new Color(30, 120, 200), target, st.stream().mapToDouble(r -> r.kafkaE2e().p50()).toArray())
-                .add("p99", new Color(220, 80, 40), target, st.stream().mapToDouble(r -> r.kafkaE2e().p99()).toArray())
-                .add("commit->audit p99", new Color(120, 120, 120), target, st.stream().mapToDouble(r -> r.audit().p99()).toArray())
+                .add("p50", PALETTE[0], target, st.stream().mapToDouble(r -> r.kafkaE2e().p50()).toArray())
+                .add("p99", PALETTE[1], target, st.stream().mapToDouble(r -> r.kafkaE2e().p99()).toArray())
+                .add("commit->audit p99", PALETTE[6], target, st.stream().mapToDouble(r -> r.audit().p99()).toArray())
                 .write(dir.resolve("rate-latency.png"));
         new LineChart("Applied vs offered rate", "target rate (commands/s)", "commands/s")
                 .add("target", Color.GRAY, target, target)
-                .add("applied", new Color(30, 150, 60), target, st.stream().mapToDouble(StepResult::appliedPerSec).toArray())
+                .add("applied", PALETTE[2], target, st.stream().mapToDouble(StepResult::appliedPerSec).toArray())
                 .write(dir.resolve("rate-throughput.png"));
         List<Sampler.Sample> sm = d.samples();
         double[] t = sm.stream().mapToDouble(Sampler.Sample::t).toArray();
-        LineChart lag = new LineChart("Backlog (accepted - applied) over time", "seconds", "commands")
-                .add("backlog", new Color(200, 60, 60), t, sm.stream().mapToDouble(Sampler.Sample::backlog).toArray());
+        LineChart lag = new LineChart("Backlogs over time", "seconds", "commands / records / seconds x 100")
+                .add("commands accepted, not applied", PALETTE[1], t, sm.stream().mapToDouble(Sampler.Sample::backlog).toArray())
+                .add("Kafka lag, command topics", PALETTE[0], t, sm.stream().mapToDouble(s -> Math.max(0, s.lag().commands())).toArray())
+                .add("Kafka lag, audit.changes", PALETTE[3], t, sm.stream().mapToDouble(s -> Math.max(0, s.lag().auditChanges())).toArray())
+                .add("audit log trails commits (s x 100)", PALETTE[6], t, sm.stream().mapToDouble(s -> 100 * s.auditDelaySeconds()).toArray());
         d.stepStarts().forEach(lag::marker);
         lag.write(dir.resolve("lag.png"));
+        LineChart cpu = new LineChart("CPU per process", "seconds", "cores");
+        for (int i = 0; i < d.processes().size(); i++) {
+            String p = d.processes().get(i);
+            cpu.add(p, PALETTE[i % PALETTE.length], t, sm.stream().mapToDouble(s -> s.cores().getOrDefault(p, 0.0)).toArray());
+        }
+        cpu.add("whole machine", Color.BLACK, t, sm.stream().mapToDouble(Sampler.Sample::machineCores).toArray());
+        d.stepStarts().forEach(cpu::marker);
+        cpu.write(dir.resolve("cpu.png"));
     }
 }

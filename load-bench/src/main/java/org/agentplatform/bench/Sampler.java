@@ -4,6 +4,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -11,22 +12,35 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Once a second: what was sent, accepted and applied so far, the backlog (accepted but not yet applied) and CPU
- * and memory; prints the progress line and keeps the series for the lag chart.
+ * Once a second: what was sent, accepted and applied so far, the backlogs (commands accepted but not applied;
+ * consumer-group lag in Kafka; WAL the replication slot still holds; how far the audit log trails the newest
+ * commit), and CPU and memory of every process; prints the progress line and keeps the series for the charts.
  */
 final class Sampler implements AutoCloseable {
 
+    /**
+     * @param auditDelaySeconds now minus the commit time of the newest audit log entry: how far the audit log
+     *                          trails the database while commits keep coming
+     * @param slotLagBytes      WAL between the current position and what the CDC engine has confirmed
+     */
     record Sample(double t, int targetRate, long scheduled, long accepted, long failed, long applied,
-                  double jvmCores, double pgCores, double machineCores, long jvmRss, long pgPss) {
+                  Map<String, Double> cores, Map<String, Long> memory, double machineCores, ConsumerLag.Lag lag,
+                  long slotLagBytes, double auditDelaySeconds) {
 
         long backlog() {
             return accepted - applied;
         }
     }
 
+    private static final String SLOT_LAG = "select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)), 0)::bigint"
+            + " from pg_replication_slots where slot_type = 'logical' and database = current_database()";
+    private static final String AUDIT_DELAY = "select coalesce(extract(epoch from clock_timestamp() - (select commit_time"
+            + " from audit_log order by seq desc limit 1)), 0)";
+
     private final Counters counters;
     private final JdbcTemplate jdbc;
     private final ProcessStats stats;
+    private final ConsumerLag lag;
     private final Timestamp since;
     private final long t0 = System.nanoTime();
     private final List<Sample> samples = new ArrayList<>();
@@ -39,10 +53,11 @@ final class Sampler implements AutoCloseable {
     private volatile String label = "";
     private ProcessStats.Snapshot last;
 
-    Sampler(Counters counters, JdbcTemplate jdbc, ProcessStats stats, Instant since) {
+    Sampler(Counters counters, JdbcTemplate jdbc, ProcessStats stats, ConsumerLag lag, Instant since) {
         this.counters = counters;
         this.jdbc = jdbc;
         this.stats = stats;
+        this.lag = lag;
         this.since = Timestamp.from(since);
         this.last = stats.snapshot();
     }
@@ -63,16 +78,29 @@ final class Sampler implements AutoCloseable {
     /** Takes a sample now (also used at step boundaries). */
     synchronized Sample sample() {
         long applied = applied();
+        ConsumerLag.Lag kafkaLag = lag.read();
+        long slot = jdbc.queryForObject(SLOT_LAG, Long.class);
+        double auditDelay = jdbc.queryForObject(AUDIT_DELAY, Double.class);
         ProcessStats.Snapshot now = stats.snapshot();
+        Map<String, Double> cores = now.cores(last);
         Sample s = new Sample((System.nanoTime() - t0) / 1e9, targetRate, counters.scheduled.sum(), counters.accepted(),
-                counters.failed(), applied, now.jvmCores(last), now.pgCores(last), now.machineCores(last),
-                now.jvmRssBytes(), now.pgPssBytes());
+                counters.failed(), applied, cores, now.memoryBytes(), now.machineCores(last), kafkaLag, slot, auditDelay);
         last = now;
         samples.add(s);
-        System.out.printf("\r%-22s t=%4.0fs sent=%,d accepted=%,d failed=%,d applied=%,d backlog=%,d | cpu jvm %.1f pg %.1f box %.1f cores | rss jvm %d MiB   ",
-                label, s.t(), s.scheduled(), s.accepted(), s.failed(), s.applied(), s.backlog(), s.jvmCores(), s.pgCores(),
-                s.machineCores(), s.jvmRss() >> 20);
+        StringBuilder cpu = new StringBuilder();
+        stats.names().forEach(n -> cpu.append(' ').append(shortName(n)).append(String.format(" %.1f", cores.getOrDefault(n, 0.0))));
+        System.out.printf("\r%-20s t=%4.0fs sent=%,d applied=%,d backlog=%,d lag cmd/audit %,d/%,d slot %,d KiB audit -%.1fs | cpu%s box %.1f   ",
+                label, s.t(), s.scheduled(), s.applied(), s.backlog(), kafkaLag.commands(), kafkaLag.auditChanges(),
+                slot >> 10, auditDelay, cpu, s.machineCores());
         return s;
+    }
+
+    static String shortName(String process) {
+        return switch (process) {
+            case ProcessStats.BENCH -> "gen";
+            case ProcessStats.POSTGRES -> "pg";
+            default -> process.replace("-worker", "").replace("-service", "");
+        };
     }
 
     private void sampleQuietly() {

@@ -1,0 +1,165 @@
+package org.agentplatform.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.agentplatform.embedded.PostgresServer;
+
+/**
+ * The measured system as it is deployed: PostgreSQL 16 (its own process tree), a Kafka broker and each service in
+ * a JVM of its own with at most 512 MiB of heap, started from the executable jars the build produced, in the
+ * order the deployment starts them (the audit worker first: it migrates and creates the replication slot).
+ * The load generator stays in the benchmark's JVM.
+ */
+final class ProcessStack implements AutoCloseable {
+
+    static final String DATABASE = "agent_platform";
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+
+    /** A service: its module (and exec jar) name and its HTTP port's offset from the ingest port. */
+    record Service(String module, int portOffset) {
+    }
+
+    static final List<Service> SERVICES = List.of(new Service("audit-worker", 3), new Service("ledger-worker", 2),
+            new Service("job-worker", 4), new Service("ingest-service", 0));
+
+    private final PostgresServer postgres;
+    private final ChildProcess broker;
+    private final String bootstrap;
+    private final int httpPort;
+    private final String adminKey;
+    private final List<ChildProcess> services = new ArrayList<>();
+
+    private ProcessStack(PostgresServer postgres, ChildProcess broker, String bootstrap, int httpPort, String adminKey) {
+        this.postgres = postgres;
+        this.broker = broker;
+        this.bootstrap = bootstrap;
+        this.httpPort = httpPort;
+        this.adminKey = adminKey;
+    }
+
+    static ProcessStack start(Path work, Path jarRoot, List<String> serviceArgs) throws IOException, InterruptedException {
+        Path logs = work.resolve("logs");
+        List<Path> jars = new ArrayList<>();
+        for (Service s : SERVICES) {
+            jars.add(execJar(jarRoot, s.module()));
+        }
+        PostgresServer postgres = PostgresServer.start(work.resolve("postgres"), 0);
+        ChildProcess broker = null;
+        try {
+            postgres.createDatabase(DATABASE);
+            broker = ChildProcess.main("kafka", BrokerMain.class, List.of(work.resolve("kafka").toString(), "0"), logs);
+            String bootstrap = broker.awaitLine(Pattern.compile("BROKER READY (\\S+)"), START_TIMEOUT);
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            ProcessStack stack = new ProcessStack(postgres, broker, bootstrap, org.agentplatform.stack.LocalStack.Options.onFreePorts(work).httpPort(),
+                    Base64.getUrlEncoder().withoutPadding().encodeToString(key));
+            try {
+                for (int i = 0; i < SERVICES.size(); i++) {
+                    stack.startService(SERVICES.get(i), jars.get(i), serviceArgs, logs);
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                stack.close();
+                throw e;
+            }
+            return stack;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (broker != null) {
+                broker.close();
+            }
+            postgres.close();
+            throw e;
+        }
+    }
+
+    private void startService(Service service, Path jar, List<String> extraArgs, Path logs)
+            throws IOException, InterruptedException {
+        int port = httpPort + service.portOffset();
+        List<String> args = new ArrayList<>(commonArgs(postgres, bootstrap));
+        args.add("--server.port=" + port);
+        if (service.module().equals("ingest-service")) {
+            args.add("--ingest.security.admin-key=" + adminKey);
+        }
+        args.addAll(extraArgs);
+        ChildProcess process = ChildProcess.jar(service.module(), jar, List.of(), args, logs);
+        services.add(process);
+        process.awaitReady("http://localhost:" + port + "/actuator/health/readiness", START_TIMEOUT);
+    }
+
+    /** Where a service finds the servers, and a quiet log: the benchmark prints its own progress. */
+    static List<String> commonArgs(PostgresServer postgres, String bootstrap) {
+        return List.of("--spring.datasource.url=" + postgres.jdbcUrl(DATABASE),
+                "--spring.datasource.username=" + postgres.username(), "--spring.datasource.password=",
+                "--spring.kafka.bootstrap-servers=" + bootstrap, "--spring.main.banner-mode=off",
+                "--logging.level.root=WARN", "--logging.level.io.debezium.metrics=ERROR");
+    }
+
+    /** {@code <root>/<module>/target/<module>-<version>-exec.jar}, as {@code ./mvnw package} leaves it. */
+    static Path execJar(Path root, String module) throws IOException {
+        Path target = root.resolve(module).resolve("target");
+        if (Files.isDirectory(target)) {
+            try (Stream<Path> files = Files.list(target)) {
+                List<Path> jars = files.filter(p -> p.getFileName().toString().matches(Pattern.quote(module) + "-.*-exec\\.jar"))
+                        .toList();
+                if (jars.size() == 1) {
+                    return jars.get(0);
+                }
+            }
+        }
+        throw new IllegalStateException("No executable jar of " + module + " under " + target.toAbsolutePath()
+                + ": build first with ./mvnw -B -q -pl load-bench -am package -DskipTests (from the repository root)");
+    }
+
+    /** The repository root: this directory or its parent (when run from the load-bench module). */
+    static Path repositoryRoot() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.isDirectory(here.resolve("ledger-worker")) ? here : here.getParent();
+    }
+
+    PostgresServer postgres() {
+        return postgres;
+    }
+
+    String bootstrapServers() {
+        return bootstrap;
+    }
+
+    int httpPort() {
+        return httpPort;
+    }
+
+    String adminKey() {
+        return adminKey;
+    }
+
+    /** The JVMs of the system, the broker first. */
+    List<ChildProcess> processes() {
+        List<ChildProcess> all = new ArrayList<>();
+        all.add(broker);
+        all.addAll(services);
+        return all;
+    }
+
+    /** Stops the services (not the servers): the baselines then run on a quiet machine. */
+    void stopServices() {
+        List<ChildProcess> reversed = new ArrayList<>(services);
+        Collections.reverse(reversed);
+        reversed.forEach(ChildProcess::close);
+    }
+
+    @Override
+    public void close() {
+        stopServices();
+        broker.close();
+        postgres.close();
+    }
+}
