@@ -16,9 +16,12 @@ import java.util.List;
  * @param mix            shares of claim and job commands; transfers take the rest
  * @param naiveTransfers transfers drained through the naive (one transaction per message) consumer
  * @param pgbenchSeconds duration of each pgbench run
+ * @param serviceProperties Spring properties given to every service on top of its defaults ({@code --set=name=value},
+ *                       repeatable), to measure a setting without rebuilding
  */
 record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotAccounts, double httpShare,
-                    Workload.Mix mix, int naiveTransfers, int pgbenchSeconds, int drainSeconds, Path out, boolean quick) {
+                    Workload.Mix mix, int naiveTransfers, int pgbenchSeconds, int drainSeconds, Path out, boolean quick,
+                    List<String> serviceProperties) {
 
     static BenchOptions parse(String[] args) {
         boolean quick = Arrays.asList(args).contains("--quick");
@@ -34,6 +37,7 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
         Path target = java.nio.file.Files.isDirectory(Path.of("load-bench")) ? Path.of("load-bench", "target") : Path.of("target");
         Path out = target.resolve("bench-report").resolve(
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        List<String> set = new java.util.ArrayList<>();
         for (String arg : args) {
             if (arg.equals("--quick")) {
                 continue;
@@ -52,13 +56,14 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
                 case "naive-transfers" -> naive = Integer.parseInt(kv[1]);
                 case "pgbench-seconds" -> pgbench = Integer.parseInt(kv[1]);
                 case "out" -> out = Path.of(kv[1]);
+                case "set" -> set.add("--" + kv[1]);
                 default -> throw new IllegalArgumentException("Unknown option --" + kv[0]
                         + " (known: --quick --rates=a,b,c --step-seconds --accounts --http-share --claims-share --jobs-share --naive-transfers"
-                        + " --pgbench-seconds --out)");
+                        + " --pgbench-seconds --out --set=spring.property=value)");
             }
         }
         return new BenchOptions(rates, stepSeconds, accounts, Math.max(1, accounts / 1000), http,
                 new Workload.Mix(claims, jobs), naive, pgbench,
-                quick ? 45 : 120, out, quick);
+                quick ? 45 : 120, out, quick, List.copyOf(set));
     }
 }

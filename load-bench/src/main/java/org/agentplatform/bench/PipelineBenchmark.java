@@ -63,8 +63,11 @@ public final class PipelineBenchmark {
         Path root = ProcessStack.repositoryRoot();
         System.out.println("Starting PostgreSQL, a Kafka broker and the audit, ledger and job workers and the ingest"
                 + " service, each in its own JVM (" + ChildProcess.HEAP + ")...");
-        try (ProcessStack stack = ProcessStack.start(work, root, List.of())) {
+        try (ProcessStack stack = ProcessStack.start(work, root, o.serviceProperties())) {
             notes.add(String.format("Stack start: %.1f s.", (System.nanoTime() - t0) / 1e9));
+            if (!o.serviceProperties().isEmpty()) {
+                notes.add("Service settings on top of the defaults: " + String.join(" ", o.serviceProperties()));
+            }
             JdbcTemplate jdbc = new JdbcTemplate(stack.postgres().dataSource(ProcessStack.DATABASE));
             Counters counters = new Counters();
             IngestClient ingest = new IngestClient("http://localhost:" + stack.httpPort(), counters);

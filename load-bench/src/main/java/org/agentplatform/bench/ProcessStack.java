@@ -64,8 +64,15 @@ final class ProcessStack implements AutoCloseable {
             ProcessStack stack = new ProcessStack(postgres, broker, bootstrap, org.agentplatform.stack.LocalStack.Options.onFreePorts(work).httpPort(),
                     Base64.getUrlEncoder().withoutPadding().encodeToString(key));
             try {
-                for (int i = 0; i < SERVICES.size(); i++) {
-                    stack.startService(SERVICES.get(i), jars.get(i), serviceArgs, logs);
+                // the audit worker alone first (migrations, replication slot), then the others side by side
+                stack.startService(SERVICES.get(0), jars.get(0), serviceArgs, logs)
+                        .awaitReady(stack.readinessUrl(SERVICES.get(0)), START_TIMEOUT);
+                List<ChildProcess> rest = new ArrayList<>();
+                for (int i = 1; i < SERVICES.size(); i++) {
+                    rest.add(stack.startService(SERVICES.get(i), jars.get(i), serviceArgs, logs));
+                }
+                for (int i = 1; i < SERVICES.size(); i++) {
+                    rest.get(i - 1).awaitReady(stack.readinessUrl(SERVICES.get(i)), START_TIMEOUT);
                 }
             } catch (IOException | InterruptedException | RuntimeException e) {
                 stack.close();
@@ -81,18 +88,20 @@ final class ProcessStack implements AutoCloseable {
         }
     }
 
-    private void startService(Service service, Path jar, List<String> extraArgs, Path logs)
-            throws IOException, InterruptedException {
-        int port = httpPort + service.portOffset();
+    private ChildProcess startService(Service service, Path jar, List<String> extraArgs, Path logs) throws IOException {
         List<String> args = new ArrayList<>(commonArgs(postgres, bootstrap));
-        args.add("--server.port=" + port);
+        args.add("--server.port=" + (httpPort + service.portOffset()));
         if (service.module().equals("ingest-service")) {
             args.add("--ingest.security.admin-key=" + adminKey);
         }
         args.addAll(extraArgs);
         ChildProcess process = ChildProcess.jar(service.module(), jar, List.of(), args, logs);
         services.add(process);
-        process.awaitReady("http://localhost:" + port + "/actuator/health/readiness", START_TIMEOUT);
+        return process;
+    }
+
+    private String readinessUrl(Service service) {
+        return "http://localhost:" + (httpPort + service.portOffset()) + "/actuator/health/readiness";
     }
 
     /** Where a service finds the servers, and a quiet log: the benchmark prints its own progress. */
