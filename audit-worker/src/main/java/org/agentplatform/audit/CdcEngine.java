@@ -10,11 +10,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import io.debezium.engine.ChangeEvent;
+import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
-import io.debezium.engine.format.Json;
-import io.debezium.engine.format.KeyValueHeaderChangeEventFormat;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
 import org.agentplatform.audit.leader.LeaderLock;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -46,7 +47,7 @@ class CdcEngine implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(CdcEngine.class);
 
     private final Properties engineProperties;
-    private final DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> consumer;
+    private final DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> consumer;
     private final AuditProperties settings;
     private final Clock clock;
     private final LeaderLock leader;
@@ -57,14 +58,14 @@ class CdcEngine implements SmartLifecycle {
     private ScheduledExecutorService watchdog;
     /** Set by {@link #halt()}: this instance behaves as if its process had died. */
     private volatile boolean halted;
-    private DebeziumEngine<ChangeEvent<String, String>> engine;
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private boolean running;
     private volatile State state = State.STOPPED;
     private volatile Throwable lastFailure;
     private volatile Instant lastFailureAt;
     private volatile long restarts;
 
-    CdcEngine(Properties engineProperties, DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> consumer,
+    CdcEngine(Properties engineProperties, DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> consumer,
               AuditProperties settings, Clock clock, LeaderLock leader, SlotRecovery recovery) {
         this.leader = leader;
         this.recovery = recovery;
@@ -224,7 +225,7 @@ class CdcEngine implements SmartLifecycle {
                 continue;
             }
             Outcome outcome = new Outcome();
-            DebeziumEngine<ChangeEvent<String, String>> current;
+            DebeziumEngine<RecordChangeEvent<SourceRecord>> current;
             synchronized (lock) {
                 if (!running || halted) {
                     return;
@@ -304,10 +305,11 @@ class CdcEngine implements SmartLifecycle {
         }
     }
 
-    private DebeziumEngine<ChangeEvent<String, String>> build(Outcome outcome) {
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> build(Outcome outcome) {
         Properties copy = new Properties();
         copy.putAll(engineProperties);
-        return DebeziumEngine.create(KeyValueHeaderChangeEventFormat.of(Json.class, Json.class, Json.class))
+        // the records as Kafka Connect structs: the router reads them directly, no JSON string in between
+        return DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(copy) // before notifying(): the builder reads the properties there
                 .using(getClass().getClassLoader())
                 .notifying(consumer)

@@ -11,11 +11,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /**
@@ -24,7 +25,7 @@ import org.springframework.kafka.core.KafkaTemplate;
  * lets their offsets be saved). If any send fails the batch is not marked and the engine is stopped, to be
  * restarted from the saved offsets: changes are delivered at least once, never lost.
  */
-class ChangePublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<String, String>> {
+class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
     private final ChangeRouter router;
     private final KafkaTemplate<String, byte[]> kafka;
@@ -52,8 +53,8 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<Strin
     }
 
     @Override
-    public void handleBatch(List<ChangeEvent<String, String>> records,
-                            DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer)
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
+                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         long started = System.nanoTime();
         List<CompletableFuture<?>> sends = new ArrayList<>(records.size());
@@ -61,10 +62,10 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<Strin
         int eventCount = 0;
         int auditCount = 0;
         try {
-            for (ChangeEvent<String, String> record : records) {
-                Optional<ChangeRouter.Route> route = router.route(record.key(), record.value());
+            for (RecordChangeEvent<SourceRecord> record : records) {
+                Optional<ChangeRouter.Route> route = router.route(record.record());
                 if (route.isEmpty()) {
-                    Optional<Instant> committed = router.commitTimeOf(record.value());
+                    Optional<Instant> committed = router.commitTimeOf(record.record());
                     if (committed.isPresent() && (newestStreamed == null || committed.get().isAfter(newestStreamed))) {
                         newestStreamed = committed.get();
                     }
@@ -92,7 +93,7 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<ChangeEvent<Strin
             kafka.flush();
             awaitAll(sends);
         }
-        for (ChangeEvent<String, String> record : records) {
+        for (RecordChangeEvent<SourceRecord> record : records) {
             committer.markProcessed(record);
         }
         committer.markBatchFinished();

@@ -13,6 +13,9 @@ import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Decides where one Debezium change goes, reading Debezium's JSON change event (schemas disabled):
+ * Decides where one Debezium change goes, reading the change event's Kafka Connect {@link Struct}s (row values
+ * are rendered to JSON by {@link ConnectJson}, as Debezium's JSON converter with schemas disabled would):
  * <ul>
  *   <li>an insert into the outbox becomes a domain event on {@code events.<aggregate_type>}, keyed by
  *       {@code aggregate_id}, with the {@code payload} column as the value and headers {@code id} and
@@ -53,22 +57,22 @@ class ChangeRouter {
     }
 
     /** Where one change goes; empty when it goes nowhere. */
-    Optional<Route> route(String key, String value) {
-        if (value == null) {
-            return Optional.empty(); // tombstone
+    Optional<Route> route(SourceRecord record) {
+        Struct change = envelope(record);
+        if (change == null) {
+            return Optional.empty(); // tombstone, heartbeat or other non-row event
         }
-        JsonNode change = json.readTree(value);
-        JsonNode source = change.get("source");
-        String op = text(change, "op");
-        if (source == null || op == null || !source.has("table")) {
-            return Optional.empty(); // heartbeat or other non-row event
+        Struct source = (Struct) value(change, "source");
+        String op = (String) value(change, "op");
+        if (op == null) {
+            return Optional.empty();
         }
-        String table = text(source, "schema") + "." + text(source, "table");
+        String table = value(source, "schema") + "." + value(source, "table");
         if (table.equals(outboxTable)) {
             return outboxEvent(op, change, source);
         }
         if (auditedTables.contains(table)) {
-            return auditChange(key, op, change, source);
+            return auditChange(record, op, change, source);
         }
         return Optional.empty();
     }
@@ -77,25 +81,39 @@ class ChangeRouter {
      * The commit time of any row change (including those routed nowhere, such as heartbeat table writes), for
      * the engine lag; empty for heartbeat messages and tombstones.
      */
-    Optional<Instant> commitTimeOf(String value) {
-        if (value == null) {
+    Optional<Instant> commitTimeOf(SourceRecord record) {
+        Struct change = envelope(record);
+        if (change == null) {
             return Optional.empty();
         }
-        JsonNode source = json.readTree(value).get("source");
-        if (source == null || !source.has("table") || isSnapshot(source)) {
+        Struct source = (Struct) value(change, "source");
+        if (isSnapshot(source)) {
             return Optional.empty();
         }
         return Optional.of(sourceTime(source));
     }
 
-    private Optional<Route> outboxEvent(String op, JsonNode change, JsonNode source) {
+    /** The change event's value when it is a row change (has a source naming a table), else null. */
+    private static Struct envelope(SourceRecord record) {
+        if (!(record.value() instanceof Struct change)) {
+            return null; // tombstone
+        }
+        Field source = change.schema().field("source");
+        if (source == null || !(change.get(source) instanceof Struct info) || info.schema().field("table") == null) {
+            return null; // heartbeat or other non-row event
+        }
+        return change;
+    }
+
+    private Optional<Route> outboxEvent(String op, Struct change, Struct source) {
         if (!op.equals("c") && !op.equals("r")) {
             if (op.equals("u")) {
-                log.warn("Ignoring an update of outbox row {}: outbox rows are immutable", change.path("after").path("id"));
+                Struct after = (Struct) value(change, "after");
+                log.warn("Ignoring an update of outbox row {}: outbox rows are immutable", after == null ? null : value(after, "id"));
             }
             return Optional.empty(); // the delete that follows the insert: the event went out with the insert
         }
-        JsonNode row = change.get("after");
+        ObjectNode row = ConnectJson.object((Struct) value(change, "after"));
         String id = required(row, "id");
         String aggregateType = required(row, "aggregate_type");
         String aggregateId = required(row, "aggregate_id");
@@ -111,19 +129,20 @@ class ChangeRouter {
                 sourceTime(source), op.equals("r")));
     }
 
-    private Optional<Route> auditChange(String key, String op, JsonNode change, JsonNode source) {
+    private Optional<Route> auditChange(SourceRecord record, String op, Struct change, Struct source) {
         Operation operation;
         try {
             operation = Operation.fromCode(op);
         } catch (IllegalArgumentException e) {
-            log.debug("Skipping change with operation '{}' of {}", op, source.path("table"));
+            log.debug("Skipping change with operation '{}' of {}", op, value(source, "table"));
             return Optional.empty();
         }
         Instant commitTime = sourceTime(source);
-        AuditChange audit = AuditChange.of(text(source, "schema"), text(source, "table"), operation,
-                key == null ? null : object(json.readTree(key)),
-                object(change.get("before")), object(change.get("after")),
-                source.path("txId").asLong(), source.path("lsn").asLong(), null, commitTime);
+        ObjectNode key = record.key() instanceof Struct k ? ConnectJson.object(k)
+                : record.key() == null ? null : object(ConnectJson.toJson(record.keySchema(), record.key()));
+        AuditChange audit = AuditChange.of((String) value(source, "schema"), (String) value(source, "table"), operation,
+                key, ConnectJson.object((Struct) value(change, "before")), ConnectJson.object((Struct) value(change, "after")),
+                longValue(source, "txId"), longValue(source, "lsn"), null, commitTime);
         List<Header> headers = List.of(header(HEADER_ID, audit.changeId().toString()));
         return Optional.of(new Route(Route.Kind.AUDIT,
                 new ProducerRecord<>(topics.auditChanges(), null, audit.kafkaKey(), codec.encode(audit), headers),
@@ -131,19 +150,28 @@ class ChangeRouter {
     }
 
     /** Commit time of the change, in microseconds where Debezium gives them. */
-    private static Instant sourceTime(JsonNode source) {
-        JsonNode micros = source.get("ts_us");
-        if (micros != null && micros.isNumber()) {
-            long us = micros.asLong();
+    private static Instant sourceTime(Struct source) {
+        if (value(source, "ts_us") instanceof Number micros) {
+            long us = micros.longValue();
             return Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L), Math.floorMod(us, 1_000_000L) * 1_000L);
         }
-        return Instant.ofEpochMilli(source.path("ts_ms").asLong());
+        return Instant.ofEpochMilli(longValue(source, "ts_ms"));
     }
 
     /** Debezium marks snapshot reads "true", "first", "last" …; streamed changes "false" or not at all. */
-    private static boolean isSnapshot(JsonNode source) {
-        String snapshot = text(source, "snapshot");
-        return snapshot != null && !snapshot.equals("false");
+    private static boolean isSnapshot(Struct source) {
+        Object snapshot = value(source, "snapshot");
+        return snapshot != null && !snapshot.toString().equals("false");
+    }
+
+    /** A field's value (its default when null, as the JSON rendering had it); null when there is no such field. */
+    private static Object value(Struct struct, String field) {
+        Field f = struct.schema().field(field);
+        return f == null ? null : struct.get(f);
+    }
+
+    private static long longValue(Struct struct, String field) {
+        return value(struct, field) instanceof Number n ? n.longValue() : 0L;
     }
 
     private static ObjectNode object(JsonNode node) {

@@ -69,10 +69,6 @@ final class EngineProperties {
         p.setProperty("interval.handling.mode", "string");
         p.setProperty("hstore.handling.mode", "json");
 
-        p.setProperty("key.converter.schemas.enable", "false");
-        p.setProperty("value.converter.schemas.enable", "false");
-        p.setProperty("header.converter.schemas.enable", "false");
-
         audit.debezium().forEach(p::setProperty);
         return p;
     }

@@ -8,8 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.debezium.engine.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -17,6 +17,7 @@ import org.apache.kafka.common.errors.NotEnoughReplicasException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.mock.MockProducerFactory;
@@ -30,10 +31,10 @@ class ChangePublisherTest {
     void sendsTheWholeBatchFlushesOnceAndMarksEveryRecordIncludingSkippedOnes() throws Exception {
         CountingProducer producer = new CountingProducer(null);
         ChangePublisher publisher = publisher(producer);
-        List<ChangeEvent<String, String>> batch = List.of(
-                event("{\"id\":\"a-1\"}", ChangeRouterTest.change("accounts", "c", null, "{\"id\":\"a-1\"}")),
-                event("{\"serverName\":\"audit\"}", "{\"ts_ms\":1}"),
-                event("{\"id\":\"a-2\"}", ChangeRouterTest.change("accounts", "c", null, "{\"id\":\"a-2\"}")));
+        List<RecordChangeEvent<SourceRecord>> batch = List.of(
+                event(account("a-1")),
+                event(ChangeEvents.heartbeat()),
+                event(account("a-2")));
 
         publisher.handleBatch(batch, committer);
 
@@ -47,9 +48,9 @@ class ChangePublisherTest {
     void aFailedSendFailsTheBatchWithoutMarkingAnythingAndIsNotRetriableForTheEngine() {
         CountingProducer producer = new CountingProducer(new NotEnoughReplicasException("min.insync.replicas not met"));
         ChangePublisher publisher = publisher(producer);
-        List<ChangeEvent<String, String>> batch = List.of(
-                event("{\"id\":\"a-1\"}", ChangeRouterTest.change("accounts", "c", null, "{\"id\":\"a-1\"}")),
-                event("{\"id\":\"a-2\"}", ChangeRouterTest.change("accounts", "c", null, "{\"id\":\"a-2\"}")));
+        List<RecordChangeEvent<SourceRecord>> batch = List.of(
+                event(account("a-1")),
+                event(account("a-2")));
 
         assertThatThrownBy(() -> publisher.handleBatch(batch, committer))
                 .isInstanceOf(ChangePublisher.PublishFailedException.class)
@@ -64,28 +65,13 @@ class ChangePublisherTest {
         return new ChangePublisher(router, template, Duration.ofSeconds(5), Clock.systemUTC(), new SimpleMeterRegistry());
     }
 
-    private static ChangeEvent<String, String> event(String key, String value) {
-        return new ChangeEvent<>() {
-            @Override
-            public String key() {
-                return key;
-            }
+    private static SourceRecord account(String id) {
+        return ChangeEvents.change("accounts", "c", ChangeEvents.key("accounts", id), null,
+                ChangeEvents.row("audit.public.accounts.Value", ChangeEvents.columns("id", id)));
+    }
 
-            @Override
-            public String value() {
-                return value;
-            }
-
-            @Override
-            public String destination() {
-                return "audit.public.accounts";
-            }
-
-            @Override
-            public Integer partition() {
-                return null;
-            }
-        };
+    private static RecordChangeEvent<SourceRecord> event(SourceRecord record) {
+        return () -> record;
     }
 
     /** Completes sends only on flush, failing the first one if told to. */
@@ -110,12 +96,12 @@ class ChangePublisherTest {
         }
     }
 
-    private static final class RecordingCommitter implements DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> {
-        final List<ChangeEvent<String, String>> processed = new ArrayList<>();
+    private static final class RecordingCommitter implements DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> {
+        final List<RecordChangeEvent<SourceRecord>> processed = new ArrayList<>();
         int batchesFinished;
 
         @Override
-        public void markProcessed(ChangeEvent<String, String> record) {
+        public void markProcessed(RecordChangeEvent<SourceRecord> record) {
             processed.add(record);
         }
 
@@ -125,7 +111,7 @@ class ChangePublisherTest {
         }
 
         @Override
-        public void markProcessed(ChangeEvent<String, String> record, DebeziumEngine.Offsets offsets) {
+        public void markProcessed(RecordChangeEvent<SourceRecord> record, DebeziumEngine.Offsets offsets) {
             processed.add(record);
         }
 
