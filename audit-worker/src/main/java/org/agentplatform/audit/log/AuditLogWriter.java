@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.agentplatform.schema.audit.AuditChange;
+import org.postgresql.PGStatement;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -58,6 +59,9 @@ class AuditLogWriter {
         changes.forEach(change -> unique.putIfAbsent(change.changeId(), change));
         Set<UUID> logged = new HashSet<>();
         try (PreparedStatement existing = c.prepareStatement("select change_id from audit_log where change_id = any(?)")) {
+            // planned for each batch with its ids, never as a server-prepared statement: a generic plan made while
+            // the log was small (a seq scan) would stay cached as it grows, comparing every row with every id
+            existing.unwrap(PGStatement.class).setPrepareThreshold(0);
             existing.setArray(1, c.createArrayOf("uuid", unique.keySet().toArray()));
             try (ResultSet rs = existing.executeQuery()) {
                 while (rs.next()) {
