@@ -161,6 +161,45 @@ class AuditLogTest {
                 + "\"}: the newest entry (INSERT) differs from the row in column name: a later change is missing");
     }
 
+    @Test
+    void storesTheCanonicalTextOfAnyValueExactly() throws Exception {
+        TestEnvironment env = TestServers.newEnvironment();
+        context = AuditWorkers.start(env, "--platform.audit.enabled=false");
+        JdbcClient sql = JdbcClient.create(AuditWorkers.superuser(env));
+        List<String> awkward = List.of("plain", "quote \" and backslash \\ and \\\"", "{braces},[brackets],commas,",
+                "NULL", "", " spaces ", "line\nbreak\ttab\r", "Zoë 😀 中文", "\u0001 control", "'single' quotes");
+        @SuppressWarnings("unchecked")
+        KafkaTemplate<String, byte[]> kafka = context.getBean(KafkaTemplate.class);
+        Instant now = Instant.parse("2026-01-02T03:04:05.123456Z");
+        List<AuditChange> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < awkward.size(); i++) {
+            ObjectNode key = JsonNodeFactory.instance.objectNode().put("id", awkward.get(i));
+            ObjectNode after = key.deepCopy().put("name", awkward.get(i)).put("metadata", "{\"v\": \"" + awkward.get(i)
+                    .replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+            AuditChange change = AuditChange.of("public", "agents", Operation.INSERT, key, null, after, 1, i, null, now);
+            sent.add(change);
+            kafka.send(env.topic("audit.changes"), change.kafkaKey(), new AuditChangeCodec().encode(change));
+        }
+        kafka.flush();
+        await().atMost(Duration.ofSeconds(30)).until(() -> AuditWorkers.logCount(env) == awkward.size());
+
+        for (AuditChange change : sent) {
+            Map<String, Object> row = sql.sql("select change, primary_key::text as pk, schema_name, table_name, operation from audit_log "
+                    + "where change_id = ?").param(change.changeId()).query().singleRow();
+            ObjectNode canonical = (ObjectNode) tools.jackson.databind.json.JsonMapper.builder().build()
+                    .readTree((String) row.get("change"));
+            assertThat(canonical.get("after")).isEqualTo(change.after());
+            assertThat(canonical.get("primaryKey")).isEqualTo(change.primaryKey());
+            assertThat(tools.jackson.databind.json.JsonMapper.builder().build().readTree((String) row.get("pk")))
+                    .isEqualTo(change.primaryKey());
+            assertThat(row).containsEntry("schema_name", "public").containsEntry("table_name", "agents")
+                    .containsEntry("operation", "INSERT");
+        }
+        AuditWorkers.Verification report = AuditWorkers.verify(context);
+        assertThat(report.report().get("chainIntact").asBoolean()).as(report.report().toString()).isTrue();
+        assertThat(report.report().get("entries").asLong()).isEqualTo(awkward.size());
+    }
+
     private static List<String> problems(AuditWorkers.Verification verification) {
         return verification.report().get("rowProblems").valueStream()
                 .map(p -> p.get("table").asString() + " " + p.get("primaryKey").asString() + ": " + p.get("problem").asString())

@@ -1,10 +1,11 @@
 package org.agentplatform.audit.log;
 
-import java.sql.Array;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -115,14 +116,20 @@ class AuditLogWriter {
         long seq = head.seq();
         byte[] prev = head.hash();
         int n = entries.size();
-        List<Object> seqs = new ArrayList<>(n), ids = new ArrayList<>(n), schemas = new ArrayList<>(n),
-                tables = new ArrayList<>(n), ops = new ArrayList<>(n), keys = new ArrayList<>(n),
-                texts = new ArrayList<>(n), times = new ArrayList<>(n), prevs = new ArrayList<>(n),
-                hashes = new ArrayList<>(n);
+        int textLength = 0;
         for (Entry entry : entries) {
-            byte[] hash = CanonicalChange.hash(prev, entry.canonical());
-            seqs.add(++seq);
-            ids.add(entry.changeId());
+            textLength += entry.canonical().length();
+        }
+        Object[] seqs = new Object[n], ids = new Object[n];
+        ArrayLiteral schemas = new ArrayLiteral(n * 10), tables = new ArrayLiteral(n * 20), ops = new ArrayLiteral(n * 10),
+                keys = new ArrayLiteral(n * 64), texts = new ArrayLiteral(textLength + textLength / 8 + n * 3),
+                times = new ArrayLiteral(n * 32), prevs = new ArrayLiteral(n * 67), hashes = new ArrayLiteral(n * 67);
+        MessageDigest sha = CanonicalChange.sha256();
+        for (int i = 0; i < n; i++) {
+            Entry entry = entries.get(i);
+            byte[] hash = CanonicalChange.hash(sha, prev, entry.canonical());
+            seqs[i] = ++seq;
+            ids[i] = entry.changeId();
             schemas.add(entry.schema());
             tables.add(entry.table());
             ops.add(entry.operation());
@@ -143,12 +150,12 @@ class AuditLogWriter {
                 order by s
                 on conflict (change_id) do nothing""")) {
             insert.setObject(1, java.sql.Timestamp.from(recordedAt));
-            insert.setArray(2, c.createArrayOf("bigint", seqs.toArray()));
-            insert.setArray(3, c.createArrayOf("uuid", ids.toArray()));
-            List<List<Object>> textColumns = List.of(schemas, tables, ops, keys, texts, times, prevs, hashes);
+            insert.setArray(2, c.createArrayOf("bigint", seqs));
+            insert.setArray(3, c.createArrayOf("uuid", ids));
+            List<ArrayLiteral> textColumns = List.of(schemas, tables, ops, keys, texts, times, prevs, hashes);
             for (int i = 0; i < textColumns.size(); i++) {
-                Array array = c.createArrayOf("text", textColumns.get(i).toArray());
-                insert.setArray(4 + i, array);
+                // the text[] literal, typed by the statement's cast
+                insert.setObject(4 + i, textColumns.get(i).toString(), Types.OTHER);
             }
             int inserted = insert.executeUpdate();
             if (inserted != n) {
@@ -160,6 +167,45 @@ class AuditLogWriter {
             update.setLong(1, seq);
             update.setBytes(2, prev);
             update.executeUpdate();
+        }
+    }
+
+    /**
+     * A PostgreSQL array literal of text elements, {@code {"a","b \\"quoted\\""}}: every element quoted, quotes and
+     * backslashes escaped (what the driver's createArrayOf writes, in bulk instead of character by character).
+     */
+    private static final class ArrayLiteral {
+        private final StringBuilder literal;
+        private boolean empty = true;
+
+        ArrayLiteral(int capacity) {
+            literal = new StringBuilder(capacity + 2).append('{');
+        }
+
+        void add(String element) {
+            if (!empty) {
+                literal.append(',');
+            }
+            empty = false;
+            if (element == null) {
+                literal.append("NULL");
+                return;
+            }
+            literal.append('"');
+            int from = 0;
+            for (int i = 0; i < element.length(); i++) {
+                char ch = element.charAt(i);
+                if (ch == '"' || ch == '\\') {
+                    literal.append(element, from, i).append('\\');
+                    from = i;
+                }
+            }
+            literal.append(element, from, element.length()).append('"');
+        }
+
+        @Override
+        public String toString() {
+            return literal.append('}').toString();
         }
     }
 }
