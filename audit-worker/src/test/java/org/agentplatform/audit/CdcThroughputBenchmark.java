@@ -42,7 +42,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * the whole path into {@code audit_log} (engine → Kafka → audit log consumer), with the CPU it took: of this
  * JVM (which also runs the Kafka broker and the inserting client) by thread group, and of PostgreSQL. Run with
  * {@code ./mvnw -B -q -o -pl audit-worker test -Dtest=CdcThroughputBenchmark -Daudit.bench=true
- * [-Daudit.bench.rows=100000]}; the figures are the log lines starting with {@code BENCH}.
+ * [-Daudit.bench.rows=100000] [-Daudit.bench.warmup=0]}; the figures are the log lines starting with {@code BENCH}.
+ * Without a warm-up the JIT compiles much of the bulk path during the measured run (its time is reported): a
+ * warm-up backlog of 50,000 gives the steady state.
  */
 @EnabledIfSystemProperty(named = "audit.bench", matches = "true")
 @SpringBootTest(classes = AuditWorkerApplication.class, properties = "spring.config.name=audit-worker")
@@ -85,9 +87,17 @@ class CdcThroughputBenchmark {
         log.info("BENCH latency commit->Kafka ack over {} batches:{} mean={}ms max={}ms", lag.count(), percentiles,
                 String.format("%.1f", lag.mean(TimeUnit.MILLISECONDS)), String.format("%.1f", lag.max(TimeUnit.MILLISECONDS)));
 
-        // the audit log has caught up with the latency phase (and the snapshot) before the backlog starts
+        // optionally a backlog like the measured one first, so that the JIT has compiled the bulk path
+        int warmup = Integer.getInteger("audit.bench.warmup", 0);
+        if (warmup > 0) {
+            double warmupStart = published();
+            insertAgents(warmup);
+            await().pollInterval(Duration.ofMillis(50)).atMost(Duration.ofMinutes(5)).until(() -> published() >= warmupStart + warmup);
+            log.info("BENCH warm-up: {} row changes published", warmup);
+        }
+        // the audit log has caught up with the latency phase (and the snapshot, and the warm-up) before the backlog starts
         long auditedSoFar = (long) meters.get("audit.cdc.published").tag("kind", "audit").counter().count();
-        await().atMost(Duration.ofSeconds(60)).until(() -> logged(sql) >= auditedSoFar);
+        await().atMost(Duration.ofMinutes(5)).until(() -> logged(sql) >= auditedSoFar);
 
         // throughput: 100,000 audited inserts committed in transactions of 1,000 rows, then drained
         int rows = Integer.getInteger("audit.bench.rows", 100_000);
@@ -96,15 +106,7 @@ class CdcThroughputBenchmark {
         CpuSnapshot cpuBefore = CpuSnapshot.take();
         double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         long t0 = System.nanoTime();
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement insert = c.prepareStatement("""
-                     insert into agents (id, name, status, metadata, created_at, updated_at)
-                     select gen_random_uuid(), 'bulk-' || g, 'ACTIVE', '{}'::jsonb, now(), now()
-                     from generate_series(1, 1000) g""")) {
-            for (int i = 0; i < rows / 1000; i++) {
-                insert.executeUpdate();
-            }
-        }
+        long insertCpu = insertAgents(rows);
         long committed = System.nanoTime();
         await().pollInterval(Duration.ofMillis(10)).atMost(Duration.ofMinutes(5)).until(() -> published() >= start + rows);
         long drained = System.nanoTime();
@@ -117,6 +119,8 @@ class CdcThroughputBenchmark {
         log.info("BENCH throughput to audit_log: all {} row changes in audit_log after {} ms: {} changes/s end to end "
                         + "(engine -> Kafka -> audit log)", rows, millis(inLog - t0), perSecond(rows, inLog - t0));
         cpuAfter.report(cpuBefore, rows, inLog - t0);
+        log.info("BENCH cpu of the PostgreSQL backend that inserted the rows (part of the above, not of the path): {} s",
+                String.format("%.1f", insertCpu / 1e9));
         // other work on the machine skews the figures: the load average says how busy it was
         log.info("BENCH machine: {} cores, load average {} before the throughput run, {} after",
                 Runtime.getRuntime().availableProcessors(), String.format("%.2f", loadBefore),
@@ -124,6 +128,32 @@ class CdcThroughputBenchmark {
         log.info("BENCH audit log appends: {} transactions for the {} entries",
                 sql.sql("select count(distinct recorded_at) from audit_log where seq > ?").param(logStart)
                         .query(Long.class).single(), rows);
+    }
+
+    /**
+     * Audited inserts into agents, committed in transactions of 1,000 rows, on a connection of their own; returns
+     * the CPU its PostgreSQL backend used (-1 where /proc is not there), to tell it from the audit log's appends.
+     */
+    private static long insertAgents(int rows) throws java.sql.SQLException {
+        try (Connection c = AuditWorkers.superuser(env).getConnection();
+             PreparedStatement insert = c.prepareStatement("""
+                     insert into agents (id, name, status, metadata, created_at, updated_at)
+                     select gen_random_uuid(), 'bulk-' || g, 'ACTIVE', '{}'::jsonb, now(), now()
+                     from generate_series(1, 1000) g""")) {
+            long pid;
+            try (var rs = c.createStatement().executeQuery("select pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getLong(1);
+            }
+            for (int i = 0; i < rows / 1000; i++) {
+                insert.executeUpdate();
+            }
+            try {
+                return CpuSnapshot.ticks(pid, false) * 10_000_000L;
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+        }
     }
 
     private double published() {
@@ -145,7 +175,8 @@ class CdcThroughputBenchmark {
 
     /** CPU time so far of this JVM (by thread group) and of the PostgreSQL server (postmaster and children). */
     private record CpuSnapshot(long processNanos, Map<Long, ThreadCpu> threads, long postgresNanos,
-                               Map<Long, ThreadCpu> postgresProcesses) {
+                               Map<Long, ThreadCpu> postgresProcesses, long gcMillis, long gcCount, long jitMillis,
+                               Map<Long, ThreadCpu> tasks) {
 
         private record ThreadCpu(String group, long nanos) {
         }
@@ -165,7 +196,38 @@ class CdcThroughputBenchmark {
             long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime();
             Map<Long, ThreadCpu> postgres = new HashMap<>();
-            return new CpuSnapshot(process, threads, postgresCpuNanos(postgres), postgres);
+            long gcMillis = 0;
+            long gcCount = 0;
+            for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+                gcMillis += Math.max(0, gc.getCollectionTime());
+                gcCount += Math.max(0, gc.getCollectionCount());
+            }
+            var jit = ManagementFactory.getCompilationMXBean();
+            long jitMillis = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+            return new CpuSnapshot(process, threads, postgresCpuNanos(postgres), postgres, gcMillis, gcCount, jitMillis,
+                    linuxTasks());
+        }
+
+        /** Every thread of this process as Linux sees it (VM threads included: JIT compilers, GC), by name. */
+        private static Map<Long, ThreadCpu> linuxTasks() {
+            Map<Long, ThreadCpu> tasks = new HashMap<>();
+            try (var dirs = Files.list(Path.of("/proc/self/task"))) {
+                for (Path dir : dirs.toList()) {
+                    try {
+                        String stat = Files.readString(dir.resolve("stat"));
+                        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        tasks.put(Long.parseLong(dir.getFileName().toString()), new ThreadCpu(name.replaceAll("\\d+", "#"),
+                                ticks * 10_000_000L));
+                    } catch (IOException | RuntimeException e) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return Map.of();
+            }
+            return tasks;
         }
 
         /** Thread names without their numbers, so that pools add up (but Debezium's pools stay apart). */
@@ -191,7 +253,23 @@ class CdcThroughputBenchmark {
                     .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                     .map(e -> String.format("%n  %5.1f%% %6.1f s  %s", 100.0 * e.getValue() / jvm, e.getValue() / 1e9, e.getKey()))
                     .collect(Collectors.joining());
-            log.info("BENCH cpu by JVM thread group (>= 1% of the JVM's):{}", top);
+            long listed = byGroup.values().stream().mapToLong(Long::longValue).sum();
+            log.info("BENCH cpu by JVM thread group (>= 1% of the JVM's):{}\n  Java threads {} s in all; GC {} s "
+                            + "({} collections, wall time), JIT compilation {} s; the rest is other VM threads",
+                    top, String.format("%.1f", listed / 1e9), String.format("%.1f", (gcMillis - before.gcMillis) / 1e3),
+                    gcCount - before.gcCount, String.format("%.1f", (jitMillis - before.jitMillis) / 1e3));
+            Map<String, Long> vm = new HashMap<>();
+            tasks.forEach((tid, now) -> {
+                ThreadCpu then = before.tasks.get(tid);
+                vm.merge(now.group, now.nanos - (then == null ? 0 : then.nanos), Long::sum);
+            });
+            log.info("BENCH cpu of VM threads (JIT compilers, GC, VM operations):{}", vm.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("C# Compiler") || e.getKey().startsWith("VM ")
+                            || e.getKey().startsWith("GC ") || e.getKey().startsWith("JFR") || e.getKey().startsWith("Sweeper"))
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .map(e -> String.format("%n  %6.1f s  %s", e.getValue() / 1e9, e.getKey()))
+                    .collect(Collectors.joining()));
             Map<String, Long> pgByTitle = new HashMap<>();
             postgresProcesses.forEach((pid, now) -> {
                 ThreadCpu then = before.postgresProcesses.get(pid);
