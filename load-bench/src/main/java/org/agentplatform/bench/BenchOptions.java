@@ -18,14 +18,15 @@ import java.util.List;
  * @param pgbenchSeconds duration of each pgbench run
  * @param serviceProperties Spring properties given to every service on top of its defaults ({@code --set=name=value},
  *                       repeatable), to measure a setting without rebuilding
+ * @param compression    compression of the generator's Kafka producer ({@code --compression=} sets the services' too)
  */
 record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotAccounts, double httpShare,
                     Workload.Mix mix, int naiveTransfers, int pgbenchSeconds, int drainSeconds, Path out, boolean quick,
-                    List<String> serviceProperties) {
+                    List<String> serviceProperties, String compression) {
 
     static BenchOptions parse(String[] args) {
         boolean quick = Arrays.asList(args).contains("--quick");
-        List<Integer> rates = quick ? List.of(500, 1500, 4000) : List.of(500, 1000, 2000, 4000, 6000, 8000);
+        List<Integer> rates = quick ? List.of(500, 1000, 2000) : List.of(500, 1000, 1500, 2000, 3000, 4000, 6000);
         int stepSeconds = quick ? 15 : 40;
         int accounts = quick ? 2000 : 10_000;
         int naive = quick ? 500 : 3000;
@@ -38,6 +39,7 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
         Path out = target.resolve("bench-report").resolve(
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<String> set = new java.util.ArrayList<>();
+        String compression = "lz4";
         for (String arg : args) {
             if (arg.equals("--quick")) {
                 continue;
@@ -57,13 +59,18 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
                 case "pgbench-seconds" -> pgbench = Integer.parseInt(kv[1]);
                 case "out" -> out = Path.of(kv[1]);
                 case "set" -> set.add("--" + kv[1]);
+                case "compression" -> {
+                    // the generator's producer and every service's
+                    compression = kv[1];
+                    set.add("--spring.kafka.producer.compression-type=" + kv[1]);
+                }
                 default -> throw new IllegalArgumentException("Unknown option --" + kv[0]
                         + " (known: --quick --rates=a,b,c --step-seconds --accounts --http-share --claims-share --jobs-share --naive-transfers"
-                        + " --pgbench-seconds --out --set=spring.property=value)");
+                        + " --pgbench-seconds --out --compression=lz4|none|zstd|snappy --set=spring.property=value)");
             }
         }
         return new BenchOptions(rates, stepSeconds, accounts, Math.max(1, accounts / 1000), http,
                 new Workload.Mix(claims, jobs), naive, pgbench,
-                quick ? 45 : 120, out, quick, List.copyOf(set));
+                quick ? 45 : 120, out, quick, List.copyOf(set), compression);
     }
 }

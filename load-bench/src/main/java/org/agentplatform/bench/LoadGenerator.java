@@ -38,7 +38,12 @@ final class LoadGenerator implements AutoCloseable {
 
     LoadGenerator(String bootstrap, Topics topics, Workload workload, IngestClient ingest, List<UUID> httpAgents,
                   List<String> httpKeys, Counters counters, double httpShare) {
-        this.producer = producer(bootstrap);
+        this(bootstrap, "lz4", topics, workload, ingest, httpAgents, httpKeys, counters, httpShare);
+    }
+
+    LoadGenerator(String bootstrap, String compression, Topics topics, Workload workload, IngestClient ingest,
+                  List<UUID> httpAgents, List<String> httpKeys, Counters counters, double httpShare) {
+        this.producer = producer(bootstrap, compression);
         this.topics = topics;
         this.workload = workload;
         this.ingest = ingest;
@@ -48,12 +53,12 @@ final class LoadGenerator implements AutoCloseable {
         this.httpEvery = httpShare <= 0 || httpKeys.isEmpty() ? 0 : (int) Math.round(1 / httpShare);
     }
 
-    /** Producer tuning from STACK-NOTES: acks=all with idempotence, 20 ms linger, 256 KiB batches, lz4. */
-    static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    /** Producer tuning from STACK-NOTES: acks=all with idempotence, 20 ms linger, 256 KiB batches, lz4 by default. */
+    static KafkaProducer<String, byte[]> producer(String bootstrap, String compression) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new ByteArraySerializer());
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, compression), new StringSerializer(), new ByteArraySerializer());
     }
 
     /** Set-up traffic (registrations, grants): plain ids, sent as fast as the producer takes them. */

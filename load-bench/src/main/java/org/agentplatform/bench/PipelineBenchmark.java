@@ -94,8 +94,8 @@ public final class PipelineBenchmark {
             Sampler sampler;
             Measurements m = new Measurements(jdbc);
             try (ConsumerLag lag = new ConsumerLag(stack.bootstrapServers());
-                 LoadGenerator gen = new LoadGenerator(stack.bootstrapServers(), topics, workload, ingest, httpAgents,
-                         httpKeys, counters, o.httpShare());
+                 LoadGenerator gen = new LoadGenerator(stack.bootstrapServers(), o.compression(), topics, workload, ingest,
+                         httpAgents, httpKeys, counters, o.httpShare());
                  JobExecutors executors = new JobExecutors(stack.bootstrapServers(), topics, workload)) {
                 sampler = new Sampler(counters, jdbc, stats, lag, runStart);
                 sampler.start();
@@ -235,7 +235,7 @@ public final class PipelineBenchmark {
             throws InterruptedException {
         int rate = Math.max(100, o.rates().get(0) / 2);
         sampler.phase("warm-up @" + rate + "/s", rate);
-        gen.runStep(rate, o.quick() ? 8 : 20);
+        gen.runStep(rate, o.quick() ? 8 : 45); // long enough for the JIT to settle in seven JVMs
         gen.flush();
         long deadline = System.nanoTime() + 60_000_000_000L;
         while ((counters.inFlight() > 0 || sampler.applied() < counters.accepted()) && System.nanoTime() < deadline) {
