@@ -103,6 +103,7 @@ class CdcThroughputBenchmark {
         int rows = Integer.getInteger("audit.bench.rows", 100_000);
         double start = published();
         long logStart = logged(sql);
+        long batchesBefore = meters.get("audit.cdc.batch").timer().count();
         CpuSnapshot cpuBefore = CpuSnapshot.take();
         double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         long t0 = System.nanoTime();
@@ -114,8 +115,9 @@ class CdcThroughputBenchmark {
         long inLog = System.nanoTime();
         CpuSnapshot cpuAfter = CpuSnapshot.take();
 
-        log.info("BENCH throughput: {} row changes committed in {} ms, all published after {} ms: {} changes/s end to end",
-                rows, millis(committed - t0), millis(drained - t0), perSecond(rows, drained - t0));
+        log.info("BENCH throughput: {} row changes committed in {} ms, all published after {} ms: {} changes/s end to end "
+                        + "({} engine batches)", rows, millis(committed - t0), millis(drained - t0), perSecond(rows, drained - t0),
+                meters.get("audit.cdc.batch").timer().count() - batchesBefore);
         log.info("BENCH throughput to audit_log: all {} row changes in audit_log after {} ms: {} changes/s end to end "
                         + "(engine -> Kafka -> audit log)", rows, millis(inLog - t0), perSecond(rows, inLog - t0));
         cpuAfter.report(cpuBefore, rows, inLog - t0);
