@@ -26,11 +26,11 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
 
     static BenchOptions parse(String[] args) {
         boolean quick = Arrays.asList(args).contains("--quick");
-        List<Integer> rates = quick ? List.of(500, 1000, 2000) : List.of(500, 1000, 1500, 2000, 3000, 4000, 6000);
+        List<Integer> rates = quick ? List.of(500, 1000) : List.of(500, 1000, 1500, 2000, 3000, 4000, 6000);
         int stepSeconds = quick ? 15 : 40;
-        int accounts = quick ? 2000 : 10_000;
-        int naive = quick ? 500 : 3000;
-        int pgbench = quick ? 5 : 10;
+        int accounts = quick ? 1000 : 10_000;
+        int naive = quick ? 300 : 3000;
+        int pgbench = quick ? 3 : 10;
         double http = 0.1;
         double claims = 0.1;
         double jobs = 0.1;
@@ -71,6 +71,6 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
         }
         return new BenchOptions(rates, stepSeconds, accounts, Math.max(1, accounts / 1000), http,
                 new Workload.Mix(claims, jobs), naive, pgbench,
-                quick ? 45 : 120, out, quick, List.copyOf(set), compression);
+                quick ? 30 : 120, out, quick, List.copyOf(set), compression);
     }
 }

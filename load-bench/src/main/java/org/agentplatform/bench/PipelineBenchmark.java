@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -131,14 +132,11 @@ public final class PipelineBenchmark {
                 gen.flush();
                 sampler.phase("drain", 0);
                 long deadline = System.nanoTime() + o.drainSeconds() * 1_000_000_000L;
-                while ((counters.inFlight() > 0 || sampler.applied() < counters.accepted()) && System.nanoTime() < deadline) {
+                while (!sampler.drained() && System.nanoTime() < deadline) {
                     Thread.sleep(200);
                 }
                 // the audit log trails the commits (CDC): wait until it has reached the last one, within the same deadline
-                while (!auditCaughtUp(jdbc) && System.nanoTime() < deadline) {
-                    Thread.sleep(200);
-                }
-                if (!auditCaughtUp(jdbc)) {
+                if (!awaitAudit(jdbc, deadline)) {
                     notes.add("The audit log had not caught up with the last commit when the drain deadline passed.");
                 }
                 sampler.sample();
@@ -238,25 +236,35 @@ public final class PipelineBenchmark {
         gen.runStep(rate, o.quick() ? 8 : 45); // long enough for the JIT to settle in seven JVMs
         gen.flush();
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while ((counters.inFlight() > 0 || sampler.applied() < counters.accepted()) && System.nanoTime() < deadline) {
+        while (!sampler.drained() && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
         // set-up wrote tens of thousands of audited row changes: let CDC work them off, or the first steps'
         // commit-to-audit latency measures the set-up's backlog instead of the steps' own
         sampler.phase("audit catch-up", 0);
-        long auditDeadline = System.nanoTime() + (o.quick() ? 30 : 90) * 1_000_000_000L;
-        while (!auditCaughtUp(jdbc) && System.nanoTime() < auditDeadline) {
+        return awaitAudit(jdbc, System.nanoTime() + (o.quick() ? 15 : 90) * 1_000_000_000L);
+    }
+
+    /**
+     * Waits until the audit log has an entry for the newest command commit (its time read once: a full scan), polling
+     * the log's newest entry by its primary key.
+     *
+     * @return whether it got there before the deadline
+     */
+    private static boolean awaitAudit(JdbcTemplate jdbc, long deadlineNanos) throws InterruptedException {
+        Timestamp last = jdbc.queryForObject("select max(processed_at) from processed_commands", Timestamp.class);
+        while (true) {
+            Timestamp logged = jdbc.query("select commit_time from audit_log order by seq desc limit 1",
+                    rs -> rs.next() ? rs.getTimestamp(1) : null);
+            if (last == null || (logged != null && !logged.before(last))) {
+                return true;
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                return false;
+            }
             Thread.sleep(200);
         }
-        return auditCaughtUp(jdbc);
     }
-
-    private static boolean auditCaughtUp(JdbcTemplate jdbc) {
-        return Boolean.TRUE.equals(jdbc.queryForObject(AUDIT_CAUGHT_UP, Boolean.class));
-    }
-
-    private static final String AUDIT_CAUGHT_UP = "select coalesce((select max(commit_time) from audit_log), '-infinity')"
-            + " >= (select max(processed_at) from processed_commands)";
 
     private static long count(JdbcTemplate jdbc) {
         return jdbc.queryForObject("select count(*) from processed_commands", Long.class);
@@ -280,16 +288,18 @@ public final class PipelineBenchmark {
             double seconds = Measurements.seconds(from, to);
             List<Sampler.Sample> in = samples.stream().filter(s -> s.t() > before.t() && s.t() <= after.t()).toList();
             Map<String, Double> cores = new LinkedHashMap<>();
+            Map<String, Double> jit = new LinkedHashMap<>();
             Map<String, Long> memory = new LinkedHashMap<>();
             for (Sampler.Sample s : in) {
                 s.cores().forEach((name, c) -> cores.merge(name, c / in.size(), Double::sum));
+                s.jitCores().forEach((name, c) -> jit.merge(name, c / in.size(), Double::sum));
                 s.memory().forEach((name, bytes) -> memory.merge(name, bytes, Math::max));
             }
             return new StepResult(rate, seconds, after.scheduled() - before.scheduled(),
                     after.accepted() - before.accepted(), after.failed() - before.failed(),
                     (after.accepted() - before.accepted()) / seconds, m.appliedPerSecond(from, to), before.backlog(),
                     after.backlog(), m.kafkaEndToEnd(from, to), m.httpEndToEnd(List.copyOf(ingest.accepted), from, to),
-                    m.audit(from, to), cores, memory, in.stream().mapToDouble(Sampler.Sample::machineCores).average()
+                    m.audit(from, to), cores, jit, memory, in.stream().mapToDouble(Sampler.Sample::machineCores).average()
                     .orElse(Double.NaN), before.lag(), after.lag(), after.slotLagBytes(), before.auditDelaySeconds(),
                     after.auditDelaySeconds());
         }

@@ -35,15 +35,27 @@ final class ProcessStats {
                 Stream.of(BENCH)).toList();
     }
 
-    record Snapshot(long nanos, Map<String, Double> cpuSeconds, Map<String, Long> memoryBytes, long machineBusyTicks,
-                    long machineTotalTicks) {
+    /**
+     * @param jitSeconds CPU of each JVM's JIT compiler threads: in a JVM that has just started, compiling its
+     *                   hot paths is a large part of its CPU, which says how far a figure is from steady state
+     */
+    record Snapshot(long nanos, Map<String, Double> cpuSeconds, Map<String, Double> jitSeconds,
+                    Map<String, Long> memoryBytes, long machineBusyTicks, long machineTotalTicks) {
 
         /** CPU use of each process between two snapshots, in cores (1.0 = one core busy). */
         Map<String, Double> cores(Snapshot earlier) {
+            return rates(cpuSeconds, earlier.cpuSeconds, earlier);
+        }
+
+        /** CPU use of each JVM's JIT compilers between two snapshots, in cores. */
+        Map<String, Double> jitCores(Snapshot earlier) {
+            return rates(jitSeconds, earlier.jitSeconds, earlier);
+        }
+
+        private Map<String, Double> rates(Map<String, Double> now, Map<String, Double> then, Snapshot earlier) {
             double seconds = Math.max(1e-9, (nanos - earlier.nanos) / 1e9);
             Map<String, Double> cores = new LinkedHashMap<>();
-            cpuSeconds.forEach((name, cpu) -> cores.put(name,
-                    Math.max(0, cpu - earlier.cpuSeconds.getOrDefault(name, cpu)) / seconds));
+            now.forEach((name, cpu) -> cores.put(name, Math.max(0, cpu - then.getOrDefault(name, cpu)) / seconds));
             return cores;
         }
 
@@ -57,9 +69,11 @@ final class ProcessStats {
 
     Snapshot snapshot() {
         Map<String, Double> cpu = new LinkedHashMap<>();
+        Map<String, Double> jit = new LinkedHashMap<>();
         Map<String, Long> memory = new LinkedHashMap<>();
         jvms.forEach((name, pid) -> {
             cpu.put(name, cpuTicks(Path.of("/proc/" + pid + "/stat"), false)[0] / TICKS_PER_SECOND);
+            jit.put(name, jitTicks(pid) / TICKS_PER_SECOND);
             memory.put(name, kb("/proc/" + pid + "/status", "VmRSS:") * 1024);
         });
         double pgCpu = 0;
@@ -82,7 +96,31 @@ final class ProcessStats {
         cpu.put(POSTGRES, pgCpu / TICKS_PER_SECOND);
         memory.put(POSTGRES, pgPss);
         long[] machine = machineTicks();
-        return new Snapshot(System.nanoTime(), cpu, memory, machine[0], machine[1]);
+        return new Snapshot(System.nanoTime(), cpu, jit, memory, machine[0], machine[1]);
+    }
+
+    /**
+     * CPU of the live "C1/C2 CompilerThread" threads of a JVM. HotSpot stops idle compiler threads it added, and
+     * their time then leaves this sum: a lower bound.
+     */
+    private static long jitTicks(long pid) {
+        long ticks = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String comm;
+                try {
+                    comm = Files.readString(task.resolve("comm")).trim();
+                } catch (IOException e) {
+                    continue; // the thread ended
+                }
+                if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+                    ticks += cpuTicks(task.resolve("stat"), false)[0];
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+        return ticks;
     }
 
     /** [utime+stime (+cutime+cstime), ppid]; zeros if the process is gone. */

@@ -74,23 +74,25 @@ final class Report {
             }
         }
         s.append("\n## Steps (open loop)\n\n");
-        s.append("| target/s | offered/s | applied/s | backlog start → end | Kafka lag commands / audit.changes at end | e2e Kafka p50/p99/max ms | e2e HTTP p50/p99 ms | commit→audit p50/p99 ms | audit log trails s start → end | failed | workers keep up | audit keeps up |\n");
+        s.append("| target/s | offered/s | applied/s | backlog (command lag) start → end | audit.changes lag at end | e2e Kafka p50/p99/max ms | e2e HTTP p50/p99 ms | commit→audit p50/p99 ms | audit log trails s start → end | failed | workers keep up | audit keeps up |\n");
         s.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|:---:|\n");
         for (StepResult r : d.steps()) {
-            s.append(String.format("| %,d | %,.0f | %,.0f | %,d → %,d | %,d / %,d | %s / %.0f | %s | %s | %.1f → %.1f | %,d | %s | %s |%n",
+            s.append(String.format("| %,d | %,.0f | %,.0f | %,d → %,d | %,d | %s / %.0f | %s | %s | %.1f → %.1f | %,d | %s | %s |%n",
                     r.targetRate(), r.scheduled() / r.seconds(), r.appliedPerSec(), r.backlogStart(), r.backlogEnd(),
-                    r.lagEnd().commands(), r.lagEnd().auditChanges(), r.kafkaE2e().p50p99(), r.kafkaE2e().max(),
+                    r.lagEnd().auditChanges(), r.kafkaE2e().p50p99(), r.kafkaE2e().max(),
                     r.httpE2e().p50p99(), r.audit().p50p99(), r.auditDelayStart(), r.auditDelayEnd(), r.failed(),
                     yesNo(r.commandsKeepUp()), yesNo(r.auditKeepsUp())));
         }
-        s.append("\n## CPU (cores, average over the step) and memory (peak MiB: RSS of each JVM, PSS of PostgreSQL) per process\n\n| target/s |");
+        s.append("\n## CPU and memory per process\n\nCores, average over the step (of which the JIT compiler, in brackets), / peak MiB"
+                + " (RSS of each JVM, PSS of PostgreSQL's processes).\n\n| target/s |");
         d.processes().forEach(p -> s.append(' ').append(p).append(" |"));
         s.append(" whole machine |\n|---:|");
         d.processes().forEach(p -> s.append("---:|"));
         s.append("---:|\n");
         for (StepResult r : d.steps()) {
             s.append(String.format("| %,d |", r.targetRate()));
-            d.processes().forEach(p -> s.append(String.format(" %.2f / %d |", r.cores().getOrDefault(p, 0.0),
+            d.processes().forEach(p -> s.append(String.format(" %.2f%s / %d |", r.cores().getOrDefault(p, 0.0),
+                    r.jitCores().containsKey(p) ? String.format(" (%.2f)", r.jitCores().get(p)) : "",
                     r.memoryMax().getOrDefault(p, 0L) >> 20)));
             s.append(String.format(" %.2f |%n", r.machineCores()));
         }
@@ -122,14 +124,16 @@ final class Report {
                   writes in the transaction of the effect. Late sends therefore count against the system. A job's completion
                   is scheduled in the first job slot after its executor has seen the JobLeased event.
                 - Workers keep up: offered (scheduled by the generator) ≥ 95% of the target, accepted ≥ 98% of offered,
-                  backlog (accepted − applied) grew by less than half a second of traffic over the step, applied/s within
+                  backlog (accepted, not applied: the workers' Kafka lag) grew by less than half a second of traffic over the step, applied/s within
                   5% of the target. Audit keeps up: at the step's end the audit log trails the newest commit by under 5 s,
                   and by at most 1 s more than at its start. Sustainable end to end: both. A short unmeasured warm-up step
                   runs first.
                 - Kafka lag: end offset minus the committed offset of every consumer group, summed over the command topics
-                  (the workers) and audit.changes (the audit log writer).
+                  (the workers: the backlog) and over audit.changes (the audit log writer).
                 - CPU in cores (1.0 = one core busy), read from /proc; "load generator" is the benchmark's own JVM (producer,
-                  HTTP client, job executors, sampling); whole machine includes anything else running on it.
+                  HTTP client, job executors, sampling); whole machine includes anything else running on it. The JIT
+                  share (C1/C2 compiler threads) says how far a JVM is from its steady state: each service compiles its
+                  hot paths under the first minutes of load, so short runs (--quick) overstate the CPU per command.
                 - Charts: rate-latency.png (p50/p99 vs target), rate-throughput.png (applied vs target), lag.png (backlog,
                   Kafka lag and audit delay over time, step starts marked), cpu.png (cores per process over time).
                 """);
@@ -155,8 +159,8 @@ final class Report {
         List<Sampler.Sample> sm = d.samples();
         double[] t = sm.stream().mapToDouble(Sampler.Sample::t).toArray();
         LineChart lag = new LineChart("Backlogs over time", "seconds", "commands / records / seconds x 100")
-                .add("commands accepted, not applied", PALETTE[1], t, sm.stream().mapToDouble(Sampler.Sample::backlog).toArray())
-                .add("Kafka lag, command topics", PALETTE[0], t, sm.stream().mapToDouble(s -> Math.max(0, s.lag().commands())).toArray())
+                .add("commands not applied (Kafka lag, command topics)", PALETTE[1], t,
+                        sm.stream().mapToDouble(Sampler.Sample::backlog).toArray())
                 .add("Kafka lag, audit.changes", PALETTE[3], t, sm.stream().mapToDouble(s -> Math.max(0, s.lag().auditChanges())).toArray())
                 .add("audit log trails commits (s x 100)", PALETTE[6], t, sm.stream().mapToDouble(s -> 100 * s.auditDelaySeconds()).toArray());
         d.stepStarts().forEach(lag::marker);

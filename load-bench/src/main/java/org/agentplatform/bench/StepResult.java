@@ -6,13 +6,14 @@ import java.util.Map;
  * One open-loop step and what the system did with it.
  *
  * @param cores      average CPU of each process over the step, in cores
+ * @param jitCores   of which the JIT compiler threads of each JVM
  * @param memoryMax  peak RSS of each JVM (PSS of PostgreSQL's tree) over the step, bytes
  * @param lagStart   Kafka consumer-group lag at the step's start
  * @param auditDelayStart how far the audit log trailed the newest commit at the step's start, seconds
  */
 record StepResult(int targetRate, double seconds, long scheduled, long accepted, long failed, double acceptedPerSec,
                   double appliedPerSec, long backlogStart, long backlogEnd, Latency kafkaE2e, Latency httpE2e,
-                  Latency audit, Map<String, Double> cores, Map<String, Long> memoryMax, double machineCores,
+                  Latency audit, Map<String, Double> cores, Map<String, Double> jitCores, Map<String, Long> memoryMax, double machineCores,
                   ConsumerLag.Lag lagStart, ConsumerLag.Lag lagEnd, long slotLagEnd, double auditDelayStart,
                   double auditDelayEnd) {
 
@@ -22,7 +23,7 @@ record StepResult(int targetRate, double seconds, long scheduled, long accepted,
 
     /**
      * The workers kept up: the generator offered the load (at least 95% of target × duration), Kafka accepted it,
-     * the backlog of accepted but unapplied commands grew by less than half a second's worth, and the applied rate
+     * the backlog of accepted but unapplied commands (the workers' Kafka lag) grew by less than half a second's worth, and the applied rate
      * kept up with the target within 5%.
      */
     boolean commandsKeepUp() {
