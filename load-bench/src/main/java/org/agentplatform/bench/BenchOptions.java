@@ -18,11 +18,12 @@ import java.util.List;
  * @param pgbenchSeconds duration of each pgbench run
  * @param serviceProperties Spring properties given to every service on top of its defaults ({@code --set=name=value},
  *                       repeatable), to measure a setting without rebuilding
+ * @param serviceJvmOptions JVM options of every service ({@code --jvm=-XX:...}, repeatable), beside the heap bound
  * @param compression    compression of the generator's Kafka producer ({@code --compression=} sets the services' too)
  */
 record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotAccounts, double httpShare,
                     Workload.Mix mix, int naiveTransfers, int pgbenchSeconds, int drainSeconds, Path out, boolean quick,
-                    List<String> serviceProperties, String compression) {
+                    List<String> serviceProperties, String compression, List<String> serviceJvmOptions) {
 
     static BenchOptions parse(String[] args) {
         boolean quick = Arrays.asList(args).contains("--quick");
@@ -40,6 +41,7 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         List<String> set = new java.util.ArrayList<>();
         String compression = "lz4";
+        List<String> jvm = new java.util.ArrayList<>();
         for (String arg : args) {
             if (arg.equals("--quick")) {
                 continue;
@@ -59,6 +61,7 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
                 case "pgbench-seconds" -> pgbench = Integer.parseInt(kv[1]);
                 case "out" -> out = Path.of(kv[1]);
                 case "set" -> set.add("--" + kv[1]);
+                case "jvm" -> jvm.add(kv[1]);
                 case "compression" -> {
                     // the generator's producer and every service's
                     compression = kv[1];
@@ -66,11 +69,12 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
                 }
                 default -> throw new IllegalArgumentException("Unknown option --" + kv[0]
                         + " (known: --quick --rates=a,b,c --step-seconds --accounts --http-share --claims-share --jobs-share --naive-transfers"
-                        + " --pgbench-seconds --out --compression=lz4|none|zstd|snappy --set=spring.property=value)");
+                        + " --pgbench-seconds --out --compression=lz4|none|zstd|snappy --set=spring.property=value --jvm=-XX:option)");
             }
         }
         return new BenchOptions(rates, stepSeconds, accounts, Math.max(1, accounts / 1000), http,
                 new Workload.Mix(claims, jobs), naive, pgbench,
-                quick ? 30 : 120, out, quick, List.copyOf(set), compression);
+                quick ? 30 : 120, out, quick, List.copyOf(set), compression,
+                List.copyOf(jvm));
     }
 }

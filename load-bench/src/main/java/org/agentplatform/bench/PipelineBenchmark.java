@@ -64,10 +64,13 @@ public final class PipelineBenchmark {
         Path root = ProcessStack.repositoryRoot();
         System.out.println("Starting PostgreSQL, a Kafka broker and the audit, ledger and job workers and the ingest"
                 + " service, each in its own JVM (" + ChildProcess.HEAP + ")...");
-        try (ProcessStack stack = ProcessStack.start(work, root, o.serviceProperties())) {
+        try (ProcessStack stack = ProcessStack.start(work, root, o.serviceProperties(), o.serviceJvmOptions())) {
             notes.add(String.format("Stack start: %.1f s.", (System.nanoTime() - t0) / 1e9));
             if (!o.serviceProperties().isEmpty()) {
                 notes.add("Service settings on top of the defaults: " + String.join(" ", o.serviceProperties()));
+            }
+            if (!o.serviceJvmOptions().isEmpty()) {
+                notes.add("Service JVM options: " + String.join(" ", o.serviceJvmOptions()));
             }
             JdbcTemplate jdbc = new JdbcTemplate(stack.postgres().dataSource(ProcessStack.DATABASE));
             Counters counters = new Counters();

@@ -47,7 +47,8 @@ final class ProcessStack implements AutoCloseable {
         this.adminKey = adminKey;
     }
 
-    static ProcessStack start(Path work, Path jarRoot, List<String> serviceArgs) throws IOException, InterruptedException {
+    static ProcessStack start(Path work, Path jarRoot, List<String> serviceArgs, List<String> jvmOptions)
+            throws IOException, InterruptedException {
         Path logs = work.resolve("logs");
         List<Path> jars = new ArrayList<>();
         for (Service s : SERVICES) {
@@ -65,11 +66,11 @@ final class ProcessStack implements AutoCloseable {
                     Base64.getUrlEncoder().withoutPadding().encodeToString(key));
             try {
                 // the audit worker alone first (migrations, replication slot), then the others side by side
-                stack.startService(SERVICES.get(0), jars.get(0), serviceArgs, logs)
+                stack.startService(SERVICES.get(0), jars.get(0), jvmOptions, serviceArgs, logs)
                         .awaitReady(stack.readinessUrl(SERVICES.get(0)), START_TIMEOUT);
                 List<ChildProcess> rest = new ArrayList<>();
                 for (int i = 1; i < SERVICES.size(); i++) {
-                    rest.add(stack.startService(SERVICES.get(i), jars.get(i), serviceArgs, logs));
+                    rest.add(stack.startService(SERVICES.get(i), jars.get(i), jvmOptions, serviceArgs, logs));
                 }
                 for (int i = 1; i < SERVICES.size(); i++) {
                     rest.get(i - 1).awaitReady(stack.readinessUrl(SERVICES.get(i)), START_TIMEOUT);
@@ -88,14 +89,15 @@ final class ProcessStack implements AutoCloseable {
         }
     }
 
-    private ChildProcess startService(Service service, Path jar, List<String> extraArgs, Path logs) throws IOException {
+    private ChildProcess startService(Service service, Path jar, List<String> jvmOptions, List<String> extraArgs, Path logs)
+            throws IOException {
         List<String> args = new ArrayList<>(commonArgs(postgres, bootstrap));
         args.add("--server.port=" + (httpPort + service.portOffset()));
         if (service.module().equals("ingest-service")) {
             args.add("--ingest.security.admin-key=" + adminKey);
         }
         args.addAll(extraArgs);
-        ChildProcess process = ChildProcess.jar(service.module(), jar, List.of(), args, logs);
+        ChildProcess process = ChildProcess.jar(service.module(), jar, jvmOptions, args, logs);
         services.add(process);
         return process;
     }
