@@ -1,5 +1,6 @@
 package org.agentplatform.embedded;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -7,6 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -187,41 +191,19 @@ public final class TestServers {
     /**
      * Waits for the shutdown hooks of Spring (threads "SpringContextShutdownHook" and
      * "SpringApplicationShutdownHook") that the JVM runs concurrently with this one. The JVM starts
-     * all hook threads one after the other, so the scan is repeated for a short grace period in case
-     * such a thread was not started yet when this hook began.
+     * all hook threads one after the other, so none may be alive yet: the condition "no other hook
+     * thread alive" must hold for a short grace period before the servers are stopped.
      */
     static void awaitOtherShutdownHooks(long timeoutMs) {
-        long start = System.nanoTime();
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
-        long grace = start + TimeUnit.MILLISECONDS.toNanos(GRACE_MS);
         Thread self = Thread.currentThread();
-        while (System.nanoTime() < deadline) {
-            List<Thread> hooks = new ArrayList<>();
-            for (Thread t : Thread.getAllStackTraces().keySet()) {
-                if (t != self && t.isAlive() && t.getName().contains("ShutdownHook")) {
-                    hooks.add(t);
-                }
-            }
-            if (hooks.isEmpty() && System.nanoTime() > grace) {
-                return;
-            }
-            try {
-                if (hooks.isEmpty()) {
-                    Thread.sleep(10);
-                }
-                for (Thread t : hooks) {
-                    long remaining = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    if (remaining <= 0) {
-                        log.warn("shutdown hook {} still running after {} ms; stopping the servers anyway",
-                                t.getName(), timeoutMs);
-                        return;
-                    }
-                    t.join(remaining);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            Awaitility.await().pollInSameThread() // no new threads while the JVM shuts down
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10))
+                    .during(Duration.ofMillis(GRACE_MS)).atMost(Duration.ofMillis(Math.max(timeoutMs, 2 * GRACE_MS)))
+                    .until(() -> Thread.getAllStackTraces().keySet().stream()
+                            .noneMatch(t -> t != self && t.isAlive() && t.getName().contains("ShutdownHook")));
+        } catch (ConditionTimeoutException e) {
+            log.warn("Spring shutdown hooks still running after {} ms; stopping the servers anyway", timeoutMs);
         }
     }
 }
