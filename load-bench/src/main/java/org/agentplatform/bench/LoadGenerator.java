@@ -1,11 +1,14 @@
 package org.agentplatform.bench;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageCodec;
@@ -15,6 +18,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Open loop: command n of a step is due at {@code start + n / rate}, whatever the system answers. Sends never
@@ -68,6 +72,40 @@ final class LoadGenerator implements AutoCloseable {
             producer.send(new ProducerRecord<>(topics.commandsFor(c), c.partitionKey(), CODEC.encode(e)));
         }
         producer.flush();
+    }
+
+    /**
+     * Registers the workload's accounts and grants them karma, each phase awaited in the inbox of {@code jdbc}'s
+     * database (registration must be applied before a grant to the account can be).
+     */
+    void registerAndGrant(Workload workload, String namePrefix, JdbcTemplate jdbc) throws InterruptedException {
+        List<Command> registrations = new ArrayList<>();
+        for (int i = 0; i < workload.accounts().size(); i++) {
+            registrations.add(new RegisterAgent(workload.accounts().get(i), namePrefix + i));
+        }
+        long base = applied(jdbc);
+        sendSetup(registrations);
+        awaitApplied(jdbc, base + registrations.size());
+        sendSetup(workload.accounts().stream().map(id -> new GrantKarma(id, Workload.GRANT)).toList());
+        awaitApplied(jdbc, base + 2L * registrations.size());
+    }
+
+    /** Commands with an outcome in the inbox so far. */
+    static long applied(JdbcTemplate jdbc) {
+        return jdbc.queryForObject("select count(*) from processed_commands", Long.class);
+    }
+
+    /** Polls the inbox (a full count: for set-up and baselines, not while the system is measured). */
+    static void awaitApplied(JdbcTemplate jdbc, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        long n;
+        while ((n = applied(jdbc)) < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(n + " of " + expected + " commands applied after 10 min");
+            }
+            System.out.printf("\rapplied %,d of %,d   ", n, expected);
+            Thread.sleep(250);
+        }
     }
 
     /** Runs one step on the calling thread: {@code rate} commands/s for {@code seconds}. */

@@ -7,9 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.agentplatform.embedded.PostgresServer;
-import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
-import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.messaging.Topics;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -38,8 +36,7 @@ final class NaiveBaseline {
             throws IOException, InterruptedException {
         pg.createDatabase(DATABASE);
         Topics topics = new Topics("naive.");
-        List<String> args = new ArrayList<>(ProcessStack.commonArgs(pg, bootstrap));
-        args.replaceAll(a -> a.startsWith("--spring.datasource.url=") ? "--spring.datasource.url=" + pg.jdbcUrl(DATABASE) : a);
+        List<String> args = new ArrayList<>(ProcessStack.commonArgs(pg, DATABASE, bootstrap));
         args.addAll(List.of("--platform.topics.prefix=naive.", "--platform.consumer.max-poll-records=1",
                 "--platform.consumer.group-id=naive-ledger", "--server.port=" + port));
         try (ChildProcess worker = ChildProcess.jar("naive-ledger-worker", ledgerJar, List.of(), args, logs)) {
@@ -48,35 +45,16 @@ final class NaiveBaseline {
             Workload workload = new Workload(accounts, Math.max(1, accounts / 50), Workload.Mix.TRANSFERS_ONLY);
             try (LoadGenerator gen = new LoadGenerator(bootstrap, topics, workload, null, List.of(), List.of(),
                     new Counters(), 0)) {
-                List<LedgerCommand> setup = new ArrayList<>();
-                for (int i = 0; i < accounts; i++) {
-                    setup.add(new RegisterAgent(workload.accounts().get(i), "naive-" + i));
-                }
-                gen.sendSetup(setup);
-                await(jdbc, accounts);
-                gen.sendSetup(workload.accounts().stream().map(id -> new GrantKarma(id, Workload.GRANT)).toList());
-                await(jdbc, 2L * accounts);
+                gen.registerAndGrant(workload, "naive-", jdbc);
                 List<LedgerCommand> load = new ArrayList<>(transfers);
                 for (int i = 0; i < transfers; i++) {
                     load.add(workload.nextTransfer());
                 }
                 long t0 = System.nanoTime();
                 gen.sendSetup(load);
-                await(jdbc, 2L * accounts + transfers);
+                LoadGenerator.awaitApplied(jdbc, 2L * accounts + transfers);
                 return new Result(transfers, (System.nanoTime() - t0) / 1e9);
             }
-        }
-    }
-
-    private static void await(JdbcTemplate jdbc, long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + 600_000_000_000L;
-        long n;
-        while ((n = jdbc.queryForObject("select count(*) from processed_commands", Long.class)) < expected) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("naive consumer: " + n + " of " + expected + " applied after 10 min");
-            }
-            System.out.printf("\rnaive consumer: applied %,d of %,d   ", n, expected);
-            Thread.sleep(250);
         }
     }
 }

@@ -15,9 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-import org.agentplatform.schema.ledger.GrantKarma;
-import org.agentplatform.schema.ledger.LedgerCommand;
-import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.messaging.Topics;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -81,7 +78,8 @@ public final class PipelineBenchmark {
             List<Double> stepStarts = new ArrayList<>();
             try (LoadGenerator setupGen = new LoadGenerator(stack.bootstrapServers(), topics, workload, ingest, List.of(),
                     List.of(), counters, 0)) {
-                setUp(setupGen, workload, jdbc);
+                System.out.printf("Registering %,d agents and granting karma...%n", workload.accounts().size());
+                setupGen.registerAndGrant(workload, "bench-", jdbc);
             }
             List<UUID> httpAgents = new ArrayList<>(workload.accounts().subList(0, Math.min(HTTP_AGENTS, o.accounts())));
             List<String> httpKeys = new ArrayList<>();
@@ -214,19 +212,6 @@ public final class PipelineBenchmark {
         return r;
     }
 
-    private static void setUp(LoadGenerator gen, Workload workload, JdbcTemplate jdbc) throws InterruptedException {
-        List<LedgerCommand> setup = new ArrayList<>();
-        for (int i = 0; i < workload.accounts().size(); i++) {
-            setup.add(new RegisterAgent(workload.accounts().get(i), "bench-" + i));
-        }
-        long base = count(jdbc);
-        System.out.printf("Registering %,d agents and granting karma...%n", setup.size());
-        gen.sendSetup(setup);
-        await(jdbc, base + setup.size());
-        gen.sendSetup(workload.accounts().stream().map(id -> new GrantKarma(id, Workload.GRANT)).toList());
-        await(jdbc, base + 2L * setup.size());
-    }
-
     /**
      * JIT and connection pools warm, not measured: the first step should not pay for class loading.
      *
@@ -264,21 +249,6 @@ public final class PipelineBenchmark {
             }
             if (System.nanoTime() > deadlineNanos) {
                 return false;
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    private static long count(JdbcTemplate jdbc) {
-        return jdbc.queryForObject("select count(*) from processed_commands", Long.class);
-    }
-
-    private static void await(JdbcTemplate jdbc, long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        long n;
-        while ((n = count(jdbc)) < expected) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("set-up: " + n + " of " + expected + " commands applied after 5 min");
             }
             Thread.sleep(200);
         }

@@ -91,7 +91,7 @@ final class ProcessStack implements AutoCloseable {
 
     private ChildProcess startService(Service service, Path jar, List<String> jvmOptions, List<String> extraArgs, Path logs)
             throws IOException {
-        List<String> args = new ArrayList<>(commonArgs(postgres, bootstrap));
+        List<String> args = new ArrayList<>(commonArgs(postgres, DATABASE, bootstrap));
         args.add("--server.port=" + (httpPort + service.portOffset()));
         if (service.module().equals("ingest-service")) {
             args.add("--ingest.security.admin-key=" + adminKey);
@@ -107,8 +107,8 @@ final class ProcessStack implements AutoCloseable {
     }
 
     /** Where a service finds the servers, and a quiet log: the benchmark prints its own progress. */
-    static List<String> commonArgs(PostgresServer postgres, String bootstrap) {
-        return List.of("--spring.datasource.url=" + postgres.jdbcUrl(DATABASE),
+    static List<String> commonArgs(PostgresServer postgres, String database, String bootstrap) {
+        return List.of("--spring.datasource.url=" + postgres.jdbcUrl(database),
                 "--spring.datasource.username=" + postgres.username(), "--spring.datasource.password=",
                 "--spring.kafka.bootstrap-servers=" + bootstrap, "--spring.main.banner-mode=off",
                 "--logging.level.root=WARN", "--logging.level.io.debezium.metrics=ERROR");
