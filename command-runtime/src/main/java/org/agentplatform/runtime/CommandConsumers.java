@@ -22,7 +22,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.MicrometerConsumerListener;
-import org.springframework.kafka.listener.BatchMessageListener;
+import org.springframework.kafka.listener.BatchConsumerAwareMessageListener;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ContainerProperties;
@@ -51,6 +51,7 @@ public final class CommandConsumers {
     private final DeadLetters deadLetters;
     private final MeterRegistry meters;
     private final Clock clock;
+    private final Topics topics;
     private final String groupId;
     private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers = new CopyOnWriteArrayList<>();
 
@@ -68,6 +69,7 @@ public final class CommandConsumers {
         this.deadLetters = new DeadLetters(template, topics);
         this.meters = meters;
         this.clock = clock;
+        this.topics = topics;
         // Systems sharing a broker under a topic prefix must not share consumer groups either.
         this.groupId = topics.prefix() + properties.groupId();
     }
@@ -81,7 +83,7 @@ public final class CommandConsumers {
     public <C extends Command> ConcurrentMessageListenerContainer<String, byte[]> container(
             Collection<String> topics, CommandHandler<C> handler) {
         ConsumerOffsets offsets = new ConsumerOffsets(jdbc);
-        CommandBatchProcessor<C> processor = new CommandBatchProcessor<>(groupId, handler, codec, new Inbox(jdbc), outbox, offsets, deadLetters, tx,
+        CommandBatchProcessor<C> processor = new CommandBatchProcessor<>(groupId, handler, codec, this.topics, new Inbox(jdbc), outbox, offsets, deadLetters, tx,
                 new CommandMetrics(meters, groupId), clock);
 
         Map<String, Object> config = new HashMap<>(kafka.buildConsumerProperties());
@@ -97,13 +99,20 @@ public final class CommandConsumers {
         containerProperties.setGroupId(groupId);
         // Kafka's committed offsets only feed lag monitoring; PostgreSQL holds the positions that count.
         containerProperties.setAckMode(ContainerProperties.AckMode.BATCH);
-        containerProperties.setMessageListener((BatchMessageListener<String, byte[]>) processor::process);
+        containerProperties.setMessageListener((BatchConsumerAwareMessageListener<String, byte[]>) processor::process);
         containerProperties.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
             @Override
             public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-                Map<TopicPartition, Long> stored = offsets.load(groupId, partitions);
-                stored.forEach(consumer::seek);
-                log.info("Assigned {}; resuming from stored positions {}", partitions, stored);
+                // Never throws: a consumer left at Kafka's committed offset is put right by the position check
+                // of its first batch, whereas an exception here would leave the assignment half done.
+                try {
+                    Map<TopicPartition, Long> stored = offsets.load(groupId, partitions);
+                    stored.forEach(consumer::seek);
+                    log.info("Assigned {}; resuming from stored positions {}", partitions, stored);
+                } catch (RuntimeException e) {
+                    log.warn("Assigned {}; stored positions could not be read ({}): the first batch of each partition "
+                            + "checks its position and seeks", partitions, e.toString());
+                }
             }
         });
 

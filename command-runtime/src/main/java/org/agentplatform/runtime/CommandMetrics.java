@@ -12,6 +12,8 @@ class CommandMetrics {
     private final Counter duplicates;
     private final Counter deadLettered;
     private final DistributionSummary batchSize;
+    private final Counter transactions;
+    private final Counter realigned;
 
     CommandMetrics(MeterRegistry registry, String groupId) {
         this.applied = outcome(registry, groupId, "applied");
@@ -20,6 +22,14 @@ class CommandMetrics {
         this.deadLettered = outcome(registry, groupId, "dead_lettered");
         this.batchSize = DistributionSummary.builder("platform.commands.batch.size")
                 .description("Records applied in one database transaction")
+                .tag("group", groupId)
+                .register(registry);
+        this.transactions = Counter.builder("platform.commands.transactions")
+                .description("Database transactions the consumer ran: one per batch, more while it isolates a failing command")
+                .tag("group", groupId)
+                .register(registry);
+        this.realigned = Counter.builder("platform.commands.realigned")
+                .description("Batches not applied because they did not start at the stored position (the consumer was put back)")
                 .tag("group", groupId)
                 .register(registry);
     }
@@ -37,6 +47,14 @@ class CommandMetrics {
         applied.increment(appliedCount);
         rejected.increment(rejectedCount);
         duplicates.increment(duplicateCount);
+    }
+
+    void transaction() {
+        transactions.increment();
+    }
+
+    void realigned() {
+        realigned.increment();
     }
 
     void deadLettered(int count) {

@@ -14,8 +14,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * Consumer positions kept in PostgreSQL, committed in the transaction of the effect. They are the source
  * of truth on partition assignment: a crash between the database commit and Kafka's offset commit then
- * neither repeats nor loses an effect. Positions only move forward, so a zombie instance that lost the
- * partition cannot move it back.
+ * neither repeats nor loses an effect.
+ *
+ * <p>Every batch transaction first locks its partitions' rows and checks that the batch starts exactly at the
+ * stored position ({@link #lockAndCheck}). A batch that does not (a consumer left at Kafka's committed offset
+ * because assignment failed, a zombie instance that lost the partition, a rebalance protocol that hands a
+ * partition over mid-flight) applies nothing and the consumer is put back: no gap, no repeat.
  */
 class ConsumerOffsets {
 
@@ -26,6 +30,32 @@ class ConsumerOffsets {
     }
 
     Map<TopicPartition, Long> load(String groupId, Collection<TopicPartition> partitions) {
+        return select(groupId, partitions, false);
+    }
+
+    /**
+     * Locks the positions of the batch's partitions until the transaction ends and checks that the batch
+     * starts at them ({@code first}: the lowest offset per partition in the batch). A partition without a
+     * stored position (a new group) starts wherever the consumer is.
+     *
+     * @throws PositionMismatch naming the stored positions of the partitions that do not match
+     */
+    void lockAndCheck(String groupId, Map<TopicPartition, Long> first) {
+        Map<TopicPartition, Long> stored = select(groupId, first.keySet(), true);
+        Map<TopicPartition, Long> wrong = new HashMap<>();
+        stored.forEach((tp, next) -> {
+            if (!next.equals(first.get(tp))) {
+                wrong.put(tp, next);
+            }
+        });
+        if (!wrong.isEmpty()) {
+            Map<TopicPartition, Long> got = new HashMap<>();
+            wrong.keySet().forEach(tp -> got.put(tp, first.get(tp)));
+            throw new PositionMismatch(wrong, got);
+        }
+    }
+
+    private Map<TopicPartition, Long> select(String groupId, Collection<TopicPartition> partitions, boolean lock) {
         Map<TopicPartition, Long> positions = new HashMap<>();
         if (partitions.isEmpty()) {
             return positions;
@@ -40,7 +70,8 @@ class ConsumerOffsets {
                 select o.topic, o.partition, o.next_offset
                 from consumer_offsets o
                 join unnest(?::text[], ?::int[]) as p(topic, partition) using (topic, partition)
-                where o.group_id = ?""",
+                where o.group_id = ?
+                order by o.topic, o.partition""" + (lock ? " for update of o" : ""),
                 rs -> {
                     positions.put(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3));
                 },
@@ -67,5 +98,25 @@ class ConsumerOffsets {
                     ps.setLong(4, row.getValue());
                     ps.setTimestamp(5, ts);
                 });
+    }
+
+    /** Moves a position past records that no longer exist on the broker. */
+    void moveTo(String groupId, TopicPartition tp, long next, Instant at) {
+        save(groupId, Map.of(tp, next), at);
+    }
+
+    /** A batch that does not start where the stored positions say. */
+    static final class PositionMismatch extends RuntimeException {
+
+        private final transient Map<TopicPartition, Long> stored;
+
+        PositionMismatch(Map<TopicPartition, Long> stored, Map<TopicPartition, Long> batchStart) {
+            super("Batch starts at " + batchStart + " but the stored positions are " + stored);
+            this.stored = Map.copyOf(stored);
+        }
+
+        Map<TopicPartition, Long> stored() {
+            return stored;
+        }
     }
 }

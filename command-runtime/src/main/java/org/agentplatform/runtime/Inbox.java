@@ -42,8 +42,9 @@ class Inbox {
         Timestamp ts = Timestamp.from(at);
         jdbc.batchUpdate("""
                 insert into processed_commands
-                    (command_id, command_type, fingerprint, outcome, reason, detail, topic, partition, kafka_offset, processed_at)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (command_id, command_type, fingerprint, outcome, reason, detail, actor, topic, partition, kafka_offset,
+                     processed_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 entries, entries.size(), (ps, e) -> {
                     ps.setObject(1, e.commandId());
                     ps.setString(2, e.commandType());
@@ -51,14 +52,16 @@ class Inbox {
                     ps.setString(4, e.outcome());
                     ps.setString(5, e.reason());
                     ps.setString(6, e.detail());
-                    ps.setString(7, e.topic());
-                    ps.setInt(8, e.partition());
-                    ps.setLong(9, e.offset());
-                    ps.setTimestamp(10, ts);
+                    ps.setString(7, e.actor());
+                    ps.setString(8, e.topic());
+                    ps.setInt(9, e.partition());
+                    ps.setLong(10, e.offset());
+                    ps.setTimestamp(11, ts);
                 });
     }
 
+    /** {@code actor}: the command's issuer, who (with the admin) may read its outcome. */
     record Entry(UUID commandId, String commandType, String fingerprint, String outcome, String reason, String detail,
-                 String topic, int partition, long offset) {
+                 String actor, String topic, int partition, long offset) {
     }
 }

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.agentplatform.schema.admission.Admissibility;
+import org.agentplatform.schema.admission.Text;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Message;
@@ -65,7 +67,7 @@ final class MessageSchemas {
         properties.putObject("type").put("const", type);
         properties.putObject("schemaVersion").put("const", MessageTypes.SCHEMA_VERSION);
         properties.set("occurredAt", dateTime(false));
-        properties.set("actor", string(false));
+        properties.set("actor", text(string(false), 1, Admissibility.MAX_ACTOR));
         properties.set("correlationId", uuid(false));
         properties.set("causationId", uuid(true));
         properties.set("payload", recordSchema(record));
@@ -85,7 +87,11 @@ final class MessageSchemas {
         RecordComponent[] components = record.getRecordComponents();
         for (int i = 0; i < components.length; i++) {
             RecordComponent component = components[i];
-            properties.set(component.getName(), typeSchema(component.getGenericType(), acceptsNull(record, i)));
+            ObjectNode property = typeSchema(component.getGenericType(), acceptsNull(record, i));
+            if (component.getType() == String.class) {
+                text(property, component.getAnnotation(Text.class));
+            }
+            properties.set(component.getName(), property);
             required.add(component.getName());
         }
         schema.set("required", required);
@@ -169,6 +175,20 @@ final class MessageSchemas {
     private static ObjectNode dateTime(boolean nullable) {
         ObjectNode schema = typed("string", nullable);
         schema.put("format", "date-time");
+        return schema;
+    }
+
+    /** What {@link Admissibility} allows of a text component: its length, and no NUL. */
+    private static ObjectNode text(ObjectNode schema, Text limit) {
+        return limit == null ? text(schema, 0, Admissibility.DEFAULT_MAX_TEXT) : text(schema, limit.min(), limit.max());
+    }
+
+    private static ObjectNode text(ObjectNode schema, int min, int max) {
+        if (min > 0) {
+            schema.put("minLength", min);
+        }
+        schema.put("maxLength", max);
+        schema.put("pattern", "^[^\\u0000]*$");
         return schema;
     }
 

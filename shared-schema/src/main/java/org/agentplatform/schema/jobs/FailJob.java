@@ -3,11 +3,13 @@ package org.agentplatform.schema.jobs;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.agentplatform.schema.admission.Text;
+
 /**
  * The attempt failed. Retryable failures go back to the queue with backoff (or to DEAD after the last
  * attempt); others end the job as FAILED.
  */
-public record FailJob(UUID jobId, UUID executorId, long fencingToken, String error, boolean retryable)
+public record FailJob(UUID jobId, UUID executorId, long fencingToken, @Text(max = 10_000) String error, boolean retryable)
         implements JobCommand {
 
     public FailJob {

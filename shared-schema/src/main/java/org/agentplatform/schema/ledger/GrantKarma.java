@@ -10,9 +10,12 @@ public record GrantKarma(UUID accountId, long amount) implements LedgerCommand {
         Objects.requireNonNull(accountId, "accountId");
     }
 
-    /** Keyed by the debited account, like every karma movement: here the treasury. */
+    /**
+     * Keyed by the credited agent, not the treasury: the grant is then ordered after the agent's registration
+     * (same key, same topic). The treasury may go negative, so no grant waits on another.
+     */
     @Override
     public String partitionKey() {
-        return Accounts.TREASURY.toString();
+        return accountId.toString();
     }
 }

@@ -3,7 +3,6 @@ package org.agentplatform.schema.messaging;
 import org.agentplatform.schema.jobs.JobCommand;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.DisputeClaim;
-import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.SubmitClaim;
 import org.agentplatform.schema.ledger.VerifyClaim;
 
@@ -21,6 +20,10 @@ public record Topics(String prefix) {
         prefix = prefix == null ? "" : prefix;
     }
 
+    /**
+     * The topic agent registrations used before they moved to {@link #karmaCommands()}; the ledger worker still
+     * reads it so that a record left there gets a recorded refusal instead of silence.
+     */
     public String agentCommands() {
         return prefix + "commands.agents";
     }
@@ -38,11 +41,12 @@ public record Topics(String prefix) {
         return prefix + "commands.claims";
     }
 
-    /** The command topic a command is published to. */
+    /**
+     * The command topic a command is published to, and the only one a worker applies it from. Agent lifecycle
+     * commands travel with karma, keyed by the agent, so a registration is ordered before the agent's own
+     * movements and the grants to it.
+     */
     public String commandsFor(Command command) {
-        if (command instanceof RegisterAgent) {
-            return agentCommands();
-        }
         if (command instanceof SubmitClaim || command instanceof VerifyClaim || command instanceof DisputeClaim) {
             return claimCommands();
         }

@@ -1,0 +1,49 @@
+-- Authorization the database can see, and immutability it enforces.
+--
+-- Rollback (expand-only: nothing here is required by older code, so the older workers run on it unchanged):
+--   drop trigger transfers_immutable on transfers; drop trigger claim_votes_immutable on claim_votes;
+--   drop trigger claim_status_history_immutable on claim_status_history;
+--   drop trigger job_history_immutable on job_history; drop function refuse_change_of_history();
+--   drop table command_issuers; alter table transfers drop column controller;
+--   alter table processed_commands drop column actor;
+
+-- Who issued each handled command (the envelope's actor): its outcome is visible to that issuer and the admin.
+alter table processed_commands add column actor text check (length(actor) between 1 and 200);
+
+-- Who may post or void a reservation: the issuer that made it. For claim stakes and escrow holds that is the
+-- system, never the payer. Reservations made before this migration get the controller they had in effect:
+-- the claim for stakes, the job worker for escrow holds, the debited agent for the rest.
+alter table transfers add column controller text check (length(controller) between 1 and 200);
+update transfers set controller = case
+        when kind = 'STAKE' then 'ledger-claims'
+        when credit_account_id = '00000000-0000-0000-0000-00000000e5c0' then 'job-worker'
+        else debit_account_id::text end
+    where status = 'PENDING';
+alter table transfers add constraint transfers_pending_controlled
+    check (status <> 'PENDING' or controller is not null) not valid;
+alter table transfers validate constraint transfers_pending_controlled;
+
+-- Commands ingest has published and not yet seen applied: GET /commands/{id} tells "pending" (for its
+-- issuer) from "no such command" (404). Rows are purged with the idempotency keys.
+create table command_issuers (
+    command_id    uuid primary key,
+    issuer        text        not null check (length(issuer) between 1 and 200),
+    command_type  text        not null,
+    issued_at     timestamptz not null
+);
+create index command_issuers_issued_idx on command_issuers (issued_at);
+
+-- History is append-only: transfers (a resolution is a new row), votes and status histories. Like the
+-- audit log's trigger this stops mistakes and careless tools; the audit chain detects what it does not stop.
+create function refuse_change_of_history() returns trigger language plpgsql as $$
+begin
+    raise exception '% is append-only: % refused', tg_table_name, tg_op using errcode = '0A000';
+end $$;
+create trigger transfers_immutable before update or delete on transfers
+    for each row execute function refuse_change_of_history();
+create trigger claim_votes_immutable before update or delete on claim_votes
+    for each row execute function refuse_change_of_history();
+create trigger claim_status_history_immutable before update or delete on claim_status_history
+    for each row execute function refuse_change_of_history();
+create trigger job_history_immutable before update or delete on job_history
+    for each row execute function refuse_change_of_history();
