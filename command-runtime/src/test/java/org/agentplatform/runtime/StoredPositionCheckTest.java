@@ -1,0 +1,135 @@
+package org.agentplatform.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.embedded.TestServers;
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.MessageCodec;
+import org.agentplatform.schema.messaging.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The stored position, not the consumer's, decides what a batch may apply: when another owner of the partition
+ * (a zombie, or the next instance after a rebalance) has already moved it, a consumer that fetches from behind
+ * applies nothing twice and is put back where PostgreSQL says.
+ */
+@SpringBootTest(classes = StoredPositionCheckTest.PositionTestApplication.class,
+        webEnvironment = SpringBootTest.WebEnvironment.NONE,
+        properties = {"platform.consumer.group-id=runtime-position-test", "spring.main.banner-mode=off"})
+@DirtiesContext
+class StoredPositionCheckTest {
+
+    static final TestEnvironment env = TestServers.newEnvironment();
+    static final Topics topics = new Topics(env.topicPrefix());
+    static final UUID account = UUID.randomUUID();
+    static final MessageCodec codec = new MessageCodec();
+    static final KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @DynamicPropertySource
+    static void servers(DynamicPropertyRegistry registry) {
+        TestServers.kafka().createTopics(1, topics.karmaCommands());
+        env.register(registry);
+    }
+
+    @AfterAll
+    static void close() {
+        producer.close();
+    }
+
+    @Test
+    void aBatchBehindTheStoredPositionAppliesNothingAndTheConsumerIsPutBack() throws Exception {
+        List<UUID> first = send(2); // offsets 0, 1
+        await().atMost(Duration.ofSeconds(60)).until(() -> applied(first) == 2);
+        assertThat(position()).isEqualTo(2);
+
+        // another owner applied offsets 2 and 3 meanwhile (its commands are not this consumer's to repeat)
+        jdbc.update("update consumer_offsets set next_offset = 4 where topic = ?", topics.karmaCommands());
+        List<UUID> skipped = send(2); // offsets 2, 3
+        List<UUID> after = send(2); // offsets 4, 5
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> applied(after) == 2);
+        assertThat(applied(skipped)).as("records before the stored position are not applied again").isZero();
+        assertThat(position()).isEqualTo(6);
+        assertThat(meters.get("platform.commands.realigned").counter().count()).isGreaterThanOrEqualTo(1);
+    }
+
+    private long position() {
+        return jdbc.queryForObject("select next_offset from consumer_offsets where topic = ?", Long.class,
+                topics.karmaCommands());
+    }
+
+    private long applied(List<UUID> ids) {
+        return jdbc.queryForObject("select count(*) from processed_commands where command_id = any(?)", Long.class,
+                (Object) ids.toArray(UUID[]::new));
+    }
+
+    private static List<UUID> send(int n) throws Exception {
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), new GrantKarma(account, 1), "admin", Instant.now());
+            producer.send(new ProducerRecord<>(topics.karmaCommands(), e.payload().partitionKey(), codec.encode(e))).get();
+            ids.add(e.id());
+        }
+        return ids;
+    }
+
+    /** Applies every grant as a no-op. */
+    static class NoOpHandler implements CommandHandler<LedgerCommand> {
+
+        @Override
+        public Class<LedgerCommand> family() {
+            return LedgerCommand.class;
+        }
+
+        @Override
+        public List<Outcome> handle(List<Envelope<LedgerCommand>> commands) {
+            return commands.stream().map(c -> Outcome.applied()).toList();
+        }
+    }
+
+    @SpringBootApplication
+    @Import(CommandRuntimeConfiguration.class)
+    static class PositionTestApplication {
+
+        @Bean
+        ConcurrentMessageListenerContainer<String, byte[]> positionCommands(CommandConsumers consumers, Topics topics) {
+            return consumers.container(List.of(topics.karmaCommands()), new NoOpHandler());
+        }
+    }
+}
