@@ -10,6 +10,7 @@ import org.springframework.dao.CannotAcquireLockException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.TransactionSystemException;
 
 class FailuresTest {
 
@@ -21,6 +22,15 @@ class FailuresTest {
         assertThat(Failures.isTransient(new CannotAcquireLockException("deadlock", new SQLException("x", "40P01")))).isTrue();
         assertThat(Failures.isTransient(new RuntimeException(new SQLTransientConnectionException("pool exhausted")))).isTrue();
         assertThat(Failures.isTransient(new RuntimeException(new SQLException("serialization", "40001")))).isTrue();
+    }
+
+    @Test
+    void aRollbackThatFailedOnAClosedConnectionIsTransientWhateverTheOriginalFailure() {
+        TransactionSystemException rollbackFailed = new TransactionSystemException("JDBC rollback failed",
+                new SQLException("Connection is closed"));
+        rollbackFailed.initApplicationException(new IllegalStateException("I/O error under the batch"));
+        assertThat(Failures.isTransient(rollbackFailed)).isTrue();
+        assertThat(Failures.isTransient(new TransactionSystemException("JDBC commit failed"))).isTrue();
     }
 
     @Test
