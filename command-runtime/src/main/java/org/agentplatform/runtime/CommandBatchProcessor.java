@@ -21,6 +21,13 @@ import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.authorization.Refusal;
 import org.agentplatform.schema.jobs.JobCommand;
+import org.agentplatform.schema.ledger.Claims;
+import org.agentplatform.schema.ledger.DisputeClaim;
+import org.agentplatform.schema.ledger.ReactivateAgent;
+import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.ledger.SubmitClaim;
+import org.agentplatform.schema.ledger.SuspendAgent;
+import org.agentplatform.schema.ledger.VerifyClaim;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.CommandRejected;
 import org.agentplatform.schema.messaging.Envelope;
@@ -159,7 +166,7 @@ final class CommandBatchProcessor<C extends Command> {
             metrics.transaction();
             tx.executeWithoutResult(status -> {
                 offsets.lockAndCheck(groupId, firstOffsets(slots));
-                record(slots, List.of(one), List.of(failed));
+                record(slots, List.of(one), List.of(codec.fingerprint(command.payload())), List.of(failed));
             });
             return;
         }
@@ -190,6 +197,7 @@ final class CommandBatchProcessor<C extends Command> {
         int duplicates = 0;
         Instant now = clock.instant();
         List<Slot<C>> toHandle = new ArrayList<>();
+        List<String> fingerprints = new ArrayList<>(slots.size());
         List<Integer> handledAt = new ArrayList<>();
         for (Slot<C> slot : slots) {
             if (!slot.readable()) {
@@ -210,6 +218,7 @@ final class CommandBatchProcessor<C extends Command> {
             }
             seen.put(command.id(), fingerprint);
             fresh.add(slot);
+            fingerprints.add(fingerprint);
             Optional<Outcome.Rejected> refused = refuse(slot);
             if (refused.isPresent()) {
                 outcomes.add(refused.get());
@@ -231,12 +240,12 @@ final class CommandBatchProcessor<C extends Command> {
             }
         }
         outbox.append(duplicateEvents, now);
-        int rejected = record(slots, fresh, outcomes);
+        int rejected = record(slots, fresh, fingerprints, outcomes);
         metrics.batch(slots.size(), fresh.size() - rejected, rejected, duplicates);
     }
 
     /** Writes the outcomes of {@code fresh} (inbox and events) and the position after {@code slots}; returns the rejections. */
-    private int record(List<Slot<C>> slots, List<Slot<C>> fresh, List<Outcome> outcomes) {
+    private int record(List<Slot<C>> slots, List<Slot<C>> fresh, List<String> fingerprints, List<Outcome> outcomes) {
         Instant now = clock.instant();
         List<Envelope<? extends Event>> events = new ArrayList<>();
         List<Inbox.Entry> entries = new ArrayList<>(fresh.size());
@@ -246,7 +255,7 @@ final class CommandBatchProcessor<C extends Command> {
             Envelope<C> command = recordable(slot.envelope());
             Outcome outcome = outcomes.get(i);
             ConsumerRecord<String, byte[]> r = slot.record();
-            String fingerprint = codec.fingerprint(slot.envelope().payload());
+            String fingerprint = fingerprints.get(i);
             if (outcome instanceof Outcome.Applied applied) {
                 for (Event event : applied.events()) {
                     events.add(Envelope.causedBy(command, UUID.randomUUID(), event, command.actor(), now));
@@ -292,12 +301,26 @@ final class CommandBatchProcessor<C extends Command> {
         return forbidden.map(r -> runtimeRejection(payload, r.reason(), r.field() + ": " + r.detail()));
     }
 
-    /** The aggregate a runtime refusal is published under: the job for job commands, else the command's key. */
+    /**
+     * A refusal by the runtime, published under the aggregate the worker would have used (so a consumer of
+     * {@code events.claim} sees a claim's refusal), with the command's key as the aggregate id.
+     */
     private static Outcome.Rejected runtimeRejection(Command payload, String reason, String detail) {
         String key = payload.partitionKey();
-        return new Outcome.Rejected(reason, detail,
-                payload instanceof JobCommand ? Topics.AGGREGATE_JOB : Topics.AGGREGATE_KARMA,
-                key == null || key.isEmpty() ? "unknown" : key);
+        return new Outcome.Rejected(reason, detail, aggregateTypeOf(payload), key == null || key.isEmpty() ? "unknown" : key);
+    }
+
+    private static String aggregateTypeOf(Command payload) {
+        if (payload instanceof JobCommand) {
+            return Topics.AGGREGATE_JOB;
+        }
+        if (payload instanceof SubmitClaim || payload instanceof VerifyClaim || payload instanceof DisputeClaim) {
+            return Claims.AGGREGATE;
+        }
+        if (payload instanceof RegisterAgent || payload instanceof SuspendAgent || payload instanceof ReactivateAgent) {
+            return Topics.AGGREGATE_AGENT;
+        }
+        return Topics.AGGREGATE_KARMA;
     }
 
     /**
