@@ -12,6 +12,7 @@ import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -91,6 +92,15 @@ public final class CommandConsumers {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.maxPollRecords());
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) properties.sessionTimeout().toMillis());
+        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) properties.heartbeatInterval().toMillis());
+        // Cooperative: a rebalance moves only the partitions that change owner; the others keep applying. Safe
+        // because every batch checks that it starts at the stored position.
+        config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        if (properties.instanceId() != null && !properties.instanceId().isBlank()) {
+            // the container appends -0, -1, ... per consumer thread
+            config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, properties.instanceId());
+        }
         var consumerFactory = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         // Kafka's own client metrics (records-lag-max, fetch rates) for the operator's lag dashboard.
         consumerFactory.addListener(new MicrometerConsumerListener<>(meters));
@@ -113,6 +123,18 @@ public final class CommandConsumers {
                     log.warn("Assigned {}; stored positions could not be read ({}): the first batch of each partition "
                             + "checks its position and seeks", partitions, e.toString());
                 }
+            }
+
+            @Override
+            public void onPartitionsRevokedAfterCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+                if (!partitions.isEmpty()) {
+                    log.info("Revoked {}", partitions);
+                }
+            }
+
+            @Override
+            public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+                log.warn("Lost {} (this instance was thrown out of the group; another owns them now)", partitions);
             }
         });
 

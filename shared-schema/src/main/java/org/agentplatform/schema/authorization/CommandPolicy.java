@@ -53,6 +53,10 @@ public final class CommandPolicy {
 
     /** Why {@code issuer} may not send {@code command}, judged on the command alone; empty if it may. */
     public static Optional<Refusal> refusal(Issuer issuer, Command command) {
+        if (issuer instanceof Issuer.Agent agent && Accounts.isSystem(agent.id())) {
+            // a key minted for the treasury or the escrow account by mistake must not make it an agent
+            return refuse("actor", "system accounts act only through the system, never as an agent");
+        }
         if (command instanceof LedgerCommand c) {
             return ledger(issuer, c);
         }

@@ -68,6 +68,14 @@ class CommandPolicyTest {
     }
 
     @Test
+    void aSystemAccountNeverActsAsAnAgent() {
+        Issuer treasury = Issuer.of(Accounts.TREASURY.toString());
+        assertThat(field(treasury, new TransferKarma(Accounts.TREASURY, ALICE, 1_000_000))).contains("actor");
+        assertThat(field(Issuer.of(JobEscrow.ACCOUNT.toString()), new TransferKarma(JobEscrow.ACCOUNT, ALICE, 1)))
+                .contains("actor");
+    }
+
+    @Test
     void agentsActOnlyAsThemselves() {
         assertThat(field(alice, new SubmitClaim(UUID.randomUUID(), BOB, "s", "x", Map.of(), 0))).contains("claimantId");
         assertThat(field(alice, new VerifyClaim(UUID.randomUUID(), BOB))).contains("verifierId");
