@@ -56,6 +56,10 @@ public final class MessageCodec {
         if (json == null || json.length == 0) {
             throw new MalformedMessageException("empty record value");
         }
+        if (json[0] == 0 || json.length > 1 && json[1] == 0) {
+            // Jackson would guess UTF-16 or UTF-32 from the zero bytes and report garbled text; the contract is UTF-8
+            throw new MalformedMessageException("not UTF-8 JSON: the record starts with a NUL byte");
+        }
         JsonNode tree;
         try {
             tree = mapper.readTree(json);

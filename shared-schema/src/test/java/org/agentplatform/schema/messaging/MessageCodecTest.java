@@ -35,6 +35,8 @@ class MessageCodecTest {
     @Test
     void rejectsWhatIsNotAKnownCommandOfTheFamily() {
         assertMalformed("not json", "not JSON");
+        assertMalformed("\u0000{\"type\":\"GrantKarma\"}", "starts with a NUL byte");
+        assertMalformed("{\u0000\"type\":\"GrantKarma\"}", "starts with a NUL byte");
         assertMalformed("[1,2]", "not a JSON object");
         assertMalformed("{\"type\":\"Nope\",\"schemaVersion\":1}", "unknown message type 'Nope'");
         assertMalformed(json("GrantKarma", 2, "{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":1}"),
