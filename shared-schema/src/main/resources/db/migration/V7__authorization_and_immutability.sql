@@ -1,27 +1,38 @@
 -- Authorization the database can see, and immutability it enforces.
 --
--- Rollback (expand-only: nothing here is required by older code, so the older workers run on it unchanged):
+-- Deploy with the ledger worker of the same release: new reservations must name their controller, which older
+-- ledger workers do not write. Every statement is cheap on a large database: columns are added without a
+-- default (no rewrite), constraints are NOT VALID (checked for new rows only, no scan), and the backfill
+-- touches only the reservations still open.
+--
+-- Rollback:
 --   drop trigger transfers_immutable on transfers; drop trigger claim_votes_immutable on claim_votes;
 --   drop trigger claim_status_history_immutable on claim_status_history;
---   drop trigger job_history_immutable on job_history; drop function refuse_change_of_history();
+--   drop trigger job_history_immutable on job_history; drop trigger transfers_no_truncate on transfers;
+--   drop trigger claim_votes_no_truncate on claim_votes;
+--   drop trigger claim_status_history_no_truncate on claim_status_history;
+--   drop trigger job_history_no_truncate on job_history; drop function refuse_change_of_history();
 --   drop table command_issuers; alter table transfers drop column controller;
 --   alter table processed_commands drop column actor;
 
 -- Who issued each handled command (the envelope's actor): its outcome is visible to that issuer and the admin.
-alter table processed_commands add column actor text check (length(actor) between 1 and 200);
+alter table processed_commands add column actor text;
+alter table processed_commands add constraint processed_commands_actor_length
+    check (length(actor) between 1 and 200) not valid;
 
 -- Who may post or void a reservation: the issuer that made it. For claim stakes and escrow holds that is the
 -- system, never the payer. Reservations made before this migration get the controller they had in effect:
 -- the claim for stakes, the job worker for escrow holds, the debited agent for the rest.
-alter table transfers add column controller text check (length(controller) between 1 and 200);
-update transfers set controller = case
-        when kind = 'STAKE' then 'ledger-claims'
-        when credit_account_id = '00000000-0000-0000-0000-00000000e5c0' then 'job-worker'
-        else debit_account_id::text end
-    where status = 'PENDING';
+alter table transfers add column controller text;
+alter table transfers add constraint transfers_controller_length check (length(controller) between 1 and 200) not valid;
+update transfers t set controller = case
+        when t.kind = 'STAKE' then 'ledger-claims'
+        when t.credit_account_id = '00000000-0000-0000-0000-00000000e5c0' then 'job-worker'
+        else t.debit_account_id::text end
+    where t.status = 'PENDING' and not exists (select 1 from transfers r where r.pending_id = t.id);
+-- new reservations only: resolved ones from before keep no controller, nobody resolves them again
 alter table transfers add constraint transfers_pending_controlled
     check (status <> 'PENDING' or controller is not null) not valid;
-alter table transfers validate constraint transfers_pending_controlled;
 
 -- Commands ingest has published and not yet seen applied: GET /commands/{id} tells "pending" (for its
 -- issuer) from "no such command" (404). Rows are purged with the idempotency keys.
@@ -47,3 +58,11 @@ create trigger claim_status_history_immutable before update or delete on claim_s
     for each row execute function refuse_change_of_history();
 create trigger job_history_immutable before update or delete on job_history
     for each row execute function refuse_change_of_history();
+create trigger transfers_no_truncate before truncate on transfers
+    for each statement execute function refuse_change_of_history();
+create trigger claim_votes_no_truncate before truncate on claim_votes
+    for each statement execute function refuse_change_of_history();
+create trigger claim_status_history_no_truncate before truncate on claim_status_history
+    for each statement execute function refuse_change_of_history();
+create trigger job_history_no_truncate before truncate on job_history
+    for each statement execute function refuse_change_of_history();

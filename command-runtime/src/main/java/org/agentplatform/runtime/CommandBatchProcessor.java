@@ -68,6 +68,8 @@ final class CommandBatchProcessor<C extends Command> {
     static final String WRONG_TOPIC = "WRONG_TOPIC";
     static final String WRONG_KEY = "WRONG_KEY";
     static final String COMMAND_FAILED = "COMMAND_FAILED";
+    private static final int MAX_VIOLATIONS_SHOWN = 10;
+    private static final int MAX_DETAIL = 2_000;
 
     private final String groupId;
     private final CommandHandler<C> handler;
@@ -97,25 +99,24 @@ final class CommandBatchProcessor<C extends Command> {
         this.clock = clock;
     }
 
-    void process(List<ConsumerRecord<String, byte[]>> records, Consumer<?, ?> consumer) {
+    void process(List<ConsumerRecord<String, byte[]>> polled, Consumer<?, ?> consumer) {
+        // A retry after a cooperative rebalance may still hold records of partitions this consumer gave away:
+        // they are the new owner's to apply.
+        Set<TopicPartition> assigned = consumer.assignment();
+        List<ConsumerRecord<String, byte[]>> records = polled.stream()
+                .filter(r -> assigned.contains(new TopicPartition(r.topic(), r.partition()))).toList();
+        if (records.size() < polled.size()) {
+            log.info("Skipping {} records of partitions no longer assigned here", polled.size() - records.size());
+        }
         if (records.isEmpty()) {
             return;
         }
-        List<Slot<C>> slots = new ArrayList<>(records.size());
-        for (ConsumerRecord<String, byte[]> record : records) {
-            try {
-                slots.add(new Slot<>(record, codec.decode(record.value(), handler.family())));
-            } catch (MalformedMessageException e) {
-                // dead-lettered (and awaited) before any transaction can commit its position: nothing is lost
-                deadLetters.publish(record, e);
-                metrics.deadLettered(1);
-                slots.add(new Slot<>(record, null));
-            }
-        }
+        List<Slot> slots = slots(records, consumer);
+        Map<TopicPartition, Long> batchStart = firstOffsets(slots);
         try {
             transaction(slots);
         } catch (ConsumerOffsets.PositionMismatch mismatch) {
-            realign(mismatch, consumer);
+            realign(mismatch, batchStart, consumer);
             return;
         } catch (RuntimeException e) {
             if (Failures.isTransient(e)) {
@@ -125,23 +126,54 @@ final class CommandBatchProcessor<C extends Command> {
             try {
                 isolate(slots);
             } catch (ConsumerOffsets.PositionMismatch mismatch) {
-                realign(mismatch, consumer);
-                return;
+                realign(mismatch, batchStart, consumer);
             }
         }
     }
 
-    private void transaction(List<Slot<C>> slots) {
+    /**
+     * Decodes the records and gives each the position that follows it: the next record of its partition in
+     * the batch, or for the last one the consumer's position, which skips what the broker holds but never
+     * returns (transaction markers, compacted records), so the stored positions chain without gaps.
+     */
+    private List<Slot> slots(List<ConsumerRecord<String, byte[]>> records, Consumer<?, ?> consumer) {
+        long[] next = new long[records.size()];
+        Map<TopicPartition, Integer> lastIndex = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+            ConsumerRecord<String, byte[]> r = records.get(i);
+            Integer previous = lastIndex.put(new TopicPartition(r.topic(), r.partition()), i);
+            if (previous != null) {
+                next[previous] = r.offset();
+            }
+        }
+        lastIndex.forEach((tp, i) -> {
+            long afterLast = records.get(i).offset() + 1;
+            next[i] = Math.max(afterLast, consumer.position(tp));
+        });
+        List<Slot> slots = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            ConsumerRecord<String, byte[]> record = records.get(i);
+            try {
+                // Read as any command, so that one of another family is refused as WRONG_TOPIC with an outcome.
+                slots.add(new Slot(record, codec.decode(record.value(), Command.class), null, next[i]));
+            } catch (MalformedMessageException e) {
+                slots.add(new Slot(record, null, e, next[i]));
+            }
+        }
+        return slots;
+    }
+
+    private void transaction(List<Slot> slots) {
         metrics.transaction();
         tx.executeWithoutResult(status -> apply(slots));
     }
 
     /** Bisects a failing batch: each half in its own transaction, in order, until one command fails alone. */
-    private void isolate(List<Slot<C>> slots) {
+    private void isolate(List<Slot> slots) {
         if (slots.size() == 1) {
-            Slot<C> one = slots.get(0);
-            if (one.envelope() == null) {
-                transaction(slots); // an unreadable record alone only moves the position; it cannot fail here
+            Slot one = slots.get(0);
+            if (!one.readable()) {
+                transaction(slots); // an unreadable record alone is only dead-lettered; it cannot fail here
                 return;
             }
             RuntimeException failure;
@@ -156,22 +188,22 @@ final class CommandBatchProcessor<C extends Command> {
                 }
                 failure = e;
             }
-            Envelope<C> command = one.envelope();
+            Envelope<Command> command = one.envelope();
             log.error("Command {} ({}) at {}-{}@{} cannot be applied; recording it as {} and dead-lettering it",
                     command.id(), command.type(), one.record().topic(), one.record().partition(), one.record().offset(),
                     COMMAND_FAILED, failure);
-            deadLetters.publish(one.record(), failure);
-            metrics.deadLettered(1);
             Outcome.Rejected failed = runtimeRejection(command.payload(), COMMAND_FAILED, describe(failure));
             metrics.transaction();
             tx.executeWithoutResult(status -> {
                 offsets.lockAndCheck(groupId, firstOffsets(slots));
+                deadLetters.publish(one.record(), failure);
+                metrics.deadLettered(1);
                 record(slots, List.of(one), List.of(codec.fingerprint(command.payload())), List.of(failed));
             });
             return;
         }
         int half = slots.size() / 2;
-        for (List<Slot<C>> part : List.of(slots.subList(0, half), slots.subList(half, slots.size()))) {
+        for (List<Slot> part : List.of(slots.subList(0, half), slots.subList(half, slots.size()))) {
             try {
                 transaction(part);
             } catch (ConsumerOffsets.PositionMismatch mismatch) {
@@ -185,10 +217,16 @@ final class CommandBatchProcessor<C extends Command> {
         }
     }
 
-    private void apply(List<Slot<C>> slots) {
-        List<Slot<C>> fresh = new ArrayList<>(slots.size());
-        List<Outcome> outcomes = new ArrayList<>(slots.size());
+    private void apply(List<Slot> slots) {
+        // First the positions, locked: a batch that does not start where they say applies nothing (and before
+        // anything is dead-lettered, so a retry or a zombie does not dead-letter the same record again).
         offsets.lockAndCheck(groupId, firstOffsets(slots));
+        for (Slot slot : slots) {
+            if (!slot.readable()) {
+                deadLetters.publish(slot.record(), slot.malformed());
+                metrics.deadLettered(1);
+            }
+        }
 
         Map<UUID, String> seen = new HashMap<>(inbox.fingerprintsOf(slots.stream().filter(Slot::readable)
                 .map(s -> s.envelope().id()).toList()));
@@ -196,14 +234,16 @@ final class CommandBatchProcessor<C extends Command> {
         List<Envelope<? extends Event>> duplicateEvents = new ArrayList<>();
         int duplicates = 0;
         Instant now = clock.instant();
-        List<Slot<C>> toHandle = new ArrayList<>();
+        List<Slot> fresh = new ArrayList<>(slots.size());
         List<String> fingerprints = new ArrayList<>(slots.size());
+        List<Outcome> outcomes = new ArrayList<>(slots.size());
+        List<Envelope<C>> toHandle = new ArrayList<>();
         List<Integer> handledAt = new ArrayList<>();
-        for (Slot<C> slot : slots) {
+        for (Slot slot : slots) {
             if (!slot.readable()) {
                 continue;
             }
-            Envelope<C> command = slot.envelope();
+            Envelope<Command> command = slot.envelope();
             String fingerprint = codec.fingerprint(command.payload());
             String known = seen.get(command.id());
             if (known != null || !inBatch.add(command.id())) {
@@ -225,12 +265,12 @@ final class CommandBatchProcessor<C extends Command> {
             } else {
                 outcomes.add(null);
                 handledAt.add(outcomes.size() - 1);
-                toHandle.add(slot);
+                toHandle.add(asFamily(command));
             }
         }
 
         if (!toHandle.isEmpty()) {
-            List<Outcome> handled = handler.handle(toHandle.stream().map(Slot::envelope).toList());
+            List<Outcome> handled = handler.handle(toHandle);
             if (handled.size() != toHandle.size()) {
                 throw new IllegalStateException(handler.getClass().getSimpleName() + " returned " + handled.size()
                         + " outcomes for " + toHandle.size() + " commands");
@@ -244,15 +284,21 @@ final class CommandBatchProcessor<C extends Command> {
         metrics.batch(slots.size(), fresh.size() - rejected, rejected, duplicates);
     }
 
+    /** Checked by {@link #refuse}: the command is of the handler's family. */
+    @SuppressWarnings("unchecked")
+    private Envelope<C> asFamily(Envelope<Command> command) {
+        return (Envelope<C>) (Envelope<?>) command;
+    }
+
     /** Writes the outcomes of {@code fresh} (inbox and events) and the position after {@code slots}; returns the rejections. */
-    private int record(List<Slot<C>> slots, List<Slot<C>> fresh, List<String> fingerprints, List<Outcome> outcomes) {
+    private int record(List<Slot> slots, List<Slot> fresh, List<String> fingerprints, List<Outcome> outcomes) {
         Instant now = clock.instant();
         List<Envelope<? extends Event>> events = new ArrayList<>();
         List<Inbox.Entry> entries = new ArrayList<>(fresh.size());
         int rejected = 0;
         for (int i = 0; i < fresh.size(); i++) {
-            Slot<C> slot = fresh.get(i);
-            Envelope<C> command = recordable(slot.envelope());
+            Slot slot = fresh.get(i);
+            Envelope<Command> command = recordable(slot.envelope());
             Outcome outcome = outcomes.get(i);
             ConsumerRecord<String, byte[]> r = slot.record();
             String fingerprint = fingerprints.get(i);
@@ -280,25 +326,37 @@ final class CommandBatchProcessor<C extends Command> {
     }
 
     /** What the runtime refuses before the handler sees it: inadmissible, off-contract or forbidden commands. */
-    private Optional<Outcome.Rejected> refuse(Slot<C> slot) {
-        Envelope<C> command = slot.envelope();
-        C payload = command.payload();
+    private Optional<Outcome.Rejected> refuse(Slot slot) {
+        Envelope<Command> command = slot.envelope();
+        Command payload = command.payload();
         List<Violation> violations = Admissibility.check(command);
         if (!violations.isEmpty()) {
-            return Optional.of(runtimeRejection(payload, INVALID_COMMAND,
-                    violations.stream().map(Violation::toString).collect(Collectors.joining("; "))));
+            return Optional.of(runtimeRejection(payload, INVALID_COMMAND, summary(violations)));
         }
-        String expectedTopic = topics.commandsFor(payload);
-        if (!expectedTopic.equals(slot.record().topic())) {
-            return Optional.of(runtimeRejection(payload, WRONG_TOPIC,
-                    command.type() + " belongs on " + expectedTopic + ", not " + slot.record().topic()));
-        }
-        if (!payload.partitionKey().equals(slot.record().key())) {
+        String topic = slot.record().topic();
+        String key = slot.record().key();
+        if (!handler.family().isInstance(payload) || !topics.carries(topic, key, payload)) {
+            String expected = topics.commandsFor(payload);
+            if (!handler.family().isInstance(payload) || !expected.equals(topic) && !topics.carriesLegacy(topic, key, payload)) {
+                return Optional.of(runtimeRejection(payload, WRONG_TOPIC, command.type() + " belongs on " + expected
+                        + ", not " + topic));
+            }
             return Optional.of(runtimeRejection(payload, WRONG_KEY, command.type() + " must be keyed "
-                    + payload.partitionKey() + (slot.record().key() == null ? ", had no key" : ", had another key")));
+                    + payload.partitionKey() + (key == null ? ", had no key" : ", had another key")));
         }
         Optional<Refusal> forbidden = CommandPolicy.refusal(Issuer.of(command.actor()), payload);
         return forbidden.map(r -> runtimeRejection(payload, r.reason(), r.field() + ": " + r.detail()));
+    }
+
+    /** Bounded: a command full of bad values must not make a rejection larger than the message limits. */
+    private static String summary(List<Violation> violations) {
+        String shown = violations.stream().limit(MAX_VIOLATIONS_SHOWN).map(Violation::toString)
+                .collect(Collectors.joining("; "));
+        if (shown.length() > MAX_DETAIL) {
+            shown = shown.substring(0, MAX_DETAIL) + "…";
+        }
+        int more = violations.size() - MAX_VIOLATIONS_SHOWN;
+        return more > 0 ? shown + "; and " + more + " more" : shown;
     }
 
     /**
@@ -327,7 +385,7 @@ final class CommandBatchProcessor<C extends Command> {
      * The envelope as it can be recorded: an actor PostgreSQL cannot store (NUL, too long) is recorded
      * cleaned, so the command's refusal is still written.
      */
-    private static <C extends Command> Envelope<C> recordable(Envelope<C> e) {
+    private static Envelope<Command> recordable(Envelope<Command> e) {
         if (Admissibility.checkText("actor", e.actor(), 1, Admissibility.MAX_ACTOR).isEmpty()) {
             return e;
         }
@@ -351,53 +409,80 @@ final class CommandBatchProcessor<C extends Command> {
     }
 
     /**
-     * Puts the consumer back where PostgreSQL says each partition's next record is. Only if the records from
-     * there on no longer exist (deleted by retention before they were applied: lost, and said so) does the
-     * stored position move to the first record there is, so that the partition is not stuck for good.
+     * Puts the consumer back where PostgreSQL says each partition's next record is, and the batch's other
+     * partitions back to where the batch started (their records were not applied either). Seeking back is
+     * always safe, the inbox applies a command once. Where the stored position points at records that no
+     * longer exist (deleted by retention before they were applied, or a topic recreated or truncated behind
+     * it) waiting would never end: the loss is logged and the position moves to what there is.
      */
-    private void realign(ConsumerOffsets.PositionMismatch mismatch, Consumer<?, ?> consumer) {
+    private void realign(ConsumerOffsets.PositionMismatch mismatch, Map<TopicPartition, Long> batchStart,
+                         Consumer<?, ?> consumer) {
         log.warn("{}; seeking to the stored positions", mismatch.getMessage());
-        Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(mismatch.stored().keySet());
-        mismatch.stored().forEach((tp, stored) -> {
-            Long beginning = beginnings.get(tp);
-            if (beginning != null && beginning > stored) {
-                log.error("Records {}@{}..{} were deleted from the broker before they were applied: they are lost; "
-                        + "continuing from {}", tp, stored, beginning - 1, beginning);
-                metrics.transaction();
-                tx.executeWithoutResult(status -> offsets.moveTo(groupId, tp, beginning, clock.instant()));
-                consumer.seek(tp, beginning);
-            } else {
-                consumer.seek(tp, stored);
+        Set<TopicPartition> assigned = consumer.assignment();
+        Map<TopicPartition, Long> stored = mismatch.stored();
+        Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(stored.keySet());
+        Map<TopicPartition, Long> ends = consumer.endOffsets(stored.keySet());
+        batchStart.forEach((tp, first) -> {
+            if (!assigned.contains(tp)) {
+                return;
             }
+            Long position = stored.get(tp);
+            if (position == null) {
+                consumer.seek(tp, first);
+                return;
+            }
+            long beginning = beginnings.getOrDefault(tp, 0L);
+            long end = ends.getOrDefault(tp, Long.MAX_VALUE);
+            long target = position;
+            if (beginning > position) {
+                log.error("Records {}@{}..{} were deleted from the broker before they were applied: they are lost; "
+                        + "continuing from {}", tp, position, beginning - 1, beginning);
+                target = beginning;
+            } else if (end < position) {
+                log.error("The stored position {} of {} is past the end of the log ({}): the topic was recreated or "
+                        + "truncated; applying from {} again (the inbox skips what was applied)", position, tp, end, first);
+                target = Math.min(first, end);
+            }
+            if (target != position) {
+                long moved = target;
+                metrics.transaction();
+                tx.executeWithoutResult(status -> offsets.moveTo(groupId, tp, moved, clock.instant()));
+            }
+            consumer.seek(tp, target);
         });
         metrics.realigned();
     }
 
-    private static <C extends Command> Envelope<CommandRejected> rejection(Envelope<C> command, UUID eventId,
-                                                                           Outcome.Rejected r, Instant now) {
+    private static Envelope<CommandRejected> rejection(Envelope<Command> command, UUID eventId, Outcome.Rejected r,
+                                                       Instant now) {
         return Envelope.causedBy(command, eventId,
                 new CommandRejected(command.id(), command.type(), r.aggregateType(), r.aggregateId(), r.reason(), r.detail()),
                 command.actor(), now);
     }
 
-    private static <C extends Command> Map<TopicPartition, Long> firstOffsets(List<Slot<C>> slots) {
+    private static Map<TopicPartition, Long> firstOffsets(List<Slot> slots) {
         Map<TopicPartition, Long> first = new HashMap<>();
-        for (Slot<C> s : slots) {
+        for (Slot s : slots) {
             first.merge(new TopicPartition(s.record().topic(), s.record().partition()), s.record().offset(), Math::min);
         }
         return first;
     }
 
-    private static <C extends Command> Map<TopicPartition, Long> nextOffsets(List<Slot<C>> slots) {
+    /** The position after the slots: each partition's last slot says which record follows it. */
+    private static Map<TopicPartition, Long> nextOffsets(List<Slot> slots) {
         Map<TopicPartition, Long> next = new HashMap<>();
-        for (Slot<C> s : slots) {
-            next.merge(new TopicPartition(s.record().topic(), s.record().partition()), s.record().offset() + 1, Math::max);
+        for (Slot s : slots) {
+            next.merge(new TopicPartition(s.record().topic(), s.record().partition()), s.next(), Math::max);
         }
         return next;
     }
 
-    /** A polled record and, if it could be read, its command (an unreadable one only moves the position). */
-    record Slot<C extends Command>(ConsumerRecord<String, byte[]> record, Envelope<C> envelope) {
+    /**
+     * A polled record, its command if it could be read (else why not: it is dead-lettered and only moves the
+     * position), and the offset that follows it in its partition.
+     */
+    record Slot(ConsumerRecord<String, byte[]> record, Envelope<Command> envelope, MalformedMessageException malformed,
+                long next) {
 
         boolean readable() {
             return envelope != null;

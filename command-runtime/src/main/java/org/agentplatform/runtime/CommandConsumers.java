@@ -118,7 +118,11 @@ public final class CommandConsumers {
                 try {
                     Map<TopicPartition, Long> stored = offsets.load(groupId, partitions);
                     stored.forEach(consumer::seek);
-                    log.info("Assigned {}; resuming from stored positions {}", partitions, stored);
+                    Map<TopicPartition, Long> fresh = new HashMap<>();
+                    partitions.stream().filter(tp -> !stored.containsKey(tp)).forEach(tp -> fresh.put(tp, consumer.position(tp)));
+                    offsets.createMissing(groupId, fresh, clock.instant());
+                    log.info("Assigned {}; resuming from stored positions {}{}", partitions, stored,
+                            fresh.isEmpty() ? "" : ", new positions " + fresh);
                 } catch (RuntimeException e) {
                     log.warn("Assigned {}; stored positions could not be read ({}): the first batch of each partition "
                             + "checks its position and seeks", partitions, e.toString());

@@ -100,9 +100,38 @@ class ConsumerOffsets {
                 });
     }
 
-    /** Moves a position past records that no longer exist on the broker. */
+    /**
+     * Moves a position where the records it names no longer exist (either way: past deleted records, or
+     * back to the start of a recreated log).
+     */
     void moveTo(String groupId, TopicPartition tp, long next, Instant at) {
-        save(groupId, Map.of(tp, next), at);
+        jdbc.update("""
+                insert into consumer_offsets (group_id, topic, partition, next_offset, updated_at) values (?, ?, ?, ?, ?)
+                on conflict (group_id, topic, partition) do update
+                    set next_offset = excluded.next_offset, updated_at = excluded.updated_at""",
+                groupId, tp.topic(), tp.partition(), next, Timestamp.from(at));
+    }
+
+    /**
+     * Gives every assigned partition a stored position (where the consumer starts, for a partition this group
+     * never applied), so that every batch is checked against one and none can start past unapplied records.
+     */
+    void createMissing(String groupId, Map<TopicPartition, Long> positions, Instant at) {
+        if (positions.isEmpty()) {
+            return;
+        }
+        Timestamp ts = Timestamp.from(at);
+        List<Map.Entry<TopicPartition, Long>> rows = new ArrayList<>(positions.entrySet());
+        jdbc.batchUpdate("""
+                insert into consumer_offsets (group_id, topic, partition, next_offset, updated_at)
+                values (?, ?, ?, ?, ?) on conflict (group_id, topic, partition) do nothing""",
+                rows, rows.size(), (ps, row) -> {
+                    ps.setString(1, groupId);
+                    ps.setString(2, row.getKey().topic());
+                    ps.setInt(3, row.getKey().partition());
+                    ps.setLong(4, row.getValue());
+                    ps.setTimestamp(5, ts);
+                });
     }
 
     /** A batch that does not start where the stored positions say. */

@@ -13,12 +13,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
+import org.agentplatform.schema.jobs.SubmitJob;
+import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.ReserveKarma;
 import org.agentplatform.schema.ledger.SubmitClaim;
 import org.agentplatform.schema.ledger.TransferKarma;
+import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
@@ -40,10 +43,14 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import tools.jackson.databind.node.JsonNodeFactory;
+
 /**
  * What no worker may apply is refused by the runtime before the worker's handler sees it, each as an outcome
  * its issuer can read, while the good commands around it are applied: a command PostgreSQL cannot store,
  * one on the wrong topic or with the wrong key (it would break per-key order), one its issuer may not send.
+ * The first release's routes (grants keyed by the treasury, registrations on their own topic) are still
+ * applied, so that commands in flight during a rolling upgrade are not refused.
  */
 @SpringBootTest(classes = RuntimeRefusalsTest.RefusalsTestApplication.class,
         webEnvironment = SpringBootTest.WebEnvironment.NONE,
@@ -68,14 +75,15 @@ class RuntimeRefusalsTest {
 
     @BeforeAll
     static void publish() throws Exception {
-        TestServers.kafka().createTopics(2, topics.karmaCommands(), topics.claimCommands());
+        TestServers.kafka().createTopics(2, topics.karmaCommands(), topics.claimCommands(), topics.agentCommands());
         MessageCodec codec = new MessageCodec();
         try (var producer = new KafkaProducer<>(Map.<String, Object>of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()), new StringSerializer(),
                 new ByteArraySerializer())) {
-            record Send(String name, String topic, String key, LedgerCommand command, String actor) {
+            record Send(String name, String topic, String key, Command command, String actor) {
             }
             UUID claim = UUID.randomUUID();
+            UUID job = UUID.randomUUID();
             for (Send s : List.of(
                     new Send("good", topics.karmaCommands(), agent.toString(), new GrantKarma(agent, 1), "admin"),
                     new Send("wrongKey", topics.karmaCommands(), UUID.randomUUID().toString(), new GrantKarma(agent, 2), "admin"),
@@ -90,8 +98,14 @@ class RuntimeRefusalsTest {
                             new TransferKarma(other, agent, 5), agent.toString()),
                     new Send("agentRegisters", topics.karmaCommands(), other.toString(),
                             new RegisterAgent(other, "mallory"), agent.toString()),
+                    new Send("jobOnKarma", topics.karmaCommands(), job.toString(), new SubmitJob(job, agent,
+                            JsonNodeFactory.instance.objectNode(), 0, 1, Duration.ofSeconds(5), null), agent.toString()),
+                    new Send("legacyGrantKey", topics.karmaCommands(), Accounts.TREASURY.toString(), new GrantKarma(agent, 7),
+                            "admin"),
+                    new Send("legacyRegistration", topics.agentCommands(), other.toString(), new RegisterAgent(other, "o"),
+                            "admin"),
                     new Send("good2", topics.karmaCommands(), agent.toString(), new GrantKarma(agent, 6), "admin"))) {
-                Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), s.command(), s.actor(), Instant.now());
+                Envelope<Command> e = Envelope.of(UUID.randomUUID(), s.command(), s.actor(), Instant.now());
                 producer.send(new ProducerRecord<>(s.topic(), s.key(), codec.encode(e))).get();
                 sent.put(s.name(), e.id());
             }
@@ -114,8 +128,12 @@ class RuntimeRefusalsTest {
         assertOutcome("farExpiry", "REJECTED", "INVALID_COMMAND", "payload.expiresAt: must be between");
         assertOutcome("othersAccount", "REJECTED", "FORBIDDEN", "debitAccountId: must be the issuing agent's own account");
         assertOutcome("agentRegisters", "REJECTED", "FORBIDDEN", "needs the admin role");
+        assertOutcome("jobOnKarma", "REJECTED", "WRONG_TOPIC", "belongs on " + topics.jobCommands());
+        assertOutcome("legacyGrantKey", "APPLIED", null, null);
+        assertOutcome("legacyRegistration", "APPLIED", null, null);
         assertThat(handled).as("the worker's handler saw only what it may apply")
-                .containsExactlyInAnyOrder(sent.get("good"), sent.get("good2"));
+                .containsExactlyInAnyOrder(sent.get("good"), sent.get("good2"), sent.get("legacyGrantKey"),
+                        sent.get("legacyRegistration"));
         assertThat(jdbc.queryForObject("select actor from processed_commands where command_id = ?", String.class,
                 sent.get("nulActor"))).as("an actor that cannot be stored is recorded cleaned").isEqualTo("admin");
     }
@@ -151,7 +169,8 @@ class RuntimeRefusalsTest {
 
         @Bean
         ConcurrentMessageListenerContainer<String, byte[]> refusalCommands(CommandConsumers consumers, Topics topics) {
-            return consumers.container(List.of(topics.karmaCommands(), topics.claimCommands()), new RecordingHandler());
+            return consumers.container(List.of(topics.karmaCommands(), topics.claimCommands(),
+                    topics.agentCommands()), new RecordingHandler());
         }
     }
 }

@@ -63,7 +63,7 @@ class StoredPositionCheckTest {
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
-        TestServers.kafka().createTopics(1, topics.karmaCommands());
+        TestServers.kafka().createTopics(2, topics.karmaCommands());
         env.register(registry);
     }
 
@@ -74,24 +74,38 @@ class StoredPositionCheckTest {
 
     @Test
     void aBatchBehindTheStoredPositionAppliesNothingAndTheConsumerIsPutBack() throws Exception {
-        List<UUID> first = send(2); // offsets 0, 1
-        await().atMost(Duration.ofSeconds(60)).until(() -> applied(first) == 2);
-        assertThat(position()).isEqualTo(2);
+        List<UUID> first = send(0, 2);
+        first.addAll(send(1, 2)); // offsets 0, 1 of each partition
+        await().atMost(Duration.ofSeconds(60)).until(() -> applied(first) == 4);
+        assertThat(position(0)).isEqualTo(2);
+        assertThat(position(1)).isEqualTo(2);
 
-        // another owner applied offsets 2 and 3 meanwhile (its commands are not this consumer's to repeat)
-        jdbc.update("update consumer_offsets set next_offset = 4 where topic = ?", topics.karmaCommands());
-        List<UUID> skipped = send(2); // offsets 2, 3
-        List<UUID> after = send(2); // offsets 4, 5
+        // another owner applied offsets 2 and 3 of partition 1 meanwhile (not this consumer's to repeat)
+        jdbc.update("update consumer_offsets set next_offset = 4 where topic = ? and partition = 1", topics.karmaCommands());
+        // interleaved, so that batches mix a partition that is in place with one that is not: the one in place
+        // must be applied in full, not skipped because its batch was refused with the other
+        List<UUID> inPlace = new ArrayList<>();
+        List<UUID> skipped = new ArrayList<>();
+        List<UUID> after = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            inPlace.addAll(send(0, 1));
+            skipped.addAll(send(1, 1)); // offsets 2, 3 of partition 1
+        }
+        for (int i = 0; i < 2; i++) {
+            inPlace.addAll(send(0, 1));
+            after.addAll(send(1, 1)); // offsets 4, 5 of partition 1
+        }
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> applied(after) == 2);
+        await().atMost(Duration.ofSeconds(60)).until(() -> applied(after) == 2 && applied(inPlace) == 4);
         assertThat(applied(skipped)).as("records before the stored position are not applied again").isZero();
-        assertThat(position()).isEqualTo(6);
+        assertThat(position(0)).isEqualTo(6);
+        assertThat(position(1)).isEqualTo(6);
         assertThat(meters.get("platform.commands.realigned").counter().count()).isGreaterThanOrEqualTo(1);
     }
 
-    private long position() {
-        return jdbc.queryForObject("select next_offset from consumer_offsets where topic = ?", Long.class,
-                topics.karmaCommands());
+    private long position(int partition) {
+        return jdbc.queryForObject("select next_offset from consumer_offsets where topic = ? and partition = ?", Long.class,
+                topics.karmaCommands(), partition);
     }
 
     private long applied(List<UUID> ids) {
@@ -99,11 +113,12 @@ class StoredPositionCheckTest {
                 (Object) ids.toArray(UUID[]::new));
     }
 
-    private static List<UUID> send(int n) throws Exception {
+    private static List<UUID> send(int partition, int n) throws Exception {
         List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), new GrantKarma(account, 1), "admin", Instant.now());
-            producer.send(new ProducerRecord<>(topics.karmaCommands(), e.payload().partitionKey(), codec.encode(e))).get();
+            producer.send(new ProducerRecord<>(topics.karmaCommands(), partition, e.payload().partitionKey(),
+                    codec.encode(e))).get();
             ids.add(e.id());
         }
         return ids;

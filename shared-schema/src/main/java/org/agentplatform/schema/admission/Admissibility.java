@@ -83,8 +83,9 @@ public final class Admissibility {
         } else if (value instanceof Instant instant) {
             instant(path, instant, found);
         } else if (value instanceof Duration duration) {
-            if (duration.compareTo(MAX_DURATION) > 0 || duration.isNegative()) {
-                found.add(new Violation(path, "must be between 0 and " + MAX_DURATION.toDays() + " days"));
+            // stored in whole milliseconds: less than one would be stored as zero
+            if (duration.compareTo(MAX_DURATION) > 0 || duration.compareTo(Duration.ofMillis(1)) < 0) {
+                found.add(new Violation(path, "must be between 1 ms and " + MAX_DURATION.toDays() + " days"));
             }
         } else if (value instanceof JsonNode node) {
             json(path, node, found);
@@ -146,6 +147,16 @@ public final class Admissibility {
         }
     }
 
+    /** PostgreSQL refuses NUL in a key; the driver would store an unpaired surrogate as '?', merging keys. */
+    private static void key(String path, String key, List<Violation> found) {
+        if (key.indexOf('\u0000') >= 0) {
+            found.add(new Violation(path, "a JSON key must not contain the NUL character (U+0000)"));
+        }
+        if (hasLoneSurrogate(key)) {
+            found.add(new Violation(path, "a JSON key must be valid Unicode (it has an unpaired surrogate)"));
+        }
+    }
+
     private static void size(String path, int bytes, List<Violation> found) {
         if (bytes > MAX_JSON_BYTES) {
             found.add(new Violation(path, "must be at most " + MAX_JSON_BYTES + " bytes of JSON, is " + bytes));
@@ -164,9 +175,7 @@ public final class Admissibility {
         } else if (node.isObject()) {
             for (Map.Entry<String, JsonNode> field : node.properties()) {
                 String child = path + "." + field.getKey().replace("\u0000", "\\u0000");
-                if (field.getKey().indexOf('\u0000') >= 0) {
-                    found.add(new Violation(child, "a JSON key must not contain the NUL character (U+0000)"));
-                }
+                key(child, field.getKey(), found);
                 jsonNode(child, field.getValue(), depth + 1, found);
             }
         } else if (node.isArray()) {
@@ -198,9 +207,7 @@ public final class Admissibility {
             for (Map.Entry<?, ?> e : map.entrySet()) {
                 String key = String.valueOf(e.getKey());
                 String child = path + "." + key.replace("\u0000", "\\u0000");
-                if (key.indexOf('\u0000') >= 0) {
-                    found.add(new Violation(child, "a JSON key must not contain the NUL character (U+0000)"));
-                }
+                key(child, key, found);
                 plain(child, e.getValue(), depth + 1, found);
             }
         } else if (value instanceof Collection<?> items) {

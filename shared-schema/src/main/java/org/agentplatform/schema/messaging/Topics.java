@@ -2,7 +2,10 @@ package org.agentplatform.schema.messaging;
 
 import org.agentplatform.schema.jobs.JobCommand;
 import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.DisputeClaim;
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.SubmitClaim;
 import org.agentplatform.schema.ledger.VerifyClaim;
 
@@ -57,6 +60,27 @@ public record Topics(String prefix) {
             return jobCommands();
         }
         throw new IllegalArgumentException("No topic for " + command.getClass().getName());
+    }
+
+    /** Whether a command record on {@code topic} with {@code key} follows the contract (or its legacy route). */
+    public boolean carries(String topic, String key, Command command) {
+        return commandsFor(command).equals(topic) && command.partitionKey().equals(key)
+                || carriesLegacy(topic, key, command);
+    }
+
+    /**
+     * The routes of the first release, accepted until schema version 2 so that commands in flight during a
+     * rolling upgrade are applied rather than refused: grants keyed by the treasury, registrations on
+     * {@link #agentCommands()}. Both orders were what the first release promised.
+     */
+    public boolean carriesLegacy(String topic, String key, Command command) {
+        if (command instanceof GrantKarma) {
+            return karmaCommands().equals(topic) && Accounts.TREASURY.toString().equals(key);
+        }
+        if (command instanceof RegisterAgent r) {
+            return agentCommands().equals(topic) && r.agentId().toString().equals(key);
+        }
+        return false;
     }
 
     /** Domain events of one aggregate type, keyed by aggregate id. */

@@ -37,6 +37,8 @@ class AdmissibilityTest {
         assertThat(fields(new SubmitClaim(A, B, "s", "x", Map.of("notes", List.of("ok", "b\u0000d")), 0)))
                 .containsExactly("evidence.notes[1]");
         assertThat(fields(new SubmitClaim(A, B, "s", "x", Map.of("k\u0000", 1), 0))).containsExactly("evidence.k\\u0000");
+        assertThat(fields(new SubmitClaim(A, B, "s", "x", Map.of("\uD800a", 1), 0))).as("a key the driver would mangle")
+                .hasSize(1);
         assertThat(fields(new SubmitJob(A, B, JSON.readTree("{\"cmd\":{\"args\":[\"\\u0000\"]}}"), 0, 1,
                 Duration.ofSeconds(30), null))).containsExactly("spec.cmd.args[0]");
     }
@@ -57,6 +59,8 @@ class AdmissibilityTest {
         assertThat(fields(new ReserveKarma(A, B, 1, Admissibility.MAX_TIMESTAMP))).isEmpty();
         assertThat(fields(new SubmitJob(A, B, JSON.readTree("{}"), 0, 1, Duration.ofDays(1_000_000), null)))
                 .containsExactly("leaseTimeout");
+        assertThat(fields(new SubmitJob(A, B, JSON.readTree("{}"), 0, 1, Duration.ofNanos(500_000), null)))
+                .as("stored in whole milliseconds").containsExactly("leaseTimeout");
     }
 
     @Test
