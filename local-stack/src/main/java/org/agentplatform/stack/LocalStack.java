@@ -30,6 +30,14 @@ public final class LocalStack implements AutoCloseable {
 
     public static final String DATABASE = "agent_platform";
 
+    /** Spring Boot's security auto-configuration, which comes with ingest-service's dependencies. */
+    private static final List<String> INGEST_ONLY_AUTO_CONFIGURATIONS = List.of(
+            "org.springframework.boot.security.autoconfigure.SecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.UserDetailsServiceAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.web.servlet.SecurityFilterAutoConfiguration",
+            "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration");
+
     private final PostgresServer postgres;
     private final KafkaServer kafka;
     private final String adminKey;
@@ -92,9 +100,12 @@ public final class LocalStack implements AutoCloseable {
             common.putAll(properties);
             // The audit worker first: it migrates the schema and creates the replication slot, so no outbox
             // row is written before CDC captures the WAL. Then the workers; the HTTP entry point last.
-            stack.run(AuditWorkerApplication::application, common, options.httpPort() + 3);
-            stack.run(LedgerWorkerApplication::application, common, options.httpPort() + 2);
-            stack.run(JobWorkerApplication::application, common, options.httpPort() + 4);
+            // Spring Security is on this classpath for ingest only: the workers, deployed on their own, have none
+            Map<String, Object> workers = new HashMap<>(common);
+            workers.put("spring.autoconfigure.exclude", String.join(",", INGEST_ONLY_AUTO_CONFIGURATIONS));
+            stack.run(AuditWorkerApplication::application, workers, options.httpPort() + 3);
+            stack.run(LedgerWorkerApplication::application, workers, options.httpPort() + 2);
+            stack.run(JobWorkerApplication::application, workers, options.httpPort() + 4);
             Map<String, Object> ingest = new HashMap<>(common);
             ingest.put("ingest.security.admin-key", stack.adminKey);
             stack.run(IngestServiceApplication::application, ingest, options.httpPort());

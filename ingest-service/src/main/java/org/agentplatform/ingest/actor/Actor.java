@@ -6,27 +6,31 @@ import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.ErrorResponseException;
 
 /**
  * The authenticated caller: the admin (configured key) or an agent (one of its API keys). Its {@link #name()}
- * goes into the envelope's {@code actor} and scopes idempotency keys. Controllers take it as a parameter,
- * resolved by {@link ActorResolver}.
+ * goes into the envelope's {@code actor} and scopes idempotency keys. It is the principal of Spring Security's
+ * authentication ({@link ApiSecurity}); controllers take it as a parameter, resolved by {@link ActorResolver}.
  */
 public record Actor(String name, @Nullable UUID agentId, @Nullable UUID keyId) {
 
     public static final String ADMIN_NAME = "admin";
 
-    /** The request attribute the authentication filter stores the caller under. */
-    static final String ATTRIBUTE = Actor.class.getName();
-
     public Actor {
         Objects.requireNonNull(name, "name");
     }
 
-    /** The caller of an authenticated request, for filters that run after authentication. */
+    /**
+     * The caller of an authenticated request, for filters that run after authentication: the principal of
+     * the security context of the request being handled (Spring Security keeps it for the request's thread).
+     */
     public static @Nullable Actor of(jakarta.servlet.http.HttpServletRequest request) {
-        return request.getAttribute(ATTRIBUTE) instanceof Actor actor ? actor : null;
+        Authentication authentication = SecurityContextHolder.getContext().getAuthentication();
+        return authentication != null && authentication.isAuthenticated()
+                && authentication.getPrincipal() instanceof Actor actor ? actor : null;
     }
 
     public static Actor admin() {

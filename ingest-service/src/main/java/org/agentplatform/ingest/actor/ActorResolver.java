@@ -9,14 +9,15 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.support.WebDataBinderFactory;
 import org.springframework.web.context.request.NativeWebRequest;
-import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
+import jakarta.servlet.http.HttpServletRequest;
+
 /**
- * Hands controllers the caller that {@link ApiKeyAuthentication} established. It registers itself with
- * Spring MVC as a {@link WebMvcConfigurer}.
+ * Hands controllers the caller that Spring Security authenticated ({@link ApiSecurity}): the {@link Actor}
+ * principal of the security context. It registers itself with Spring MVC as a {@link WebMvcConfigurer}.
  */
 @Component
 class ActorResolver implements HandlerMethodArgumentResolver, WebMvcConfigurer {
@@ -29,10 +30,11 @@ class ActorResolver implements HandlerMethodArgumentResolver, WebMvcConfigurer {
     @Override
     public Actor resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer,
                                  NativeWebRequest request, WebDataBinderFactory binderFactory) {
-        if (request.getAttribute(Actor.ATTRIBUTE, RequestAttributes.SCOPE_REQUEST) instanceof Actor actor) {
+        Actor actor = Actor.of(request.getNativeRequest(HttpServletRequest.class));
+        if (actor != null) {
             return actor;
         }
-        // a controller on a path the filter leaves open must not take an Actor: fail closed
+        // a controller on a path the API chain leaves open must not take an Actor: fail closed
         throw new ErrorResponseException(HttpStatus.UNAUTHORIZED,
                 ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, "Authentication required"), null);
     }

@@ -5,8 +5,6 @@ import java.time.Clock;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.web.ProblemResponses;
-import org.springframework.core.Ordered;
-import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -21,10 +19,11 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * Per-caller rate limit, after authentication (so it is keyed by who is calling, not by address): a caller
  * over its budget gets 429 with {@code Retry-After} in whole seconds, before anything is read or published.
+ * It is a filter of the API's Spring Security chain (after authentication, see
+ * {@code org.agentplatform.ingest.actor.ApiSecurity}), not a servlet filter of its own.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 20)
-class RateLimiting extends OncePerRequestFilter {
+public final class RateLimiting extends OncePerRequestFilter {
 
     private final boolean enabled;
     private final TokenBuckets buckets;
