@@ -41,13 +41,11 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
 
     private final JobRepository repository;
     private final Backoff backoff;
-    private final JobsProperties properties;
     private final Clock clock;
 
     JobCommandHandler(JobRepository repository, JobsProperties properties, Clock clock) {
         this.repository = repository;
         this.backoff = Backoff.of(properties);
-        this.properties = properties;
         this.clock = clock;
     }
 
@@ -95,7 +93,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 if (job.isRunnable(now)) {
                     runnable.add(job);
                 } else {
-                    batch.escrow.add(job.reservation(now.plus(properties.escrowHold())));
+                    batch.escrow.add(job.reservation());
                 }
                 outcomes.add(batch.outcome(job.submittedTransition(), null, commandId));
             } else if (command instanceof RequestLease c) {

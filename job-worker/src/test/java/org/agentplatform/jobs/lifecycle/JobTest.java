@@ -140,8 +140,10 @@ class JobTest {
                 Duration.ofSeconds(30), 40L), T0);
         assertThat(job.status()).isEqualTo(JobStatus.AWAITING_ESCROW);
         assertThat(job.isRunnable(T0)).isFalse();
-        EscrowStep reserve = job.reservation(T0.plusSeconds(3600));
-        assertThat(reserve.command()).isEqualTo(new ReserveKarma(SUBMITTER, JobEscrow.ACCOUNT, 40, T0.plusSeconds(3600)));
+        EscrowStep reserve = job.reservation();
+        // held until the job worker settles it, however long the job takes
+        assertThat(reserve.command()).isEqualTo(new ReserveKarma(SUBMITTER, JobEscrow.ACCOUNT, 40,
+                Instant.parse("9999-12-31T23:59:59Z")));
         assertThat(reserve.commandId()).isEqualTo(EscrowStep.commandId(job.id(), EscrowStep.RESERVE));
 
         job.escrowReserved(T0.plusSeconds(1));

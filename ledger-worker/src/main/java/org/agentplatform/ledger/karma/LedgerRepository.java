@@ -3,6 +3,8 @@ package org.agentplatform.ledger.karma;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -179,7 +181,9 @@ class LedgerRepository {
                     ps.setString(5, t.kind().name());
                     ps.setString(6, t.status().name());
                     ps.setObject(7, t.pendingId(), Types.OTHER);
-                    ps.setTimestamp(8, t.expiresAt() == null ? null : Timestamp.from(t.expiresAt()));
+                    // as an offset date-time, not a Timestamp: that is rendered in the JVM's zone, where a hold until
+                    // the end of year 9999 UTC may fall into year 10000
+                    ps.setObject(8, t.expiresAt() == null ? null : OffsetDateTime.ofInstant(t.expiresAt(), ZoneOffset.UTC));
                     ps.setString(9, t.controller());
                     ps.setLong(10, t.debitBalanceBefore());
                     ps.setLong(11, t.debitBalanceAfter());
