@@ -11,6 +11,7 @@ import org.agentplatform.jobs.lifecycle.Transition.History;
 import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
 import org.agentplatform.jobs.lifecycle.Transition.LeaseStarted;
 import org.agentplatform.jobs.lifecycle.Transition.Refused;
+import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.jobs.JobCancelled;
 import org.agentplatform.schema.jobs.JobCompleted;
 import org.agentplatform.schema.jobs.JobFailed;
@@ -45,7 +46,6 @@ final class Job {
     static final String UNKNOWN_LEASE = "UNKNOWN_LEASE";
     static final String NOT_LESSEE = "NOT_LESSEE";
     static final String JOB_FINISHED = "JOB_FINISHED";
-    static final String NOT_SUBMITTER = "NOT_SUBMITTER";
 
     /**
      * How long the ledger holds a priced job's price: as long as the job may take, which nothing bounds (retries
@@ -265,12 +265,16 @@ final class Job {
                 new LeaseEnded(id, token, "EXPIRED", null, now));
     }
 
-    Transition cancel(UUID requestedBy, Instant now) {
+    /**
+     * Cancelled by its submitter, or by the admin ({@code byAdmin}) whoever it names as requester. Checked before
+     * the job's state, which is nobody else's business.
+     */
+    Transition cancel(UUID requestedBy, boolean byAdmin, Instant now) {
+        if (!byAdmin && !submitterId.equals(requestedBy)) {
+            return new Refused(CommandPolicy.FORBIDDEN, "only the submitter (or the admin) may cancel a job", null);
+        }
         if (status.isFinal()) {
             return new Refused(JOB_FINISHED, "job is " + status, null);
-        }
-        if (!submitterId.equals(requestedBy)) {
-            return new Refused(NOT_SUBMITTER, "only the submitter may cancel a job", null);
         }
         JobStatus previous = status;
         UUID revoked = lessee;

@@ -10,6 +10,7 @@ import java.util.UUID;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.jobs.JobWorkerApplication;
+import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.jobs.CancelJob;
 import org.agentplatform.schema.jobs.CompleteJob;
 import org.agentplatform.schema.jobs.FailJob;
@@ -68,8 +69,8 @@ class JobLifecycleIntegrationTest {
 
     @Test
     void aRescuedJobIsReleasedToAnotherExecutorAndTheFirstExecutorsLateCompletionIsRejected() {
-        UUID e1 = UUID.randomUUID();
-        UUID e2 = UUID.randomUUID();
+        UUID e1 = client.agent();
+        UUID e2 = client.agent();
         SubmitJob submit = JobTestClient.job(submitter, 5, 3, Duration.ofMillis(800));
         UUID job = submit.jobId();
         awaitOutcome(client.send(submit), "APPLIED");
@@ -111,7 +112,7 @@ class JobLifecycleIntegrationTest {
 
     @Test
     void retryableFailuresBackOffLongerEachTimeAndTheJobIsDeadAfterMaxAttempts() {
-        UUID executor = UUID.randomUUID();
+        UUID executor = client.agent();
         SubmitJob submit = JobTestClient.job(submitter, 5, 3, Duration.ofSeconds(30));
         UUID job = submit.jobId();
         awaitOutcome(client.send(submit), "APPLIED");
@@ -137,7 +138,7 @@ class JobLifecycleIntegrationTest {
 
     @Test
     void leasesTheHighestPriorityRunnableJobFirst() {
-        UUID executor = UUID.randomUUID();
+        UUID executor = client.agent();
         SubmitJob low = JobTestClient.job(submitter, 1, 1, Duration.ofSeconds(30));
         SubmitJob high = JobTestClient.job(submitter, 9, 1, Duration.ofSeconds(30));
         SubmitJob mid = JobTestClient.job(submitter, 5, 1, Duration.ofSeconds(30));
@@ -160,12 +161,12 @@ class JobLifecycleIntegrationTest {
     }
 
     @Test
-    void cancellingRevokesTheLeaseAndOnlyTheSubmitterMayCancel() {
-        UUID executor = UUID.randomUUID();
+    void cancellingRevokesTheLeaseAndOnlyTheSubmitterOrTheAdminMayCancel() {
+        UUID executor = client.agent();
         SubmitJob submit = JobTestClient.job(submitter, 5, 3, Duration.ofSeconds(30));
         awaitOutcome(client.send(submit), "APPLIED");
         awaitOutcome(client.send(new RequestLease(executor)), "APPLIED");
-        awaitOutcome(client.send(new CancelJob(submit.jobId(), executor)), "NOT_SUBMITTER");
+        awaitOutcome(client.send(new CancelJob(submit.jobId(), executor)), CommandPolicy.FORBIDDEN);
         awaitOutcome(client.send(new CancelJob(submit.jobId(), submitter)), "APPLIED");
         awaitOutcome(client.send(new CompleteJob(submit.jobId(), executor, 1, JsonNodeFactory.instance.nullNode())),
                 "STALE_LEASE");
@@ -173,6 +174,31 @@ class JobLifecycleIntegrationTest {
         assertThat(client.job(submit.jobId())).containsEntry("status", "CANCELLED");
         assertThat(jdbc.queryForObject("select outcome from job_attempts where job_id = ?", String.class, submit.jobId()))
                 .isEqualTo("CANCELLED");
+
+        // the admin cancels any job, whoever the command names as requester
+        SubmitJob other = JobTestClient.job(submitter, 5, 3, Duration.ofSeconds(30));
+        awaitOutcome(client.send(other), "APPLIED");
+        awaitOutcome(client.send(new CancelJob(other.jobId(), executor), "admin"), "APPLIED");
+        assertThat(client.job(other.jobId())).containsEntry("status", "CANCELLED");
+    }
+
+    @Test
+    void onlyARegisteredActiveAgentGetsALease() {
+        UUID unknown = UUID.randomUUID(); // no account in the ledger
+        UUID suspended = client.agent("SUSPENDED");
+        SubmitJob submit = JobTestClient.job(submitter, 5, 3, Duration.ofSeconds(30));
+        awaitOutcome(client.send(submit), "APPLIED");
+        awaitOutcome(client.send(new RequestLease(unknown)), "UNKNOWN_AGENT");
+        awaitOutcome(client.send(new RequestLease(suspended), suspended.toString()), "AGENT_SUSPENDED");
+        assertThat(client.job(submit.jobId())).containsEntry("status", "QUEUED").containsEntry("attempts", 0);
+        assertThat(jdbc.queryForObject("select count(*) from job_attempts where job_id = ?", Long.class, submit.jobId()))
+                .isZero();
+
+        UUID executor = client.agent();
+        awaitOutcome(client.send(new RequestLease(executor), executor.toString()), "APPLIED");
+        assertThat(client.job(submit.jobId())).containsEntry("status", "LEASED").containsEntry("lessee", executor);
+        awaitOutcome(client.send(new CompleteJob(submit.jobId(), executor, 1, JsonNodeFactory.instance.nullNode())),
+                "APPLIED");
     }
 
     private void awaitOutcome(UUID commandId, String outcome) {
