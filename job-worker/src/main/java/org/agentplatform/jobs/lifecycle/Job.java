@@ -11,6 +11,7 @@ import org.agentplatform.jobs.lifecycle.Transition.History;
 import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
 import org.agentplatform.jobs.lifecycle.Transition.LeaseStarted;
 import org.agentplatform.jobs.lifecycle.Transition.Refused;
+import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.jobs.JobCancelled;
 import org.agentplatform.schema.jobs.JobCompleted;
 import org.agentplatform.schema.jobs.JobFailed;
@@ -45,7 +46,15 @@ final class Job {
     static final String UNKNOWN_LEASE = "UNKNOWN_LEASE";
     static final String NOT_LESSEE = "NOT_LESSEE";
     static final String JOB_FINISHED = "JOB_FINISHED";
-    static final String NOT_SUBMITTER = "NOT_SUBMITTER";
+
+    /**
+     * How long the ledger holds a priced job's price: as long as the job may take, which nothing bounds (retries
+     * with backoff, leases renewed by heartbeats), so practically for ever. The job worker settles every hold
+     * itself (paid, or refunded when the job is cancelled or dead); an expiry would only let the submitter's
+     * karma return while the job still runs and pay nobody for finished work. The last second of year 9999:
+     * within PostgreSQL's timestamptz range (Admissibility.MAX_TIMESTAMP is the hard limit) and plain ISO-8601.
+     */
+    static final Instant ESCROW_HOLD_UNTIL = Instant.parse("9999-12-31T23:59:59Z");
 
     /** The order lease requests take runnable jobs in: highest priority, then the longest waiting. */
     static final Comparator<Job> LEASE_ORDER = Comparator.comparingInt((Job j) -> -j.priority)
@@ -105,9 +114,13 @@ final class Job {
 
     // --- escrow: the saga steps a transition implies; their command ids are fixed per job and step ---
 
-    /** The reservation of a priced job's price from its submitter, sent when the job is submitted. */
-    EscrowStep reservation(Instant expiresAt) {
-        return new EscrowStep(id, EscrowStep.RESERVE, new ReserveKarma(submitterId, JobEscrow.ACCOUNT, price, expiresAt));
+    /**
+     * The reservation of a priced job's price from its submitter, sent when the job is submitted. The job worker
+     * makes it, so the ledger lets only the job worker post or void it, never the submitter.
+     */
+    EscrowStep reservation() {
+        return new EscrowStep(id, EscrowStep.RESERVE,
+                new ReserveKarma(submitterId, JobEscrow.ACCOUNT, price, ESCROW_HOLD_UNTIL));
     }
 
     /** The ledger reserved the price: the job becomes runnable, or, cancelled meanwhile, is refunded at once. */
@@ -252,12 +265,16 @@ final class Job {
                 new LeaseEnded(id, token, "EXPIRED", null, now));
     }
 
-    Transition cancel(UUID requestedBy, Instant now) {
+    /**
+     * Cancelled by its submitter, or by the admin ({@code byAdmin}) whoever it names as requester. Checked before
+     * the job's state, which is nobody else's business.
+     */
+    Transition cancel(UUID requestedBy, boolean byAdmin, Instant now) {
+        if (!byAdmin && !submitterId.equals(requestedBy)) {
+            return new Refused(CommandPolicy.FORBIDDEN, "only the submitter (or the admin) may cancel a job", null);
+        }
         if (status.isFinal()) {
             return new Refused(JOB_FINISHED, "job is " + status, null);
-        }
-        if (!submitterId.equals(requestedBy)) {
-            return new Refused(NOT_SUBMITTER, "only the submitter may cancel a job", null);
         }
         JobStatus previous = status;
         UUID revoked = lessee;

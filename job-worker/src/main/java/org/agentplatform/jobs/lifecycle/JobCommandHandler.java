@@ -16,6 +16,7 @@ import org.agentplatform.jobs.lifecycle.Transition.LeaseStarted;
 import org.agentplatform.jobs.lifecycle.Transition.Refused;
 import org.agentplatform.runtime.CommandHandler;
 import org.agentplatform.runtime.Outcome;
+import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.jobs.CancelJob;
 import org.agentplatform.schema.jobs.CompleteJob;
 import org.agentplatform.schema.jobs.FailJob;
@@ -38,16 +39,16 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
     static final String JOB_NOT_FOUND = "JOB_NOT_FOUND";
     static final String JOB_EXISTS = "JOB_EXISTS";
     static final String NO_RUNNABLE_JOB = "NO_RUNNABLE_JOB";
+    static final String UNKNOWN_AGENT = "UNKNOWN_AGENT";
+    static final String AGENT_SUSPENDED = "AGENT_SUSPENDED";
 
     private final JobRepository repository;
     private final Backoff backoff;
-    private final JobsProperties properties;
     private final Clock clock;
 
     JobCommandHandler(JobRepository repository, JobsProperties properties, Clock clock) {
         this.repository = repository;
         this.backoff = Backoff.of(properties);
-        this.properties = properties;
         this.clock = clock;
     }
 
@@ -61,18 +62,20 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
         Instant now = clock.instant();
         Map<UUID, Job> jobs = new HashMap<>();
         TreeSet<UUID> named = new TreeSet<>();
-        int leaseRequests = 0;
+        List<UUID> executors = new ArrayList<>();
         for (Envelope<JobCommand> e : commands) {
             UUID jobId = jobIdOf(e.payload());
             if (jobId == null) {
-                leaseRequests++;
+                executors.add(((RequestLease) e.payload()).executorId());
             } else {
                 named.add(jobId);
             }
         }
         repository.lock(named).forEach(j -> jobs.put(j.id(), j));
+        Map<UUID, String> executorStatuses = repository.agentStatuses(executors);
+        long leaseRequests = executors.stream().filter(x -> "ACTIVE".equals(executorStatuses.get(x))).count();
         if (leaseRequests > 0) {
-            repository.lockRunnable(now, leaseRequests).forEach(j -> jobs.putIfAbsent(j.id(), j));
+            repository.lockRunnable(now, (int) leaseRequests).forEach(j -> jobs.putIfAbsent(j.id(), j));
         }
         // Candidates for this batch's lease requests, kept in lease order as commands change them.
         TreeSet<Job> runnable = new TreeSet<>(Job.LEASE_ORDER);
@@ -95,13 +98,17 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 if (job.isRunnable(now)) {
                     runnable.add(job);
                 } else {
-                    batch.escrow.add(job.reservation(now.plus(properties.escrowHold())));
+                    batch.escrow.add(job.reservation());
                 }
                 outcomes.add(batch.outcome(job.submittedTransition(), null, commandId));
             } else if (command instanceof RequestLease c) {
-                Job job = runnable.pollFirst();
-                outcomes.add(job == null
-                        ? Outcome.rejected(NO_RUNNABLE_JOB, null, Topics.AGGREGATE_JOB, c.executorId().toString())
+                Refused refused = leaseRefusal(c.executorId(), executorStatuses.get(c.executorId()));
+                Job job = refused == null ? runnable.pollFirst() : null;
+                if (refused == null && job == null) {
+                    refused = new Refused(NO_RUNNABLE_JOB, null, null);
+                }
+                outcomes.add(refused != null ? Outcome.rejected(refused.reason(), refused.detail(),
+                        Topics.AGGREGATE_JOB, c.executorId().toString())
                         : batch.outcome(job.lease(c.executorId(), now), null, commandId));
             } else {
                 UUID jobId = jobIdOf(command);
@@ -119,7 +126,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 } else if (command instanceof FailJob f) {
                     t = job.fail(f.executorId(), f.fencingToken(), f.error(), f.retryable(), now, backoff);
                 } else if (command instanceof CancelJob c) {
-                    t = job.cancel(c.requestedBy(), now);
+                    t = job.cancel(c.requestedBy(), Issuer.of(envelope.actor()) instanceof Issuer.Admin, now);
                 } else {
                     throw new IllegalArgumentException("Unhandled job command " + command.getClass().getName());
                 }
@@ -141,6 +148,18 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
         repository.appendHistory(batch.history, now);
         repository.insertEscrowSteps(batch.escrow, now);
         return outcomes;
+    }
+
+    /**
+     * Work goes only to a registered agent whose account is active: a suspended agent earns nothing, and an
+     * unknown one could never be paid. {@code status} is the agent's, null when it has no ledger account.
+     */
+    private static Refused leaseRefusal(UUID executor, String status) {
+        if (status == null) {
+            return new Refused(UNKNOWN_AGENT, "no registered agent with an account " + executor, null);
+        }
+        return "SUSPENDED".equals(status)
+                ? new Refused(AGENT_SUSPENDED, "agent " + executor + " is suspended", null) : null;
     }
 
     /** The job a command names; null for a lease request, which names none. */

@@ -7,7 +7,9 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.agentplatform.jobs.lifecycle.Transition.History;
@@ -51,6 +53,28 @@ class JobRepository {
         }
         return jdbc.query("select " + COLUMNS + " from jobs where id = any(?) order by id for update",
                 this::job, (Object) ids.toArray(UUID[]::new));
+    }
+
+    /**
+     * The status (ACTIVE or SUSPENDED) of each named agent that has a ledger account; agents without one are
+     * missing from the map.
+     *
+     * <p>A read dependency on the ledger worker's tables ({@code agents}, {@code accounts}), which live in the
+     * same database: the ledger owns and writes them, the job worker only reads them, unlocked (locking them would
+     * make lease requests wait on ledger batches). A suspension committed while a lease is granted takes effect
+     * from the next lease request on.
+     */
+    Map<UUID, String> agentStatuses(Collection<UUID> ids) {
+        Map<UUID, String> statuses = new HashMap<>();
+        if (ids.isEmpty()) {
+            return statuses;
+        }
+        jdbc.query("select g.id, g.status from agents g join accounts a on a.agent_id = g.id where g.id = any(?)",
+                rs -> {
+                    statuses.put(rs.getObject(1, UUID.class), rs.getString(2));
+                },
+                (Object) ids.toArray(UUID[]::new));
+        return statuses;
     }
 
     /** Up to {@code limit} runnable jobs in lease order, skipping those another transaction holds. */

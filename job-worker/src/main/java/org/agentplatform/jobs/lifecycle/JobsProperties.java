@@ -6,14 +6,14 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * Settings of the job lifecycle.
+ * Settings of the job lifecycle. (There is no escrow hold time: a priced job's price is held until the job
+ * worker settles it, see {@link Job#ESCROW_HOLD_UNTIL}.)
  *
  * @param backoffBase    delay before the retry after the first failed attempt; doubles with every attempt
  * @param backoffMax     the cap of that delay (before jitter)
  * @param backoffJitter  up to this fraction is added at random, so retries of jobs that failed together spread out
  * @param rescueInterval how often each instance looks for expired leases
  * @param rescueBatch    expired leases rescued per transaction
- * @param escrowHold     how long the ledger holds a priced job's reservation; a job must finish within it
  * @param sagaInterval   how often each instance publishes escrow commands and reads their outcomes
  */
 @ConfigurationProperties(prefix = "platform.jobs")
@@ -23,6 +23,5 @@ record JobsProperties(
         @DefaultValue("0.25") double backoffJitter,
         @DefaultValue("1s") Duration rescueInterval,
         @DefaultValue("500") int rescueBatch,
-        @DefaultValue("30d") Duration escrowHold,
         @DefaultValue("200ms") Duration sagaInterval) {
 }

@@ -85,9 +85,14 @@ class JobLifecycleBenchmark {
             awaitApplied("SubmitJob", n + 1);
             long t1 = System.nanoTime();
 
+            // lease requests need registered agents with accounts: written as the ledger worker would
             List<UUID> executors = new ArrayList<>();
             for (int i = 0; i < 64; i++) {
-                executors.add(UUID.randomUUID());
+                UUID e = UUID.randomUUID();
+                jdbc.update("insert into agents (id, name, status, created_at, updated_at) "
+                        + "values (?, ?, 'ACTIVE', now(), now())", e, "executor-" + i);
+                jdbc.update("insert into accounts (id, agent_id, created_at, updated_at) values (?, ?, now(), now())", e, e);
+                executors.add(e);
             }
             for (int i = 0; i < n; i++) {
                 send(producer, codec, topics, new RequestLease(executors.get(i % executors.size())));

@@ -12,6 +12,7 @@ import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.jobs.JobWorkerApplication;
 import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.jobs.CancelJob;
 import org.agentplatform.schema.jobs.CompleteJob;
 import org.agentplatform.schema.jobs.JobEscrow;
@@ -19,7 +20,10 @@ import org.agentplatform.schema.jobs.RequestLease;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.PostPending;
 import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.ledger.SuspendAgent;
+import org.agentplatform.schema.ledger.VoidPending;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
@@ -177,19 +181,104 @@ class EscrowSagaIntegrationTest {
         assertConservation();
     }
 
+    @Test
+    void theSubmitterCanNeitherVoidNorPostItsEscrowHoldAndTheExecutorIsPaidOnce() {
+        SubmitJob submit = priced(rich, 100, 3, Duration.ofSeconds(30));
+        UUID job = submit.jobId();
+        client.send(submit);
+        await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
+        UUID hold = EscrowStep.commandId(job, EscrowStep.RESERVE);
+        assertThat(jdbc.queryForObject("select controller from transfers where id = ?", String.class, hold))
+                .isEqualTo("job-worker");
+
+        // straight to the command topic, as the submitter: taking the price back while the job runs, or paying
+        // it into escrow early, is the job worker's alone
+        awaitOutcome(ledger(new VoidPending(hold), rich.toString()), CommandPolicy.FORBIDDEN);
+        awaitOutcome(ledger(new PostPending(hold), rich.toString()), CommandPolicy.FORBIDDEN);
+        assertThat(account(rich)).containsEntry("balance", 1000L).containsEntry("pending_debits", 100L);
+
+        awaitOutcome(client.send(new RequestLease(e1), e1.toString()), "APPLIED");
+        awaitOutcome(client.send(new CompleteJob(job, e1, 1, JsonNodeFactory.instance.textNode("done")), e1.toString()),
+                "APPLIED");
+        await().atMost(WAIT).until(() -> "PAID".equals(escrow(job)));
+        assertPaidOnce(job, e1, 100);
+        assertThat(account(rich)).containsEntry("balance", 900L).containsEntry("pending_debits", 0L);
+        assertConservation();
+    }
+
+    @Test
+    void aSuspendedSubmittersLeasedJobIsStillPaidForWhenCompleted() {
+        UUID submitter = UUID.randomUUID();
+        ledger(new RegisterAgent(submitter, "soon-suspended"));
+        awaitAccounts(submitter);
+        ledger(new GrantKarma(submitter, 300));
+        await().atMost(WAIT).until(() -> balance(submitter) == 300);
+        SubmitJob submit = priced(submitter, 120, 3, Duration.ofSeconds(30));
+        UUID job = submit.jobId();
+        client.send(submit);
+        await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
+        awaitOutcome(client.send(new RequestLease(e2)), "APPLIED");
+
+        // suspension stops the submitter's own spending, not the payment for work already leased
+        awaitOutcome(ledger(new SuspendAgent(submitter), "admin"), "APPLIED");
+        awaitOutcome(client.send(new CompleteJob(job, e2, 1, JsonNodeFactory.instance.textNode("done"))), "APPLIED");
+        await().atMost(WAIT).until(() -> "PAID".equals(escrow(job)) || "STUCK".equals(escrow(job)));
+        assertThat(escrow(job)).isEqualTo("PAID");
+        assertPaidOnce(job, e2, 120);
+        assertThat(account(submitter)).containsEntry("balance", 180L).containsEntry("pending_debits", 0L);
+        assertConservation();
+    }
+
+    @Test
+    void aPricedJobsHoldLastsAsLongAsTheJobCan() {
+        SubmitJob submit = priced(rich, 10, 3, Duration.ofSeconds(30));
+        UUID job = submit.jobId();
+        client.send(submit);
+        await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
+        // the old rule held it for 30 days: a job still retrying after that paid nobody. Now the hold ends only when
+        // the job worker settles it (the ledger's sweeper would void it at expires_at).
+        Instant expiresAt = jdbc.queryForObject("select expires_at from transfers where id = ?", java.sql.Timestamp.class,
+                EscrowStep.commandId(job, EscrowStep.RESERVE)).toInstant();
+        assertThat(expiresAt).isEqualTo(Instant.parse("9999-12-31T23:59:59Z"))
+                .isAfter(Instant.now().plus(Duration.ofDays(365L * 1000)));
+        awaitOutcome(client.send(new RequestLease(e1)), "APPLIED");
+        awaitOutcome(client.send(new CompleteJob(job, e1, 1, JsonNodeFactory.instance.textNode("late"))), "APPLIED");
+        await().atMost(WAIT).until(() -> "PAID".equals(escrow(job)));
+        assertPaidOnce(job, e1, 10);
+        assertConservation();
+    }
+
+    /** The executor got the price exactly once, from escrow, which holds nothing afterwards. */
+    private void assertPaidOnce(UUID job, UUID executor, long price) {
+        assertThat(jdbc.queryForList("select amount from transfers where debit_account_id = ? and credit_account_id = ? "
+                + "and id = ?", Long.class, JobEscrow.ACCOUNT, executor, EscrowStep.commandId(job, EscrowStep.PAY)))
+                .containsExactly(price);
+        assertThat(jdbc.queryForObject("select count(*) from transfers where pending_id = ?", Long.class,
+                EscrowStep.commandId(job, EscrowStep.RESERVE))).isOne();
+        assertThat(account(JobEscrow.ACCOUNT)).containsEntry("balance", 0L).containsEntry("pending_credits", 0L);
+        assertThat(jdbc.queryForList("select kind from job_history where job_id = ? and kind like 'ESCROW%' order by id",
+                String.class, job)).containsExactly("ESCROW_HELD", "ESCROW_PAID");
+    }
+
     static SubmitJob priced(UUID submitter, long price, int maxAttempts, Duration leaseTimeout) {
         return new SubmitJob(UUID.randomUUID(), submitter, JsonNodeFactory.instance.objectNode().put("run", "x"), 5,
                 maxAttempts, leaseTimeout, price);
     }
 
-    private void ledger(LedgerCommand command) {
-        Envelope<LedgerCommand> envelope = Envelope.of(UUID.randomUUID(), command, "test", Instant.now());
+    private UUID ledger(LedgerCommand command) {
+        return ledger(command, "test");
+    }
+
+    /** Sends straight to the ledger's command topic as {@code actor}; returns the command id. */
+    private UUID ledger(LedgerCommand command, String actor) {
+        Envelope<LedgerCommand> envelope = Envelope.of(UUID.randomUUID(), command, actor, Instant.now());
         try {
             ledgerProducer.send(new ProducerRecord<>(new Topics(env.topicPrefix()).commandsFor(command),
                     command.partitionKey(), new MessageCodec().encode(envelope))).get();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        return envelope.id();
     }
 
     private String escrow(UUID job) {

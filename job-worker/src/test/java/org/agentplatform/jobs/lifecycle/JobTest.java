@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import org.agentplatform.jobs.lifecycle.Transition.Changed;
 import org.agentplatform.jobs.lifecycle.Transition.Refused;
+import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.jobs.EscrowStatus;
 import org.agentplatform.schema.jobs.JobCompleted;
 import org.agentplatform.schema.jobs.JobEscrow;
@@ -123,15 +124,20 @@ class JobTest {
     }
 
     @Test
-    void onlyTheSubmitterCancelsAndACancelledLeaseIsStale() {
+    void onlyTheSubmitterOrTheAdminCancelsAndACancelledLeaseIsStale() {
         Job job = job(3);
         job.lease(E1, T0);
-        assertThat(((Refused) job.cancel(E1, T0)).reason()).isEqualTo(Job.NOT_SUBMITTER);
-        Changed cancelled = (Changed) job.cancel(SUBMITTER, T0);
+        assertThat(((Refused) job.cancel(E1, false, T0)).reason()).isEqualTo(CommandPolicy.FORBIDDEN);
+        Changed cancelled = (Changed) job.cancel(SUBMITTER, false, T0);
         assertThat(cancelled.leaseEnded().outcome()).isEqualTo("CANCELLED");
         assertThat(((Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), T0)).reason())
                 .isEqualTo(Job.STALE_LEASE);
-        assertThat(((Refused) job.cancel(SUBMITTER, T0)).reason()).isEqualTo(Job.JOB_FINISHED);
+        assertThat(((Refused) job.cancel(SUBMITTER, false, T0)).reason()).isEqualTo(Job.JOB_FINISHED);
+        assertThat(((Refused) job.cancel(E1, false, T0)).reason()).isEqualTo(CommandPolicy.FORBIDDEN); // tells nothing
+
+        Job byAdmin = job(3);
+        assertThat(byAdmin.cancel(E1, true, T0)).isInstanceOf(Changed.class);
+        assertThat(byAdmin.status()).isEqualTo(JobStatus.CANCELLED);
     }
 
     @Test
@@ -140,8 +146,10 @@ class JobTest {
                 Duration.ofSeconds(30), 40L), T0);
         assertThat(job.status()).isEqualTo(JobStatus.AWAITING_ESCROW);
         assertThat(job.isRunnable(T0)).isFalse();
-        EscrowStep reserve = job.reservation(T0.plusSeconds(3600));
-        assertThat(reserve.command()).isEqualTo(new ReserveKarma(SUBMITTER, JobEscrow.ACCOUNT, 40, T0.plusSeconds(3600)));
+        EscrowStep reserve = job.reservation();
+        // held until the job worker settles it, however long the job takes
+        assertThat(reserve.command()).isEqualTo(new ReserveKarma(SUBMITTER, JobEscrow.ACCOUNT, 40,
+                Instant.parse("9999-12-31T23:59:59Z")));
         assertThat(reserve.commandId()).isEqualTo(EscrowStep.commandId(job.id(), EscrowStep.RESERVE));
 
         job.escrowReserved(T0.plusSeconds(1));
@@ -161,7 +169,7 @@ class JobTest {
     void aJobCancelledWhileItsReservationIsOnItsWayIsRefundedWhenTheReservationArrives() {
         Job job = Job.submitted(new SubmitJob(UUID.randomUUID(), SUBMITTER, JsonNodeFactory.instance.objectNode(), 5, 2,
                 Duration.ofSeconds(30), 40L), T0);
-        job.cancel(SUBMITTER, T0);
+        job.cancel(SUBMITTER, false, T0);
         assertThat(job.settlement()).isNull();
         job.escrowReserved(T0);
         assertThat(job.status()).isEqualTo(JobStatus.CANCELLED);

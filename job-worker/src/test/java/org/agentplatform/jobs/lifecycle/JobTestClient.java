@@ -48,9 +48,32 @@ final class JobTestClient implements AutoCloseable {
                 priority, maxAttempts, leaseTimeout, null);
     }
 
+    /**
+     * A registered, active agent with a ledger account, written straight to the ledger's tables the way the
+     * ledger worker would (for tests that run the job worker alone): lease requests need one.
+     */
+    UUID agent() {
+        return agent("ACTIVE");
+    }
+
+    /** An agent as {@link #agent()}, with the given status (ACTIVE or SUSPENDED). */
+    UUID agent(String status) {
+        UUID id = UUID.randomUUID();
+        java.sql.Timestamp now = java.sql.Timestamp.from(Instant.now());
+        jdbc.update("insert into agents (id, name, status, created_at, updated_at) values (?, ?, ?, ?, ?)",
+                id, "agent-" + id, status, now, now);
+        jdbc.update("insert into accounts (id, agent_id, created_at, updated_at) values (?, ?, ?, ?)", id, id, now, now);
+        return id;
+    }
+
     /** Sends and waits for the broker's acknowledgement; returns the command id. */
     UUID send(JobCommand command) {
-        Envelope<JobCommand> envelope = Envelope.of(UUID.randomUUID(), command, "test", Instant.now());
+        return send(command, "test");
+    }
+
+    /** Sends as {@code actor} (an agent's id, {@code admin} or a service name) and waits for the broker. */
+    UUID send(JobCommand command, String actor) {
+        Envelope<JobCommand> envelope = Envelope.of(UUID.randomUUID(), command, actor, Instant.now());
         try {
             producer.send(record(envelope)).get();
         } catch (Exception e) {

@@ -82,7 +82,7 @@ class MultiInstanceRescueIntegrationTest {
             // executors that ask for work and then stall: 5 requests every 50 ms, from 8 executors
             List<UUID> executorIds = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                executorIds.add(UUID.randomUUID());
+                executorIds.add(client.agent());
             }
             int[] next = {0};
             executors.scheduleWithFixedDelay(() -> {

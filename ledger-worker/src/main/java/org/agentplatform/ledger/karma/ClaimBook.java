@@ -28,6 +28,12 @@ import org.agentplatform.schema.messaging.Event;
  */
 final class ClaimBook {
 
+    /**
+     * The controller of every stake: the claim settles it, inside this book, and no PostPending/VoidPending
+     * may (the migration V7 backfills the same name).
+     */
+    static final String STAKE_CONTROLLER = "ledger-claims";
+
     private final Ledger ledger;
     private final ClaimsProperties properties;
     private final List<Posting.Recorded> transfers;
@@ -62,7 +68,7 @@ final class ClaimBook {
         if (c.stake() > 0) {
             stakeId = derived("stake", c.claimId());
             Posting stake = ledger.reserve(stakeId, c.claimantId(), Accounts.TREASURY, c.stake(), TransferKind.STAKE,
-                    now.plus(properties.stakeHold()), now);
+                    now.plus(properties.stakeHold()), STAKE_CONTROLLER, now);
             if (stake instanceof Posting.Refused r) {
                 return rejected(c.claimId(), r.reason(), "stake: " + r.detail());
             }

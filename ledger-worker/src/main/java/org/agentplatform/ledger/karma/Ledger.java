@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.agentplatform.schema.authorization.CommandPolicy;
+import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferStatus;
 
@@ -35,7 +37,6 @@ final class Ledger {
     static final String PENDING_EXPIRED = "PENDING_EXPIRED";
     static final String PENDING_ALREADY_POSTED = "PENDING_ALREADY_POSTED";
     static final String PENDING_ALREADY_VOIDED = "PENDING_ALREADY_VOIDED";
-    static final String PENDING_HELD_BY_CLAIM = "PENDING_HELD_BY_CLAIM";
     /** Only the sweeper sees it: a reservation it picked was not expired by this ledger's clock. */
     static final String PENDING_NOT_EXPIRED = "PENDING_NOT_EXPIRED";
     static final String BATCH_EMPTY = "BATCH_EMPTY";
@@ -98,7 +99,7 @@ final class Ledger {
         }
         debit.debit(amount);
         credit.credit(amount);
-        return new Posting.Recorded(transferId, debitId, creditId, amount, kind, TransferStatus.POSTED, null, null,
+        return new Posting.Recorded(transferId, debitId, creditId, amount, kind, TransferStatus.POSTED, null, null, null,
                 debitBefore, debit.balance(), creditBefore, credit.balance(), debit.pendingDebits());
     }
 
@@ -135,9 +136,12 @@ final class Ledger {
         return new Posting.Linked(posted);
     }
 
-    /** Phase one: reserves the amount on both accounts until {@code expiresAt}. */
+    /**
+     * Phase one: reserves the amount on both accounts until {@code expiresAt}. {@code controller} (the issuer
+     * that made it) is the only one who may post or void it.
+     */
     Posting reserve(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind, Instant expiresAt,
-                    Instant now) {
+                    String controller, Instant now) {
         Posting.Refused refused = checkMovement(debitId, creditId, amount);
         if (refused != null) {
             return refused;
@@ -153,21 +157,27 @@ final class Ledger {
         }
         debit.reserveDebit(amount);
         credit.reserveCredit(amount);
-        PendingTransfer pending = new PendingTransfer(transferId, debitId, creditId, amount, kind, expiresAt, null);
+        PendingTransfer pending = new PendingTransfer(transferId, debitId, creditId, amount, kind, expiresAt,
+                controller, null);
         pendings.put(transferId, pending);
         return row(transferId, pending, TransferStatus.PENDING, debit, debit.balance(), credit, credit.balance());
     }
 
-    /** Phase two: moves the reserved amount. A claim's stake is settled by its claim only. */
-    Posting postPending(UUID transferId, UUID pendingId, Instant now) {
-        Posting.Refused held = heldByClaim(pendingId);
-        return held != null ? held : postReserved(transferId, pendingId, now, null, false);
+    /**
+     * Phase two: moves the reserved amount, if {@code issuer} controls the reservation. A reservation the
+     * system controls (an escrow hold) is posted even from a suspended agent: suspension stops the agent's own
+     * spending, not the payment for work it already had done.
+     */
+    Posting postPending(UUID transferId, UUID pendingId, Issuer issuer, Instant now) {
+        Posting.Refused forbidden = forbidden(pendingId, issuer);
+        return forbidden != null ? forbidden
+                : postReserved(transferId, pendingId, now, null, pendings.get(pendingId).systemControlled());
     }
 
-    /** Phase two, cancelled: releases the reservation. A claim's stake is settled by its claim only. */
-    Posting voidPending(UUID transferId, UUID pendingId, Instant now) {
-        Posting.Refused held = heldByClaim(pendingId);
-        return held != null ? held : release(transferId, pendingId, now, TransferStatus.VOIDED);
+    /** Phase two, cancelled: releases the reservation, if {@code issuer} controls it. */
+    Posting voidPending(UUID transferId, UUID pendingId, Issuer issuer, Instant now) {
+        Posting.Refused forbidden = forbidden(pendingId, issuer);
+        return forbidden != null ? forbidden : release(transferId, pendingId, now, TransferStatus.VOIDED);
     }
 
     /**
@@ -179,11 +189,23 @@ final class Ledger {
                 : release(transferId, pendingId, now, TransferStatus.VOIDED);
     }
 
-    private Posting.Refused heldByClaim(UUID pendingId) {
+    /**
+     * Refused unless {@code issuer} is the reservation's controller (checked before its state, which is then
+     * none of the issuer's business). A claim's stake is settled by its claim only, even for a producer that
+     * names itself as the stakes' controller.
+     */
+    private Posting.Refused forbidden(UUID pendingId, Issuer issuer) {
         PendingTransfer pending = pendings.get(pendingId);
-        return pending != null && pending.kind() == TransferKind.STAKE
-                ? new Posting.Refused(PENDING_HELD_BY_CLAIM, "pending transfer " + pendingId + " is a claim's stake")
-                : null;
+        if (pending == null) {
+            return new Posting.Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
+        }
+        if (pending.kind() == TransferKind.STAKE) {
+            return new Posting.Refused(CommandPolicy.FORBIDDEN, "pending transfer " + pendingId
+                    + " is a claim's stake, settled by the claim only");
+        }
+        return CommandPolicy.mayResolve(issuer, pending.controller())
+                .map(r -> new Posting.Refused(r.reason(), "pending transfer " + pendingId + ": " + r.detail()))
+                .orElse(null);
     }
 
     private Posting postReserved(UUID transferId, UUID pendingId, Instant now, TransferKind kind, boolean evenIfSuspended) {
@@ -205,7 +227,7 @@ final class Ledger {
         credit.credit(pending.amount());
         pendings.put(pendingId, pending.resolvedAs(TransferStatus.POSTED));
         return new Posting.Recorded(transferId, debit.id(), credit.id(), pending.amount(),
-                kind == null ? pending.kind() : kind, TransferStatus.POSTED, pendingId, null, debitBefore, debit.balance(), creditBefore, credit.balance(),
+                kind == null ? pending.kind() : kind, TransferStatus.POSTED, pendingId, null, null, debitBefore, debit.balance(), creditBefore, credit.balance(),
                 debit.pendingDebits());
     }
 
@@ -274,7 +296,7 @@ final class Ledger {
         }
         if (!debit.canDebit(amount)) {
             return new Posting.Refused(INSUFFICIENT_FUNDS,
-                    "account " + debitId + " has " + debit.available() + " available, needs " + amount);
+                    "account " + debitId + " has insufficient available funds for " + amount);
         }
         return null;
     }
@@ -295,6 +317,7 @@ final class Ledger {
                                         Account debit, long debitBalance, Account credit, long creditBalance) {
         return new Posting.Recorded(transferId, p.debitAccountId(), p.creditAccountId(), p.amount(), p.kind(), status,
                 status == TransferStatus.PENDING ? null : p.id(), status == TransferStatus.PENDING ? p.expiresAt() : null,
+                status == TransferStatus.PENDING ? p.controller() : null,
                 debitBalance, debitBalance, creditBalance, creditBalance, debit.pendingDebits());
     }
 

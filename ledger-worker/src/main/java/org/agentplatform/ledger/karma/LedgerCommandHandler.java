@@ -10,6 +10,7 @@ import java.util.stream.IntStream;
 
 import org.agentplatform.runtime.CommandHandler;
 import org.agentplatform.runtime.Outcome;
+import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.ledger.AgentReactivated;
 import org.agentplatform.schema.ledger.AgentRegistered;
 import org.agentplatform.schema.ledger.AgentSuspended;
@@ -116,11 +117,13 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
                         TransferKind.TRANSFER));
             } else if (command instanceof ReserveKarma c) {
                 outcome = outcome(transfers, c.debitAccountId(), ledger.reserve(id, c.debitAccountId(),
-                        c.creditAccountId(), c.amount(), TransferKind.TRANSFER, c.expiresAt(), now));
+                        c.creditAccountId(), c.amount(), TransferKind.TRANSFER, c.expiresAt(), envelope.actor(), now));
             } else if (command instanceof PostPending c) {
-                outcome = outcome(transfers, c.pendingId(), ledger.postPending(id, c.pendingId(), now));
+                outcome = outcome(transfers, c.pendingId(), ledger.postPending(id, c.pendingId(),
+                        Issuer.of(envelope.actor()), now));
             } else if (command instanceof VoidPending c) {
-                outcome = outcome(transfers, c.pendingId(), ledger.voidPending(id, c.pendingId(), now));
+                outcome = outcome(transfers, c.pendingId(), ledger.voidPending(id, c.pendingId(),
+                        Issuer.of(envelope.actor()), now));
             } else if (command instanceof SubmitClaim c) {
                 outcome = book.submit(id, c, now);
             } else if (command instanceof VerifyClaim c) {

@@ -3,6 +3,8 @@ package org.agentplatform.ledger.karma;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +28,7 @@ class LedgerRepository {
 
     private static final RowMapper<PendingTransfer> PENDING = (rs, n) -> new PendingTransfer(
             rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getObject(3, UUID.class), rs.getLong(4),
-            TransferKind.valueOf(rs.getString(5)), rs.getTimestamp(6).toInstant(), null);
+            TransferKind.valueOf(rs.getString(5)), rs.getTimestamp(6).toInstant(), rs.getString(7), null);
 
     private final JdbcTemplate jdbc;
 
@@ -62,7 +64,7 @@ class LedgerRepository {
             return List.of();
         }
         List<PendingTransfer> locked = jdbc.query("""
-                select id, debit_account_id, credit_account_id, amount, kind, expires_at from transfers
+                select id, debit_account_id, credit_account_id, amount, kind, expires_at, controller from transfers
                 where id = any(?) and status = 'PENDING' order by id for update""",
                 PENDING, (Object) ids.toArray(UUID[]::new));
         return withResolutions(locked);
@@ -74,7 +76,8 @@ class LedgerRepository {
      */
     List<PendingTransfer> lockExpiredPendings(Instant now, int limit) {
         List<PendingTransfer> locked = jdbc.query("""
-                select t.id, t.debit_account_id, t.credit_account_id, t.amount, t.kind, t.expires_at from transfers t
+                select t.id, t.debit_account_id, t.credit_account_id, t.amount, t.kind, t.expires_at, t.controller
+                from transfers t
                 where t.status = 'PENDING' and t.expires_at <= ?
                   and not exists (select 1 from transfers r where r.pending_id = t.id)
                 order by t.expires_at limit ? for update of t skip locked""",
@@ -167,9 +170,9 @@ class LedgerRepository {
         Timestamp ts = Timestamp.from(at);
         jdbc.batchUpdate("""
                 insert into transfers (id, debit_account_id, credit_account_id, amount, kind, status, pending_id,
-                    expires_at, debit_balance_before, debit_balance_after, credit_balance_before, credit_balance_after,
-                    created_at)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    expires_at, controller, debit_balance_before, debit_balance_after, credit_balance_before,
+                    credit_balance_after, created_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 transfers, transfers.size(), (ps, t) -> {
                     ps.setObject(1, t.transferId());
                     ps.setObject(2, t.debitAccountId());
@@ -178,12 +181,15 @@ class LedgerRepository {
                     ps.setString(5, t.kind().name());
                     ps.setString(6, t.status().name());
                     ps.setObject(7, t.pendingId(), Types.OTHER);
-                    ps.setTimestamp(8, t.expiresAt() == null ? null : Timestamp.from(t.expiresAt()));
-                    ps.setLong(9, t.debitBalanceBefore());
-                    ps.setLong(10, t.debitBalanceAfter());
-                    ps.setLong(11, t.creditBalanceBefore());
-                    ps.setLong(12, t.creditBalanceAfter());
-                    ps.setTimestamp(13, ts);
+                    // as an offset date-time, not a Timestamp: that is rendered in the JVM's zone, where a hold until
+                    // the end of year 9999 UTC may fall into year 10000
+                    ps.setObject(8, t.expiresAt() == null ? null : OffsetDateTime.ofInstant(t.expiresAt(), ZoneOffset.UTC));
+                    ps.setString(9, t.controller());
+                    ps.setLong(10, t.debitBalanceBefore());
+                    ps.setLong(11, t.debitBalanceAfter());
+                    ps.setLong(12, t.creditBalanceBefore());
+                    ps.setLong(13, t.creditBalanceAfter());
+                    ps.setTimestamp(14, ts);
                 });
     }
 

@@ -8,13 +8,21 @@ import org.agentplatform.schema.ledger.TransferStatus;
 
 /**
  * A PENDING transfer row as locked for a batch, with how it was resolved ({@code null} while it holds its
- * reservation).
+ * reservation). {@code controller} is the issuer that made it and alone may post or void it.
  */
 record PendingTransfer(UUID id, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
-                       Instant expiresAt, TransferStatus resolution) {
+                       Instant expiresAt, String controller, TransferStatus resolution) {
 
     PendingTransfer resolvedAs(TransferStatus status) {
-        return new PendingTransfer(id, debitAccountId, creditAccountId, amount, kind, expiresAt, status);
+        return new PendingTransfer(id, debitAccountId, creditAccountId, amount, kind, expiresAt, controller, status);
+    }
+
+    /**
+     * Made by someone other than the debited agent (an escrow hold, a claim's stake): the payer agreed to it
+     * when it was made, so posting it is not the payer's own spending.
+     */
+    boolean systemControlled() {
+        return !debitAccountId.toString().equals(controller);
     }
 
     boolean expiredAt(Instant now) {

@@ -17,10 +17,11 @@ sealed interface Posting {
 
     /**
      * A transfer row to append, with the balances it found and left. {@code pendingId} names the PENDING row
-     * a POSTED/VOIDED/EXPIRED row resolves; {@code expiresAt} is set on PENDING rows only.
+     * a POSTED/VOIDED/EXPIRED row resolves; {@code expiresAt} and {@code controller} (who may resolve it) are
+     * set on PENDING rows only.
      */
     record Recorded(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
-                    TransferStatus status, UUID pendingId, Instant expiresAt,
+                    TransferStatus status, UUID pendingId, Instant expiresAt, String controller,
                     long debitBalanceBefore, long debitBalanceAfter,
                     long creditBalanceBefore, long creditBalanceAfter,
                     long debitPendingAfter) implements Posting {

@@ -9,6 +9,7 @@ import java.util.UUID;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.DisputeClaim;
 import org.agentplatform.schema.ledger.PostPending;
@@ -90,9 +91,13 @@ class ClaimsIntegrationTest {
         UUID claim = UUID.randomUUID();
         probe().awaitOutcome(client.send(new SubmitClaim(claim, claimant, "water is dry", "trust me", Map.of(), 40)), "APPLIED");
         UUID stake = jdbc.queryForObject("select stake_pending_id from claims where id = ?", UUID.class, claim);
-        // The stake is the claim's: the claimant cannot take it back, nor anyone post it, behind the claim's back.
-        probe().assertRejected(client.send(new VoidPending(stake)), "PENDING_HELD_BY_CLAIM");
-        probe().assertRejected(client.send(new PostPending(stake)), "PENDING_HELD_BY_CLAIM");
+        // The stake is the claim's: the claimant cannot take it back, nor anyone (not even a service calling itself
+        // the stakes' controller) post it, behind the claim's back.
+        assertThat(jdbc.queryForObject("select controller from transfers where id = ?", String.class, stake))
+                .isEqualTo(ClaimBook.STAKE_CONTROLLER);
+        probe().assertRejected(client.send(new VoidPending(stake), claimant.toString()), CommandPolicy.FORBIDDEN);
+        probe().assertRejected(client.send(new PostPending(stake)), CommandPolicy.FORBIDDEN);
+        probe().assertRejected(client.send(new PostPending(stake), ClaimBook.STAKE_CONTROLLER), CommandPolicy.FORBIDDEN);
         long treasuryBefore = probe().balance(Accounts.TREASURY);
 
         probe().awaitOutcome(client.send(new DisputeClaim(claim, d1)), "APPLIED");

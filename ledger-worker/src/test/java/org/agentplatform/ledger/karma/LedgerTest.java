@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import org.agentplatform.schema.authorization.CommandPolicy;
+import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferStatus;
 import org.junit.jupiter.api.Test;
@@ -80,13 +82,16 @@ class LedgerTest {
     }
 
     private final Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    /** The debited agent, issuing its own reservations. */
+    private final Issuer self = Issuer.of(a.toString());
 
     @Test
     void aSuspendedAgentsAccountCannotBeDebitedButCanBeCredited() {
         Ledger ledger = ledger(100);
         assertThat(ledger.suspend(a, true)).isEmpty();
         assertThat(reason(ledger.post(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER))).isEqualTo(Ledger.AGENT_SUSPENDED);
-        assertThat(reason(ledger.reserve(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER, now.plusSeconds(60), now)))
+        assertThat(reason(ledger.reserve(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER, now.plusSeconds(60),
+                a.toString(), now)))
                 .isEqualTo(Ledger.AGENT_SUSPENDED);
         assertThat(ledger.post(UUID.randomUUID(), treasury, a, 5, TransferKind.GRANT)).isInstanceOf(Posting.Recorded.class);
         assertThat(ledger.suspend(a, true)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.AGENT_SUSPENDED));
@@ -101,7 +106,8 @@ class LedgerTest {
     void aReservationCountsAgainstAvailableFundsAndPostingMovesIt() {
         Ledger ledger = ledger(100);
         UUID pending = UUID.randomUUID();
-        Posting reserved = ledger.reserve(pending, a, b, 60, TransferKind.TRANSFER, now.plusSeconds(60), now);
+        Posting reserved = ledger.reserve(pending, a, b, 60, TransferKind.TRANSFER, now.plusSeconds(60), a.toString(),
+                now);
         assertThat(reserved).isInstanceOfSatisfying(Posting.Recorded.class, r -> {
             assertThat(r.status()).isEqualTo(TransferStatus.PENDING);
             assertThat(r.debitBalanceAfter()).isEqualTo(100);
@@ -111,7 +117,7 @@ class LedgerTest {
         assertThat(ledger.account(b).orElseThrow().pendingCredits()).isEqualTo(60);
         assertThat(reason(ledger.post(UUID.randomUUID(), a, b, 41, TransferKind.TRANSFER))).isEqualTo(Ledger.INSUFFICIENT_FUNDS);
 
-        Posting posted = ledger.postPending(UUID.randomUUID(), pending, now.plusSeconds(1));
+        Posting posted = ledger.postPending(UUID.randomUUID(), pending, self, now.plusSeconds(1));
         assertThat(posted).isInstanceOfSatisfying(Posting.Recorded.class, r -> {
             assertThat(r.status()).isEqualTo(TransferStatus.POSTED);
             assertThat(r.pendingId()).isEqualTo(pending);
@@ -121,8 +127,8 @@ class LedgerTest {
         });
         assertThat(account.pendingDebits()).isZero();
         assertThat(ledger.account(b).orElseThrow().pendingCredits()).isZero();
-        assertThat(reason(ledger.postPending(UUID.randomUUID(), pending, now))).isEqualTo(Ledger.PENDING_ALREADY_POSTED);
-        assertThat(reason(ledger.voidPending(UUID.randomUUID(), pending, now))).isEqualTo(Ledger.PENDING_ALREADY_POSTED);
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), pending, self, now))).isEqualTo(Ledger.PENDING_ALREADY_POSTED);
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), pending, self, now))).isEqualTo(Ledger.PENDING_ALREADY_POSTED);
     }
 
     @Test
@@ -130,24 +136,84 @@ class LedgerTest {
         Ledger ledger = ledger(100);
         UUID voided = UUID.randomUUID();
         UUID expiring = UUID.randomUUID();
-        ledger.reserve(voided, a, b, 30, TransferKind.TRANSFER, now.plusSeconds(60), now);
-        ledger.reserve(expiring, a, b, 30, TransferKind.TRANSFER, now.plusSeconds(10), now);
-        assertThat(ledger.voidPending(UUID.randomUUID(), voided, now)).isInstanceOfSatisfying(Posting.Recorded.class,
+        ledger.reserve(voided, a, b, 30, TransferKind.TRANSFER, now.plusSeconds(60), a.toString(), now);
+        ledger.reserve(expiring, a, b, 30, TransferKind.TRANSFER, now.plusSeconds(10), a.toString(), now);
+        assertThat(ledger.voidPending(UUID.randomUUID(), voided, self, now)).isInstanceOfSatisfying(Posting.Recorded.class,
                 r -> assertThat(r.status()).isEqualTo(TransferStatus.VOIDED));
-        assertThat(reason(ledger.voidPending(UUID.randomUUID(), voided, now))).isEqualTo(Ledger.PENDING_ALREADY_VOIDED);
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), voided, self, now))).isEqualTo(Ledger.PENDING_ALREADY_VOIDED);
 
         assertThat(reason(ledger.expire(expiring, now.plusSeconds(9)))).isEqualTo(Ledger.PENDING_NOT_EXPIRED);
-        assertThat(reason(ledger.postPending(UUID.randomUUID(), expiring, now.plusSeconds(10)))).isEqualTo(Ledger.PENDING_EXPIRED);
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), expiring, self, now.plusSeconds(10)))).isEqualTo(Ledger.PENDING_EXPIRED);
         assertThat(ledger.expire(expiring, now.plusSeconds(10))).isInstanceOfSatisfying(Posting.Recorded.class, r -> {
             assertThat(r.status()).isEqualTo(TransferStatus.EXPIRED);
             assertThat(r.transferId()).isEqualTo(Ledger.expiryId(expiring));
         });
-        assertThat(reason(ledger.voidPending(UUID.randomUUID(), expiring, now))).isEqualTo(Ledger.PENDING_EXPIRED);
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), expiring, self, now))).isEqualTo(Ledger.PENDING_EXPIRED);
         assertThat(ledger.account(a).orElseThrow().balance()).isEqualTo(100);
         assertThat(ledger.account(a).orElseThrow().pendingDebits()).isZero();
-        assertThat(reason(ledger.postPending(UUID.randomUUID(), UUID.randomUUID(), now))).isEqualTo(Ledger.PENDING_NOT_FOUND);
-        assertThat(reason(ledger.reserve(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER, now, now)))
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), UUID.randomUUID(), self, now)))
+                .isEqualTo(Ledger.PENDING_NOT_FOUND);
+        assertThat(reason(ledger.reserve(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER, now, a.toString(), now)))
                 .isEqualTo(Ledger.EXPIRY_NOT_IN_FUTURE);
+    }
+
+    @Test
+    void onlyTheControllerResolvesAReservation() {
+        Ledger ledger = ledger(100);
+        UUID own = UUID.randomUUID();
+        UUID escrow = UUID.randomUUID();
+        ledger.reserve(own, a, b, 10, TransferKind.TRANSFER, now.plusSeconds(60), a.toString(), now);
+        ledger.reserve(escrow, a, b, 20, TransferKind.TRANSFER, now.plusSeconds(60), "job-worker", now);
+        Issuer other = Issuer.of(b.toString());
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), own, other, now))).isEqualTo(CommandPolicy.FORBIDDEN);
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), own, Issuer.of("job-worker"), now)))
+                .isEqualTo(CommandPolicy.FORBIDDEN);
+        // the payer of a hold the system made cannot take it back or settle it
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), escrow, self, now))).isEqualTo(CommandPolicy.FORBIDDEN);
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), escrow, self, now))).isEqualTo(CommandPolicy.FORBIDDEN);
+        assertThat(ledger.account(a).orElseThrow().pendingDebits()).isEqualTo(30);
+        assertThat(ledger.postPending(UUID.randomUUID(), own, self, now)).isInstanceOf(Posting.Recorded.class);
+        assertThat(ledger.voidPending(UUID.randomUUID(), escrow, Issuer.of("job-worker"), now))
+                .isInstanceOf(Posting.Recorded.class);
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), UUID.randomUUID(), self, now)))
+                .isEqualTo(Ledger.PENDING_NOT_FOUND);
+    }
+
+    @Test
+    void aStakeIsSettledByItsClaimOnlyWhateverTheIssuerCallsItself() {
+        Ledger ledger = ledger(100);
+        UUID stake = UUID.randomUUID();
+        ledger.reserve(stake, a, treasury, 10, TransferKind.STAKE, now.plusSeconds(60), ClaimBook.STAKE_CONTROLLER, now);
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), stake, Issuer.of(ClaimBook.STAKE_CONTROLLER), now)))
+                .isEqualTo(CommandPolicy.FORBIDDEN);
+        assertThat(reason(ledger.voidPending(UUID.randomUUID(), stake, self, now))).isEqualTo(CommandPolicy.FORBIDDEN);
+        assertThat(ledger.settleStake(UUID.randomUUID(), stake, now, false)).isInstanceOf(Posting.Recorded.class);
+    }
+
+    @Test
+    void aHoldTheSystemControlsIsPostedFromASuspendedAgentButTheAgentsOwnIsNot() {
+        Ledger ledger = ledger(100);
+        UUID own = UUID.randomUUID();
+        UUID escrow = UUID.randomUUID();
+        ledger.reserve(own, a, b, 10, TransferKind.TRANSFER, now.plusSeconds(60), a.toString(), now);
+        ledger.reserve(escrow, a, b, 20, TransferKind.TRANSFER, now.plusSeconds(60), "job-worker", now);
+        assertThat(ledger.suspend(a, true)).isEmpty();
+        assertThat(reason(ledger.postPending(UUID.randomUUID(), own, self, now))).isEqualTo(Ledger.AGENT_SUSPENDED);
+        assertThat(ledger.postPending(UUID.randomUUID(), escrow, Issuer.of("job-worker"), now))
+                .isInstanceOf(Posting.Recorded.class);
+        assertThat(ledger.account(a).orElseThrow().balance()).isEqualTo(80);
+        assertThat(ledger.account(b).orElseThrow().balance()).isEqualTo(20);
+    }
+
+    @Test
+    void anInsufficientFundsRefusalDoesNotTellTheBalance() {
+        Ledger ledger = ledger(37);
+        Posting refused = ledger.post(UUID.randomUUID(), a, b, 50, TransferKind.TRANSFER);
+        assertThat(refused).isInstanceOfSatisfying(Posting.Refused.class, r -> {
+            assertThat(r.reason()).isEqualTo(Ledger.INSUFFICIENT_FUNDS);
+            assertThat(r.detail()).isEqualTo("account " + a + " has insufficient available funds for 50")
+                    .doesNotContain("37");
+        });
     }
 
     @Test

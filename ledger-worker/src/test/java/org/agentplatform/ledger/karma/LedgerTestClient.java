@@ -56,6 +56,13 @@ final class LedgerTestClient implements AutoCloseable {
         return envelope.id();
     }
 
+    /** Sends as {@code actor} (an agent's id, {@code admin} or a service name) instead of the trusted "test". */
+    UUID send(LedgerCommand command, String actor) {
+        Envelope<LedgerCommand> envelope = Envelope.of(UUID.randomUUID(), command, actor, Instant.now());
+        send(envelope);
+        return envelope.id();
+    }
+
     void send(Envelope<LedgerCommand> envelope) {
         sendRaw(topics.commandsFor(envelope.payload()), envelope.payload().partitionKey(), codec.encode(envelope));
     }

@@ -1,8 +1,10 @@
 package org.agentplatform.ledger.karma;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.UUID;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.PostPending;
 import org.agentplatform.schema.ledger.ReactivateAgent;
@@ -27,6 +30,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -122,6 +126,45 @@ class TwoPhaseAndLinkedTransfersTest {
                 .containsEntry("balance", 60L).containsEntry("pending_debits", 0L);
         assertThat(probe().outboxTypesCausedBy(voiding)).containsExactly("PendingVoided");
         assertInvariants();
+    }
+
+    @Test
+    void onlyTheAgentThatReservedPostsOrVoidsItsReservation() {
+        UUID a = probe().fundedAgent("controller-alice", 100);
+        UUID b = probe().agent("controller-bob");
+        UUID reserved = client.send(new ReserveKarma(a, b, 30, clock.instant().plusSeconds(3600)), a.toString());
+        probe().awaitOutcome(reserved, "APPLIED");
+        assertThat(jdbc.queryForObject("select controller from transfers where id = ?", String.class, reserved))
+                .isEqualTo(a.toString());
+
+        // the credited agent would gladly post it, a bystander service would void it: neither controls it
+        probe().assertRejected(client.send(new PostPending(reserved), b.toString()), CommandPolicy.FORBIDDEN);
+        probe().assertRejected(client.send(new VoidPending(reserved), "some-service"), CommandPolicy.FORBIDDEN);
+        assertThat(jdbc.queryForMap("select balance, pending_debits from accounts where id = ?", a))
+                .containsEntry("balance", 100L).containsEntry("pending_debits", 30L);
+
+        probe().awaitOutcome(client.send(new PostPending(reserved), a.toString()), "APPLIED");
+        assertThat(probe().balance(a)).isEqualTo(70);
+        assertThat(probe().balance(b)).isEqualTo(30);
+        assertInvariants();
+    }
+
+    @Test
+    void transfersAreAppendOnly() {
+        UUID a = probe().fundedAgent("immutable-alice", 100);
+        UUID b = probe().agent("immutable-bob");
+        UUID moved = client.send(new TransferKarma(a, b, 10));
+        probe().awaitOutcome(moved, "APPLIED");
+        assertThatThrownBy(() -> jdbc.update("update transfers set amount = 1000 where id = ?", moved))
+                .isInstanceOfSatisfying(DataAccessException.class, e -> assertThat(sqlState(e)).isEqualTo("0A000"));
+        assertThatThrownBy(() -> jdbc.update("delete from transfers where id = ?", moved))
+                .isInstanceOfSatisfying(DataAccessException.class, e -> assertThat(sqlState(e)).isEqualTo("0A000"));
+        assertThat(jdbc.queryForObject("select amount from transfers where id = ?", Long.class, moved)).isEqualTo(10);
+        assertInvariants();
+    }
+
+    private static String sqlState(DataAccessException e) {
+        return e.getMostSpecificCause() instanceof SQLException sql ? sql.getSQLState() : null;
     }
 
     @Test
