@@ -1,12 +1,11 @@
 package org.agentplatform.ingest.web;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 import org.agentplatform.ingest.web.BodySizeLimit.BodyTooLargeException;
+import org.agentplatform.ingest.web.FieldProblems.FieldError;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,16 +48,11 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
             long.class, "must be an integer",
             String.class, "must be a string");
 
-    /** A field and what is wrong with it. */
-    record FieldError(String field, String detail) {
-    }
-
     @Override
     protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         List<FieldError> errors = e.getBindingResult().getFieldErrors().stream()
                 .map(error -> new FieldError(error.getField(), error.getDefaultMessage()))
-                .sorted(Comparator.comparing(FieldError::field).thenComparing(FieldError::detail))
                 .toList();
         return invalid(e, errors, headers, request);
     }
@@ -110,12 +104,7 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
 
     private ResponseEntity<Object> invalid(Exception e, List<FieldError> errors, HttpHeaders headers,
                                            WebRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, errors.stream()
-                .map(error -> error.field() + ": " + error.detail())
-                .collect(Collectors.joining("; ")));
-        problem.setTitle("Invalid request content");
-        problem.setProperty("errors", errors);
-        return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
+        return handleExceptionInternal(e, FieldProblems.invalid(errors), headers, HttpStatus.BAD_REQUEST, request);
     }
 
     /** Jackson's own words where they help; its words about our classes and its source redaction stay out. */
