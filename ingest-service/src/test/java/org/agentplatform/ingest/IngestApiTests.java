@@ -775,6 +775,11 @@ class IngestApiTests {
         get("/commands/not-a-uuid", ADMIN)
                 .expectStatus().isBadRequest()
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON);
+        // a constrained parameter is the client's fault too, named like a body field (it was a 500)
+        get("/accounts/{id}?recent=101", ADMIN, Accounts.TREASURY)
+                .expectStatus().isBadRequest()
+                .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody().jsonPath("$.errors[0].field").isEqualTo("recent");
     }
 
     // ------------------------------------------------------------------ helpers

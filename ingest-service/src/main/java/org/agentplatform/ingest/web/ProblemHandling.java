@@ -14,6 +14,7 @@ import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -23,6 +24,9 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.Path;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
@@ -80,6 +84,27 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
             return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
         }
         return invalid(e, List.of(new FieldError(field, describe(json))), headers, request);
+    }
+
+    /**
+     * A constrained request parameter ({@code ?recent=101}): method validation reports it as a constraint
+     * violation, which is the client's fault like a bad body field, named by the parameter.
+     */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> constraintViolated(ConstraintViolationException e) {
+        List<FieldError> errors = e.getConstraintViolations().stream()
+                .map(v -> new FieldError(parameterOf(v), v.getMessage()))
+                .toList();
+        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON).body(FieldProblems.invalid(errors));
+    }
+
+    /** {@code account.recent} (method, then parameter) names the parameter {@code recent}. */
+    private static String parameterOf(ConstraintViolation<?> violation) {
+        String field = "";
+        for (Path.Node node : violation.getPropertyPath()) {
+            field = node.getName() == null ? field : node.getName();
+        }
+        return field;
     }
 
     /** Anything else is a bug on this side: still a problem document, with the cause kept in the log. */
