@@ -48,15 +48,6 @@ class CommandAdmission {
         }
     }
 
-    /** Extra text of a request that is not a command component, checked the same way (400 naming it). */
-    static void admitText(String field, String value, int min, int max) {
-        List<Violation> violations = Admissibility.checkText(field, value, min, max);
-        if (!violations.isEmpty()) {
-            throw new CommandRefusedException(FieldProblems.invalid(violations.stream()
-                    .map(v -> new FieldError(v.field(), v.message())).toList()));
-        }
-    }
-
     private Optional<Refusal> stateful(Issuer issuer, Command command) {
         if (command instanceof PostPending c) {
             return controllerOf(c.pendingId()).flatMap(controller -> CommandPolicy.mayResolve(issuer, controller));
