@@ -41,22 +41,23 @@ class DependenciesUnavailableTests {
         http = RestTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
     }
 
+    /** KafkaOutageTests has the broker down and the database up: a 503 that names the command id. */
     @Test
-    void aCommandTheBrokerDidNotTakeIsA503WithRetryAfter() {
+    void aCommandThatCannotBeRecordedNorPublishedIsA503WithRetryAfter() {
         long start = System.nanoTime();
 
-        // without Idempotency-Key: the admin key is checked without the database, so this reaches the broker
+        // without Idempotency-Key the admin key is checked without the database; the command's issuer is then
+        // recorded before it is published, and that finds the database down
         http.post().uri("/karma/grants")
                 .contentType(MediaType.APPLICATION_JSON)
                 .headers(h -> h.setBearerAuth(ADMIN))
                 .body("{\"accountId\":\"" + UUID.randomUUID() + "\",\"amount\":10}")
                 .exchange()
                 .expectStatus().isEqualTo(503)
-                .expectHeader().valueEquals(HttpHeaders.RETRY_AFTER, "7")
+                .expectHeader().exists(HttpHeaders.RETRY_AFTER)
                 .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody()
-                .jsonPath("$.status").isEqualTo(503)
-                .jsonPath("$.commandId").isNotEmpty();
+                .jsonPath("$.status").isEqualTo(503);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }

@@ -45,6 +45,11 @@ public record Actor(String name, @Nullable UUID agentId, @Nullable UUID keyId) {
         return agentId == null;
     }
 
+    /** Whether the caller is the agent {@code agentId} (false for the admin and for null). */
+    public boolean isAgent(@Nullable UUID agentId) {
+        return agentId != null && agentId.equals(this.agentId);
+    }
+
     /** Admin commands: registering, granting, suspending, reactivating. */
     public void requireAdmin(String what) {
         if (!isAdmin()) {

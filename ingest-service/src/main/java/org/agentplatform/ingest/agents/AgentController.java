@@ -1,12 +1,16 @@
 package org.agentplatform.ingest.agents;
 
+import java.net.URI;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.commands.Accepted;
 import org.agentplatform.ingest.commands.CommandIds;
+import org.agentplatform.ingest.commands.CommandOutcomes;
+import org.agentplatform.ingest.commands.CommandOutcomes.Outcome;
 import org.agentplatform.ingest.commands.CommandPublisher;
 import org.agentplatform.ingest.commands.Idempotency;
 import org.agentplatform.ingest.commands.Replayable;
@@ -21,6 +25,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -43,8 +48,13 @@ class AgentController {
     private final Idempotency idempotency;
     private final ApiKeys keys;
     private final JdbcClient jdbc;
+    private final CommandOutcomes outcomes;
+    private final RegistrationProperties registration;
 
-    AgentController(CommandPublisher publisher, Idempotency idempotency, ApiKeys keys, JdbcClient jdbc) {
+    AgentController(CommandPublisher publisher, Idempotency idempotency, ApiKeys keys, JdbcClient jdbc,
+                    CommandOutcomes outcomes, RegistrationProperties registration) {
+        this.outcomes = outcomes;
+        this.registration = registration;
         this.publisher = publisher;
         this.idempotency = idempotency;
         this.keys = keys;
@@ -52,20 +62,34 @@ class AgentController {
     }
 
     /**
-     * Publishes RegisterAgent and creates the agent's first API key, returned once. The key is created after
-     * the broker acknowledged, with an id derived from the command id: a retry after a 503 still gets a key,
-     * and a retry after success gets the original answer without the secret (never stored).
+     * Publishes RegisterAgent and waits (bounded) for the ledger's outcome. Applied: 201 with the agent's first
+     * API key, minted only now that the agent exists, with an id derived from the command id so that a retry
+     * mints no second one. Rejected (the agent exists already, ...): 409 with the reason, no key. No outcome in
+     * time: 202 with the command id and no key; a key is then created with {@code POST /agents/{id}/keys} once
+     * the agent is registered. A replayed answer never carries the key (it is not stored).
      */
     @PostMapping(path = "/agents", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> register(@Valid @RequestBody RegisterAgentRequest request, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        actor.requireAdmin("Registering an agent");
         return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            // derived rather than random: a retry under the same Idempotency-Key must name the same agent
+            // derived from the (random, stored) command id: a retry under the same Idempotency-Key names the same agent
             UUID agentId = request.agentId() != null ? request.agentId() : CommandIds.derived(commandId, "agent");
             publisher.publish(commandId, new RegisterAgent(agentId, request.name()), actor);
+            Optional<Outcome> outcome = outcomes.await(commandId, registration.timeout(), registration.pollInterval());
+            if (outcome.isEmpty()) {
+                return Accepted.response(commandId, new RegistrationPending(commandId, agentId));
+            }
+            if (!outcome.get().applied()) {
+                ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, "Agent " + agentId
+                        + " was not registered: " + outcome.get().reason() + (outcome.get().detail() == null ? ""
+                        : " (" + outcome.get().detail() + ")"));
+                problem.setTitle("Registration rejected");
+                problem.setProperty("commandId", commandId);
+                problem.setProperty("reason", outcome.get().reason());
+                throw new ErrorResponseException(HttpStatus.CONFLICT, problem, null);
+            }
             NewKey key = keys.createWithId(CommandIds.derived(commandId, "api-key"), agentId).orElse(null);
-            return Accepted.response(commandId, new RegistrationAccepted(commandId, agentId,
+            return ResponseEntity.created(URI.create("/agents/" + agentId)).body(new Registered(commandId, agentId,
                     key == null ? null : key.keyId(), key == null ? null : key.prefix(), key == null ? null : key.apiKey()));
         });
     }
@@ -73,7 +97,6 @@ class AgentController {
     @PostMapping("/agents/{agentId}/suspension")
     ResponseEntity<?> suspend(@PathVariable UUID agentId, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        actor.requireAdmin("Suspending an agent");
         return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
             publisher.publish(commandId, new SuspendAgent(agentId), actor);
             return Accepted.response(commandId);
@@ -83,7 +106,6 @@ class AgentController {
     @PostMapping("/agents/{agentId}/reactivation")
     ResponseEntity<?> reactivate(@PathVariable UUID agentId, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        actor.requireAdmin("Reactivating an agent");
         return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
             publisher.publish(commandId, new ReactivateAgent(agentId), actor);
             return Accepted.response(commandId);
@@ -109,13 +131,17 @@ class AgentController {
 
     /** {@code apiKey} is present only in the first answer: a replayed answer has the key's id and prefix. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record RegistrationAccepted(UUID commandId, UUID agentId, @Nullable UUID keyId, @Nullable String keyPrefix,
-                                @Nullable String apiKey) implements Replayable {
+    record Registered(UUID commandId, UUID agentId, @Nullable UUID keyId, @Nullable String keyPrefix,
+                      @Nullable String apiKey) implements Replayable {
 
         @Override
         public Object forReplay() {
-            return new RegistrationAccepted(commandId, agentId, keyId, keyPrefix, null);
+            return new Registered(commandId, agentId, keyId, keyPrefix, null);
         }
+    }
+
+    /** The ledger had not answered in time: no key yet. */
+    record RegistrationPending(UUID commandId, UUID agentId) {
     }
 
     record AgentView(UUID agentId, String name, String status, Instant createdAt) {

@@ -62,7 +62,6 @@ class ClaimController {
         if (claimant == null) {
             throw Actor.forbidden("Only an agent can submit a claim (the admin is not an agent)");
         }
-        actor.requireSelf(claimant, "The claimant");
         return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
             UUID claimId = request.claimId() != null ? request.claimId() : CommandIds.derived(commandId, "claim");
             publisher.publish(commandId, new SubmitClaim(claimId, claimant, request.subject(), request.statement(),
@@ -91,6 +90,7 @@ class ClaimController {
         });
     }
 
+    /** Any authenticated caller: claims are public so that other agents can judge them (and vote). */
     @GetMapping("/claims/{claimId}")
     ResponseEntity<?> claim(@PathVariable UUID claimId, Actor actor) {
         return jdbc.sql("""

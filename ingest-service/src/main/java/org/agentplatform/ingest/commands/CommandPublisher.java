@@ -1,6 +1,8 @@
 package org.agentplatform.ingest.commands;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -13,12 +15,15 @@ import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Publishes a command in its envelope and returns only once the broker has acknowledged it, so a 202 means
- * the command is durably on its topic. Anything else is a {@link PublishFailedException}: never a silent loss.
+ * The one publish path. A command is first admitted ({@link CommandAdmission}: storable, and the caller's to
+ * send), then its issuer is recorded (so that {@code GET /commands/{id}} shows it, to its issuer only, as pending),
+ * then it is published in its envelope, returning only once the broker has acknowledged it, so a 202 means the
+ * command is durably on its topic. Anything else is a {@link PublishFailedException}: never a silent loss.
  */
 @Component
 public class CommandPublisher {
@@ -30,9 +35,13 @@ public class CommandPublisher {
     private final Topics topics;
     private final PublishingProperties properties;
     private final Clock clock;
+    private final CommandAdmission admission;
+    private final JdbcClient jdbc;
 
     CommandPublisher(KafkaTemplate<String, byte[]> kafka, MessageCodec codec, Topics topics,
-                     PublishingProperties properties, Clock clock) {
+                     PublishingProperties properties, Clock clock, CommandAdmission admission, JdbcClient jdbc) {
+        this.admission = admission;
+        this.jdbc = jdbc;
         this.kafka = kafka;
         this.codec = codec;
         this.topics = topics;
@@ -40,9 +49,21 @@ public class CommandPublisher {
         this.clock = clock;
     }
 
-    /** Publishes {@code command} as {@code commandId}, keyed by its partition key. */
+    /**
+     * Publishes {@code command} as {@code commandId}, keyed by its partition key.
+     *
+     * @throws CommandRefusedException (400 or 403) if it may not be published; nothing was then written or sent
+     */
     public void publish(UUID commandId, Command command, Actor actor) {
-        Envelope<Command> envelope = Envelope.of(commandId, command, actor.name(), clock.instant());
+        admission.admit(command, actor);
+        Instant now = clock.instant();
+        Envelope<Command> envelope = Envelope.of(commandId, command, actor.name(), now);
+        // a retry publishes the same id again: the first row stands
+        jdbc.sql("""
+                insert into command_issuers (command_id, issuer, command_type, issued_at) values (?, ?, ?, ?)
+                on conflict (command_id) do nothing""")
+                .params(commandId, actor.name(), envelope.type(), now.atOffset(ZoneOffset.UTC))
+                .update();
         String topic = topics.commandsFor(command);
         long deadline = System.nanoTime() + properties.timeout().toNanos();
         try {

@@ -2,8 +2,14 @@ package org.agentplatform.ingest.commands;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Optional;
 import java.util.UUID;
 
+import org.agentplatform.ingest.actor.Actor;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -12,8 +18,10 @@ import org.springframework.web.bind.annotation.RestController;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * The outcome of a command, from the inbox the workers write in the same transaction as the effect. No
- * row yet means the command is still on its way (or was never published): pending either way.
+ * The outcome of a command, to its issuer and the admin only. Handled: the inbox row the worker wrote with the
+ * effect (its {@code actor} is the issuer). Published by ingest and not handled yet: its {@code command_issuers}
+ * row, pending. Anything else, including another caller's command, is a 404: whether a command exists is itself
+ * the issuer's business. Outcomes recorded before the issuer was (a null actor) are the admin's to read.
  */
 @RestController
 class CommandStatusController {
@@ -25,13 +33,35 @@ class CommandStatusController {
     }
 
     @GetMapping("/commands/{commandId}")
-    CommandStatus status(@PathVariable UUID commandId) {
-        return jdbc.sql("select outcome, reason, detail, processed_at from processed_commands where command_id = ?")
+    ResponseEntity<?> status(@PathVariable UUID commandId, Actor actor) {
+        Optional<Handled> handled = jdbc.sql("""
+                        select outcome, reason, detail, processed_at, actor from processed_commands where command_id = ?""")
                 .param(commandId)
-                .query((rs, n) -> new CommandStatus(commandId, Status.valueOf(rs.getString(1)), rs.getString(2),
-                        rs.getString(3), rs.getObject(4, OffsetDateTime.class).toInstant()))
-                .optional()
-                .orElseGet(() -> new CommandStatus(commandId, Status.PENDING, null, null, null));
+                .query((rs, n) -> new Handled(new CommandStatus(commandId, Status.valueOf(rs.getString(1)), rs.getString(2),
+                        rs.getString(3), rs.getObject(4, OffsetDateTime.class).toInstant()), rs.getString(5)))
+                .optional();
+        if (handled.isPresent()) {
+            return visibleTo(actor, handled.get().issuer())
+                    ? ResponseEntity.ok(handled.get().status()) : notFound(commandId);
+        }
+        return jdbc.sql("select issuer from command_issuers where command_id = ?")
+                .param(commandId).query(String.class).optional()
+                .filter(issuer -> visibleTo(actor, issuer))
+                .<ResponseEntity<?>>map(issuer -> ResponseEntity.ok(new CommandStatus(commandId, Status.PENDING, null, null, null)))
+                .orElseGet(() -> notFound(commandId));
+    }
+
+    private static boolean visibleTo(Actor actor, @Nullable String issuer) {
+        return actor.isAdmin() || actor.name().equals(issuer);
+    }
+
+    private static ResponseEntity<?> notFound(UUID commandId) {
+        return ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
+                "No command " + commandId + " of yours (the outcome of a command is visible to its issuer and the admin)"))
+                .build();
+    }
+
+    private record Handled(CommandStatus status, @Nullable String issuer) {
     }
 
     enum Status {

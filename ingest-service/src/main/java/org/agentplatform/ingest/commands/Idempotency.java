@@ -31,8 +31,10 @@ import tools.jackson.databind.json.JsonMapper;
  *     and publishes nothing;</li>
  * <li>a retry after a failed (503) or still running attempt publishes the same command id again, which the
  *     workers apply once;</li>
- * <li>the same key with another method, path or body is a 409.</li>
+ * <li>the same key with another method, path or body is a 409;</li>
+ * <li>a request refused before publishing (400, 403) releases its key.</li>
  * </ul>
+ * The command id is random and stored with the key: it cannot be derived from the key by anyone else.
  * Without the header every request is a new command.
  */
 @Component
@@ -57,7 +59,7 @@ public class Idempotency {
      */
     public ResponseEntity<?> submit(Actor actor, @Nullable String key, HttpServletRequest request, @Nullable Object body,
                                     Function<UUID, ResponseEntity<?>> action) {
-        UUID commandId = CommandIds.next(actor, key);
+        UUID commandId = CommandIds.next(key);
         if (key == null) {
             return action.apply(commandId);
         }
@@ -83,7 +85,15 @@ public class Idempotency {
             }
             commandId = stored.commandId();
         }
-        ResponseEntity<?> response = action.apply(commandId);
+        ResponseEntity<?> response;
+        try {
+            response = action.apply(commandId);
+        } catch (CommandRefusedException refused) {
+            // nothing was published under this key: release it, so that the corrected request may use it
+            jdbc.sql("delete from idempotency_keys where caller = ? and idempotency_key = ? and response_status is null")
+                    .params(actor.name(), key).update();
+            throw refused;
+        }
         Object replayBody = response.getBody() instanceof Replayable replayable ? replayable.forReplay() : response.getBody();
         URI location = response.getHeaders().getLocation();
         jdbc.sql("""

@@ -13,8 +13,9 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Idempotency keys are kept for {@code ingest.idempotency.retention}: a client retrying later than that sends
- * a new command. Every instance purges; deleting the same old rows twice is harmless.
+ * Idempotency keys and the issuers of published commands are kept for {@code ingest.idempotency.retention}: a
+ * client retrying later than that sends a new command (with a new random id), and a command still not handled by
+ * then reads as unknown (404). Every instance purges; deleting the same old rows twice is harmless.
  */
 @Component
 class IdempotencyRetention {
@@ -34,13 +35,14 @@ class IdempotencyRetention {
     @Scheduled(fixedDelayString = "${ingest.idempotency.purge-interval:PT1H}", initialDelayString = "PT1M")
     int purge() {
         try {
-            int deleted = jdbc.sql("delete from idempotency_keys where created_at < ?")
-                    .param(clock.instant().minus(retention).atOffset(ZoneOffset.UTC))
-                    .update();
-            if (deleted > 0) {
-                log.info("Purged {} idempotency keys older than {}", deleted, retention);
+            var before = clock.instant().minus(retention).atOffset(ZoneOffset.UTC);
+            int deleted = jdbc.sql("delete from idempotency_keys where created_at < ?").param(before).update();
+            // issuers of commands never handled (a handled one's issuer is in processed_commands.actor)
+            int issuers = jdbc.sql("delete from command_issuers where issued_at < ?").param(before).update();
+            if (deleted > 0 || issuers > 0) {
+                log.info("Purged {} idempotency keys and {} command issuers older than {}", deleted, issuers, retention);
             }
-            return deleted;
+            return deleted + issuers;
         } catch (RuntimeException e) {
             // the next run tries again; a database hiccup must not stop the schedule
             log.warn("Purging idempotency keys failed: {}", e.toString());

@@ -135,19 +135,24 @@ class JobController {
         });
     }
 
-    /** Only the submitter cancels; a job the worker has not recorded yet is left to the worker to judge. */
+    /**
+     * Only the submitter cancels (checked by the publisher when the job is recorded); a job the worker has not
+     * recorded yet is left to the worker to judge.
+     */
     @PostMapping("/jobs/{jobId}/cancellation")
     ResponseEntity<?> cancel(@PathVariable UUID jobId, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
         UUID requester = agent(actor, "cancel a job");
-        jdbc.sql("select submitter_id from jobs where id = ?").param(jobId).query(UUID.class).optional()
-                .ifPresent(submitter -> actor.requireSelf(submitter, "Cancelling a job: its submitter"));
         return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
             publisher.publish(commandId, new CancelJob(jobId, requester), actor);
             return Accepted.response(commandId);
         });
     }
 
+    /**
+     * To its submitter, its current executor and the admin. To anyone else it is a 404, like a job that does not
+     * exist: a job's spec and result are its parties' business, and so is whether it exists.
+     */
     @GetMapping("/jobs/{jobId}")
     ResponseEntity<?> job(@PathVariable UUID jobId, Actor actor) {
         return jdbc.sql("""
@@ -162,9 +167,10 @@ class JobController {
                         (Long) rs.getObject(13), rs.getString(14), instant(rs.getObject(15, OffsetDateTime.class)),
                         instant(rs.getObject(16, OffsetDateTime.class))))
                 .optional()
+                .filter(job -> actor.isAdmin() || actor.isAgent(job.submitterId()) || actor.isAgent(job.lessee()))
                 .<ResponseEntity<?>>map(ResponseEntity::ok)
                 .orElseGet(() -> ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                        "No job " + jobId + " (a submission may still be pending)")).build());
+                        "No job " + jobId + " of yours (a submission may still be pending)")).build());
     }
 
     private static UUID agent(Actor actor, String what) {

@@ -16,12 +16,8 @@ import org.agentplatform.schema.ledger.TransferBatch;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.ledger.VoidPending;
 import org.jspecify.annotations.Nullable;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -39,8 +35,8 @@ import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.Size;
 
 /**
- * Karma movements. Here: the shape, and that an agent debits only its own account. Funds, accounts and
- * agent status are the ledger worker's to judge, and a refusal is a recorded outcome at
+ * Karma movements. Here: the shape; who may move what is {@code CommandPolicy}'s, applied by the publisher
+ * (an agent debits only its own account). Funds, accounts and agent status are the ledger worker's to judge, and a refusal is a recorded outcome at
  * {@code /commands/{id}}, not an HTTP error.
  */
 @RestController
@@ -51,18 +47,15 @@ class KarmaController {
 
     private final CommandPublisher publisher;
     private final Idempotency idempotency;
-    private final JdbcClient jdbc;
 
-    KarmaController(CommandPublisher publisher, Idempotency idempotency, JdbcClient jdbc) {
+    KarmaController(CommandPublisher publisher, Idempotency idempotency) {
         this.publisher = publisher;
         this.idempotency = idempotency;
-        this.jdbc = jdbc;
     }
 
     @PostMapping(path = "/grants", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> grant(@Valid @RequestBody GrantRequest request, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        actor.requireAdmin("Granting karma");
         return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
             publisher.publish(commandId, new GrantKarma(request.accountId(), request.amount()), actor);
             return Accepted.response(commandId);
@@ -72,7 +65,6 @@ class KarmaController {
     @PostMapping(path = "/transfers", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> transfer(@Valid @RequestBody TransferRequest request, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        actor.requireSelf(request.debitAccountId(), "The debited account");
         return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
             publisher.publish(commandId,
                     new TransferKarma(request.debitAccountId(), request.creditAccountId(), request.amount()), actor);
@@ -84,7 +76,6 @@ class KarmaController {
     @PostMapping(path = "/batches", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> batch(@Valid @RequestBody BatchRequest request, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        request.transfers().forEach(leg -> actor.requireSelf(leg.debitAccountId(), "The debited account of every leg"));
         return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
             publisher.publish(commandId, new TransferBatch(request.transfers().stream()
                     .map(leg -> new TransferBatch.Leg(leg.debitAccountId(), leg.creditAccountId(), leg.amount()))
@@ -97,7 +88,6 @@ class KarmaController {
     @PostMapping(path = "/reservations", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> reserve(@Valid @RequestBody ReserveRequest request, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        actor.requireSelf(request.debitAccountId(), "The debited account");
         return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
             publisher.publish(commandId, new ReserveKarma(request.debitAccountId(), request.creditAccountId(),
                     request.amount(), request.expiresAt()), actor);
@@ -105,46 +95,27 @@ class KarmaController {
         });
     }
 
-    /** Moves a reservation: only the debited agent may. */
+    /**
+     * Moves a reservation: only its controller may (the agent that reserved; for claim stakes and escrow holds the
+     * system). A reservation the ledger has not applied yet is published anyway: the ledger re-checks the controller.
+     */
     @PostMapping("/reservations/{pendingId}/post")
     ResponseEntity<?> post(@PathVariable UUID pendingId, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        Pending pending = pending(pendingId);
-        actor.requireSelf(pending.debitAccountId(), "Posting a reservation: the debited account");
         return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
             publisher.publish(commandId, new PostPending(pendingId), actor);
             return Accepted.response(commandId);
         });
     }
 
-    /** Releases a reservation: the debited agent, or the credited one giving up what it was promised. */
+    /** Releases a reservation: like posting, only its controller may. */
     @PostMapping("/reservations/{pendingId}/void")
     ResponseEntity<?> voidPending(@PathVariable UUID pendingId, Actor actor, HttpServletRequest http,
             @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        Pending pending = pending(pendingId);
-        if (!pending.creditAccountId().equals(actor.agentId())) {
-            actor.requireSelf(pending.debitAccountId(), "Voiding a reservation: the debited or credited account");
-        }
         return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
             publisher.publish(commandId, new VoidPending(pendingId), actor);
             return Accepted.response(commandId);
         });
-    }
-
-    /**
-     * Who may post or void is decided by the reservation's accounts, so it must exist: a post sent before the
-     * reservation was applied is a 404 now rather than a PENDING_NOT_FOUND rejection later.
-     */
-    private Pending pending(UUID pendingId) {
-        return jdbc.sql("select debit_account_id, credit_account_id from transfers where id = ? and expires_at is not null")
-                .param(pendingId)
-                .query((rs, n) -> new Pending(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
-                .optional()
-                .orElseThrow(() -> new ErrorResponseException(HttpStatus.NOT_FOUND, ProblemDetail.forStatusAndDetail(
-                        HttpStatus.NOT_FOUND, "No reservation " + pendingId + " (it may still be pending)"), null));
-    }
-
-    private record Pending(UUID debitAccountId, UUID creditAccountId) {
     }
 
     record GrantRequest(@NotNull UUID accountId, @NotNull @Positive Long amount) {

@@ -7,9 +7,11 @@ import java.util.UUID;
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.keys.ApiKeys.KeyInfo;
 import org.agentplatform.ingest.keys.ApiKeys.NewKey;
+import org.agentplatform.schema.ledger.Accounts;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -24,15 +26,30 @@ import org.springframework.web.bind.annotation.RestController;
 class KeyController {
 
     private final ApiKeys keys;
+    private final JdbcClient jdbc;
 
-    KeyController(ApiKeys keys) {
+    KeyController(ApiKeys keys, JdbcClient jdbc) {
         this.keys = keys;
+        this.jdbc = jdbc;
     }
 
-    /** 201 with the key, shown this once. */
+    /**
+     * 201 with the key, shown this once. Only for a registered agent (a key for an id the ledger never registered
+     * would let its holder act before, or instead of, the agent) and never for a system account (409).
+     */
     @PostMapping("/agents/{agentId}/keys")
-    ResponseEntity<NewKey> create(@PathVariable UUID agentId, Actor actor) {
+    ResponseEntity<?> create(@PathVariable UUID agentId, Actor actor) {
         actor.requireSelfOrAdmin(agentId, "Creating a key");
+        if (Accounts.isSystem(agentId)) {
+            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT,
+                    agentId + " is a system account: system accounts have no keys");
+            problem.setTitle("System account");
+            return ResponseEntity.of(problem).build();
+        }
+        if (!jdbc.sql("select exists (select 1 from agents where id = ?)").param(agentId).query(Boolean.class).single()) {
+            return ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
+                    "No agent " + agentId + " is registered (a registration may still be pending)")).build();
+        }
         NewKey key = keys.create(agentId);
         return ResponseEntity.created(URI.create("/agents/" + agentId + "/keys/" + key.keyId())).body(key);
     }

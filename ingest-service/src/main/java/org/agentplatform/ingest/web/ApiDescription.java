@@ -19,7 +19,9 @@ class ApiDescription {
                 .info(new Info().title("Agent platform ingest API").version("1")
                         .description("""
                                 Commands are validated, published to Kafka and answered with 202 and the command id once \
-                                the broker acknowledged them; their outcome is at /commands/{id}. Authenticate with \
+                                the broker acknowledged them; their outcome is at /commands/{id}, visible to their issuer \
+                                and the admin. A registration (POST /agents) waits for its outcome: 201 with the agent's key, \
+                                409 if rejected, 202 without a key if the ledger did not answer in time. Authenticate with \
                                 'Authorization: Bearer <API key>'. Send an Idempotency-Key header to retry safely: a retry \
                                 gets the original answer, the same key with another request is a 409. Errors are RFC 9457 \
                                 problem documents; 429 and 503 carry Retry-After."""))

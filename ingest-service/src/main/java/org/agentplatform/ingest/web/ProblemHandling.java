@@ -1,12 +1,11 @@
 package org.agentplatform.ingest.web;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 import org.agentplatform.ingest.web.BodySizeLimit.BodyTooLargeException;
+import org.agentplatform.ingest.web.FieldProblems.FieldError;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,6 +14,7 @@ import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -24,6 +24,9 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.Path;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.InputCoercionException;
 import tools.jackson.core.exc.StreamReadException;
@@ -49,16 +52,11 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
             long.class, "must be an integer",
             String.class, "must be a string");
 
-    /** A field and what is wrong with it. */
-    record FieldError(String field, String detail) {
-    }
-
     @Override
     protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         List<FieldError> errors = e.getBindingResult().getFieldErrors().stream()
                 .map(error -> new FieldError(error.getField(), error.getDefaultMessage()))
-                .sorted(Comparator.comparing(FieldError::field).thenComparing(FieldError::detail))
                 .toList();
         return invalid(e, errors, headers, request);
     }
@@ -88,6 +86,27 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
         return invalid(e, List.of(new FieldError(field, describe(json))), headers, request);
     }
 
+    /**
+     * A constrained request parameter ({@code ?recent=101}): method validation reports it as a constraint
+     * violation, which is the client's fault like a bad body field, named by the parameter.
+     */
+    @ExceptionHandler
+    ResponseEntity<ProblemDetail> constraintViolated(ConstraintViolationException e) {
+        List<FieldError> errors = e.getConstraintViolations().stream()
+                .map(v -> new FieldError(parameterOf(v), v.getMessage()))
+                .toList();
+        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON).body(FieldProblems.invalid(errors));
+    }
+
+    /** {@code account.recent} (method, then parameter) names the parameter {@code recent}. */
+    private static String parameterOf(ConstraintViolation<?> violation) {
+        String field = "";
+        for (Path.Node node : violation.getPropertyPath()) {
+            field = node.getName() == null ? field : node.getName();
+        }
+        return field;
+    }
+
     /** Anything else is a bug on this side: still a problem document, with the cause kept in the log. */
     @ExceptionHandler
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
@@ -110,12 +129,7 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
 
     private ResponseEntity<Object> invalid(Exception e, List<FieldError> errors, HttpHeaders headers,
                                            WebRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, errors.stream()
-                .map(error -> error.field() + ": " + error.detail())
-                .collect(Collectors.joining("; ")));
-        problem.setTitle("Invalid request content");
-        problem.setProperty("errors", errors);
-        return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
+        return handleExceptionInternal(e, FieldProblems.invalid(errors), headers, HttpStatus.BAD_REQUEST, request);
     }
 
     /** Jackson's own words where they help; its words about our classes and its source redaction stay out. */

@@ -20,7 +20,7 @@ class IdempotencyRetentionTests {
     static final TestEnvironment env = TestServers.newEnvironment();
 
     @Test
-    void keysOlderThanTheRetentionArePurgedOthersKept() {
+    void keysAndIssuersOlderThanTheRetentionArePurgedOthersKept() {
         Flyway.configure().dataSource(env.jdbcUrl(), env.username(), env.password()).load().migrate();
         JdbcClient jdbc = JdbcClient.create(new DriverManagerDataSource(env.jdbcUrl(), env.username(), env.password()));
         Instant now = Instant.parse("2026-01-10T00:00:00Z");
@@ -30,8 +30,19 @@ class IdempotencyRetentionTests {
         IdempotencyRetention retention = new IdempotencyRetention(jdbc, Clock.fixed(now, ZoneOffset.UTC),
                 new IdempotencyRetention.Properties(Duration.ofDays(7)));
 
-        assertThat(retention.purge()).isEqualTo(1);
+        UUID oldCommand = UUID.randomUUID();
+        UUID youngCommand = UUID.randomUUID();
+        issuer(jdbc, oldCommand, now.minus(Duration.ofDays(7)).minusSeconds(1));
+        issuer(jdbc, youngCommand, now.minus(Duration.ofDays(7)).plusSeconds(1));
+
+        assertThat(retention.purge()).isEqualTo(2);
         assertThat(jdbc.sql("select idempotency_key from idempotency_keys").query(String.class).list()).containsExactly("young");
+        assertThat(jdbc.sql("select command_id from command_issuers").query(UUID.class).list()).containsExactly(youngCommand);
+    }
+
+    private static void issuer(JdbcClient jdbc, UUID commandId, Instant issuedAt) {
+        jdbc.sql("insert into command_issuers (command_id, issuer, command_type, issued_at) values (?, 'admin', 'GrantKarma', ?)")
+                .params(commandId, issuedAt.atOffset(ZoneOffset.UTC)).update();
     }
 
     private static void insert(JdbcClient jdbc, String key, Instant createdAt) {
