@@ -95,7 +95,8 @@ class ApiSecurityTests {
     @Test
     void aRevokedKeyIsA401InvalidToken() {
         NewKey key = keys.create(UUID.randomUUID());
-        get("/commands/{id}", key.apiKey()).expectStatus().isOk();
+        // authenticated: a command id that is not the caller's is a 404, not a 401
+        get("/commands/{id}", key.apiKey()).expectStatus().isNotFound();
         assertThat(keys.revoke(key.agentId(), key.keyId())).isTrue();
 
         get("/commands/{id}", key.apiKey())
@@ -158,7 +159,8 @@ class ApiSecurityTests {
             if (result.getStatus().value() == 429) {
                 limited = result;
             } else {
-                assertThat(result.getStatus().value()).isEqualTo(200);
+                assertThat(result.getStatus().value()).as("authenticated, and no such command of the caller's")
+                        .isEqualTo(404);
             }
         }
         assertThat(limited).as("a 429 within 30 requests at a burst of 10").isNotNull();
@@ -167,7 +169,7 @@ class ApiSecurityTests {
         assertThat(new String(limited.getResponseBody())).contains("\"status\":429")
                 .contains("Too many requests from " + key.agentId());
         // the limit is per caller
-        get("/commands/{id}", keys.create(UUID.randomUUID()).apiKey()).expectStatus().isOk();
+        get("/commands/{id}", keys.create(UUID.randomUUID()).apiKey()).expectStatus().isNotFound();
     }
 
     @Test

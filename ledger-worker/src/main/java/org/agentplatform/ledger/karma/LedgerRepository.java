@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.agentplatform.schema.jobs.JobEscrow;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -78,10 +79,10 @@ class LedgerRepository {
         List<PendingTransfer> locked = jdbc.query("""
                 select t.id, t.debit_account_id, t.credit_account_id, t.amount, t.kind, t.expires_at, t.controller
                 from transfers t
-                where t.status = 'PENDING' and t.expires_at <= ?
+                where t.status = 'PENDING' and t.expires_at <= ? and t.credit_account_id <> ?
                   and not exists (select 1 from transfers r where r.pending_id = t.id)
                 order by t.expires_at limit ? for update of t skip locked""",
-                PENDING, Timestamp.from(now), limit);
+                PENDING, Timestamp.from(now), JobEscrow.ACCOUNT, limit);
         return withResolutions(locked);
     }
 

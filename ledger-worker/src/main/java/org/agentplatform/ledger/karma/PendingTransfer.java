@@ -3,6 +3,7 @@ package org.agentplatform.ledger.karma;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.agentplatform.schema.jobs.JobEscrow;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferStatus;
 
@@ -25,7 +26,12 @@ record PendingTransfer(UUID id, UUID debitAccountId, UUID creditAccountId, long 
         return !debitAccountId.toString().equals(controller);
     }
 
+    /**
+     * An escrow hold never expires on its own: the job worker settles it (pays or refunds) when the job ends,
+     * however long the job takes. Holds made before they were held until the end of time still carry the old
+     * 30-day expiry, which must not strand a running job's price.
+     */
     boolean expiredAt(Instant now) {
-        return !now.isBefore(expiresAt);
+        return !JobEscrow.ACCOUNT.equals(creditAccountId) && !now.isBefore(expiresAt);
     }
 }

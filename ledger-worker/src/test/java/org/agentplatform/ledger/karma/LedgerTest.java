@@ -2,12 +2,14 @@ package org.agentplatform.ledger.karma;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
 import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.authorization.Issuer;
+import org.agentplatform.schema.jobs.JobEscrow;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferStatus;
 import org.junit.jupiter.api.Test;
@@ -129,6 +131,20 @@ class LedgerTest {
         assertThat(ledger.account(b).orElseThrow().pendingCredits()).isZero();
         assertThat(reason(ledger.postPending(UUID.randomUUID(), pending, self, now))).isEqualTo(Ledger.PENDING_ALREADY_POSTED);
         assertThat(reason(ledger.voidPending(UUID.randomUUID(), pending, self, now))).isEqualTo(Ledger.PENDING_ALREADY_POSTED);
+    }
+
+    @Test
+    void anEscrowHoldNeverExpiresOnItsOwnEvenWithTheOldThirtyDayExpiry() {
+        UUID escrow = JobEscrow.ACCOUNT;
+        UUID hold = UUID.randomUUID();
+        Ledger ledger = new Ledger(List.of(new Account(a, false, 100, 30, false), new Account(escrow, false, false, false, 0, 0, 30, false)),
+                List.of(new PendingTransfer(hold, a, escrow, 30, TransferKind.TRANSFER,
+                        now.plus(Duration.ofDays(30)), "job-worker", null)));
+        Issuer saga = Issuer.of("job-worker");
+        Instant muchLater = now.plus(Duration.ofDays(400));
+        assertThat(reason(ledger.expire(hold, muchLater))).isEqualTo(Ledger.PENDING_NOT_EXPIRED);
+        assertThat(ledger.postPending(UUID.randomUUID(), hold, saga, muchLater)).isInstanceOfSatisfying(Posting.Recorded.class,
+                r -> assertThat(r.status()).isEqualTo(TransferStatus.POSTED));
     }
 
     @Test

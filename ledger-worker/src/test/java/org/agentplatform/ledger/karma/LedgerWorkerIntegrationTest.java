@@ -14,6 +14,7 @@ import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.messaging.Envelope;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -72,6 +73,26 @@ class LedgerWorkerIntegrationTest {
                 .containsEntry("amount", 30L).containsEntry("kind", "TRANSFER")
                 .containsEntry("debit_balance_before", 100L).containsEntry("debit_balance_after", 70L);
         assertThat(probe().outboxTypesCausedBy(transfer)).containsExactly("TransferPosted");
+        assertConservation();
+    }
+
+    /**
+     * Registration, grant and the agent's first spending published back to back, as a producer that does not
+     * wait for outcomes does: they share the agent's key, so they are applied in order, and none is refused
+     * as UNKNOWN_ACCOUNT (the first release put registrations on a topic of their own and lost this order).
+     */
+    @Test
+    void aGrantAndATransferSentRightAfterTheRegistrationApply() {
+        UUID payee = client.registerAgent("payee");
+        awaitApplied(payee);
+        UUID agent = UUID.randomUUID();
+        UUID registration = client.send(new RegisterAgent(agent, "newcomer"), "admin");
+        UUID grant = client.send(new GrantKarma(agent, 50), "admin");
+        UUID spend = client.send(new TransferKarma(agent, payee, 20), agent.toString());
+        probe().awaitOutcome(registration, "APPLIED");
+        probe().awaitOutcome(grant, "APPLIED");
+        probe().awaitOutcome(spend, "APPLIED");
+        assertThat(probe().balance(agent)).isEqualTo(30);
         assertConservation();
     }
 
