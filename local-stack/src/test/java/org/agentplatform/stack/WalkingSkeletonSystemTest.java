@@ -170,9 +170,12 @@ class WalkingSkeletonSystemTest {
         assertThat(jdbc.queryForObject("select sum(balance) from accounts", Long.class)).isZero();
     }
 
-    /** The admin registers an agent; the answer carries the agent's API key, shown this once. */
+    /**
+     * The admin registers an agent; the answer (201, once the ledger applied the registration) carries the
+     * agent's API key, shown this once.
+     */
     private static JsonNode register(UUID agent, String name) throws IOException, InterruptedException {
-        return send(stack.adminKey(), "/agents", "{\"agentId\":\"%s\",\"name\":\"%s\"}".formatted(agent, name));
+        return send(stack.adminKey(), "/agents", "{\"agentId\":\"%s\",\"name\":\"%s\"}".formatted(agent, name), 201);
     }
 
     private static UUID post(String key, String path, String body) throws IOException, InterruptedException {
@@ -180,10 +183,15 @@ class WalkingSkeletonSystemTest {
     }
 
     private static JsonNode send(String key, String path, String body) throws IOException, InterruptedException {
+        return send(key, path, body, 202);
+    }
+
+    private static JsonNode send(String key, String path, String body, int expected)
+            throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri(path))
                 .header("Content-Type", "application/json").header("Authorization", "Bearer " + key)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(expected);
         return json.readTree(response.body());
     }
 
