@@ -83,11 +83,16 @@ final class LoadGenerator implements AutoCloseable {
         for (int i = 0; i < workload.accounts().size(); i++) {
             registrations.add(new RegisterAgent(workload.accounts().get(i), namePrefix + i));
         }
+        // executors are agents too: the job worker leases only to registered, active agents
+        int e = 0;
+        for (UUID executor : workload.executors()) {
+            registrations.add(new RegisterAgent(executor, namePrefix + "executor-" + e++));
+        }
         long base = applied(jdbc);
         sendSetup(registrations);
         awaitApplied(jdbc, base + registrations.size());
         sendSetup(workload.accounts().stream().map(id -> new GrantKarma(id, Workload.GRANT)).toList());
-        awaitApplied(jdbc, base + 2L * registrations.size());
+        awaitApplied(jdbc, base + registrations.size() + workload.accounts().size());
     }
 
     /** Commands with an outcome in the inbox so far. */
