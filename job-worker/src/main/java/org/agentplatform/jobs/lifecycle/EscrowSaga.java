@@ -33,6 +33,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * Drives the escrow saga of priced jobs, in every instance:
  * <ol>
@@ -40,7 +43,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * with skip locked, marked sent after the broker acknowledged them; a crash in between re-sends them, and the
  * ledger's inbox applies each id once);</li>
  * <li>tracker: reads the ledger's recorded outcome of each sent command (its inbox, in the shared database) and
- * applies it to the job under the job's row lock, which may write the next step.</li>
+ * applies it to the job under the job's row lock, which may write the next step;</li>
+ * <li>resend: a sent command with no outcome after {@code sagaResendAfter} is published again (lost before the
+ * ledger read it, e.g. dead-lettered while the database was down: the inbox would never see it otherwise); after
+ * {@code sagaMaxResends} resends the job's escrow is marked STUCK instead of waiting for ever in silence.</li>
  * </ol>
  * Every step is written in the transaction of the state change that needs it, so no crash loses or repeats a
  * movement of karma; the ledger's own rules decide whether the submitter can pay.
@@ -59,10 +65,12 @@ class EscrowSaga extends PeriodicTask {
     private final KafkaProperties kafka;
     private final Topics topics;
     private final Clock clock;
+    private final Counter stuckRefused;
+    private final Counter stuckNoOutcome;
     private KafkaProducer<String, byte[]> producer;
 
     EscrowSaga(JdbcTemplate jdbc, JobRepository repository, Outbox outbox, PlatformTransactionManager transactions,
-               JobsProperties properties, KafkaProperties kafka, Topics topics, Clock clock) {
+               JobsProperties properties, KafkaProperties kafka, Topics topics, MeterRegistry meters, Clock clock) {
         super("job-escrow-saga", properties.sagaInterval());
         this.jdbc = jdbc;
         this.repository = repository;
@@ -72,6 +80,16 @@ class EscrowSaga extends PeriodicTask {
         this.kafka = kafka;
         this.topics = topics;
         this.clock = clock;
+        this.stuckRefused = stuck(meters, "refused");
+        this.stuckNoOutcome = stuck(meters, "no_outcome");
+    }
+
+    private static Counter stuck(MeterRegistry meters, String cause) {
+        return Counter.builder("platform.jobs.escrow.stuck")
+                .description("Job escrows marked STUCK (the price stays in escrow until an operator settles it), by cause: "
+                        + "the ledger refused a settlement step, or a step never got an outcome")
+                .tag("cause", cause)
+                .register(meters);
     }
 
     @Override
@@ -95,6 +113,9 @@ class EscrowSaga extends PeriodicTask {
             }
             while (track() == BATCH) {
                 // more to apply
+            }
+            while (resend() == BATCH) {
+                // more overdue
             }
         } catch (RuntimeException e) {
             log.warn("Escrow saga pass failed; retrying on the next one: {}", e.toString());
@@ -132,7 +153,9 @@ class EscrowSaga extends PeriodicTask {
 
     /** Applies the ledger's outcomes of sent saga commands to their jobs; returns how many. */
     int track() {
+        int[] stuck = {0};
         Integer n = tx.execute(status -> {
+            stuck[0] = 0; // counted once committed
             Instant now = clock.instant();
             List<Resolved> resolved = jdbc.query("""
                     select s.id, s.job_id, s.step, p.outcome, p.reason, p.detail
@@ -181,7 +204,8 @@ class EscrowSaga extends PeriodicTask {
                 if (step != null) {
                     next.add(step);
                 }
-                if (job.escrowStatus() == EscrowStatus.STUCK) {
+                if (t instanceof Changed && job.escrowStatus() == EscrowStatus.STUCK) {
+                    stuck[0]++;
                     log.error("Escrow of job {} is stuck: the ledger refused {} ({})", job.id(), r.step(), r.reason());
                 }
             }
@@ -197,7 +221,93 @@ class EscrowSaga extends PeriodicTask {
             outbox.append(events, now);
             return resolved.size();
         });
+        stuckRefused.increment(stuck[0]);
         return n == null ? 0 : n;
+    }
+
+    /**
+     * Publishes again the sent commands that are overdue for an outcome, with the same id and envelope, or marks
+     * their jobs' escrow STUCK once they were resent {@code sagaMaxResends} times; returns how many it handled.
+     * Rows are taken with skip locked like the relay's, so each is handled by one instance per pass, and a command
+     * whose outcome is recorded (the tracker's to apply) is never resent.
+     */
+    int resend() {
+        int[] stuck = {0};
+        Integer n = tx.execute(status -> {
+            stuck[0] = 0;
+            Instant now = clock.instant();
+            List<Overdue> rows = jdbc.query("""
+                    select s.id, s.job_id, s.step, s.topic_key, s.envelope::text, s.attempts
+                    from job_saga_commands s
+                    where s.resolved_at is null and s.sent_at is not null and coalesce(s.last_sent_at, s.sent_at) <= ?
+                      and not exists (select 1 from processed_commands p where p.command_id = s.id)
+                    order by s.job_id limit ? for update of s skip locked""",
+                    (rs, i) -> new Overdue(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getInt(6)),
+                    Timestamp.from(now.minus(properties.sagaResendAfter())), BATCH);
+            if (rows.isEmpty()) {
+                return 0;
+            }
+            // attempts counts publications: the first send, then one per resend
+            List<Overdue> again = rows.stream().filter(r -> r.attempts() <= properties.sagaMaxResends()).toList();
+            List<Overdue> givenUp = rows.stream().filter(r -> r.attempts() > properties.sagaMaxResends()).toList();
+            List<Future<?>> acks = new ArrayList<>(again.size());
+            for (Overdue r : again) {
+                acks.add(producer.send(new ProducerRecord<>(topics.karmaCommands(), r.topicKey(),
+                        r.envelope().getBytes(StandardCharsets.UTF_8))));
+            }
+            for (Future<?> ack : acks) {
+                try {
+                    ack.get(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("escrow command not acknowledged by the broker", e);
+                }
+            }
+            if (!again.isEmpty()) {
+                jdbc.update("update job_saga_commands set attempts = attempts + 1, last_sent_at = ? where id = any(?)",
+                        Timestamp.from(now), (Object) again.stream().map(Overdue::commandId).toArray(UUID[]::new));
+                log.warn("Resent {} escrow commands that got no outcome within {}", again.size(),
+                        properties.sagaResendAfter());
+            }
+            if (!givenUp.isEmpty()) {
+                stuck[0] = giveUp(givenUp, now);
+            }
+            return rows.size();
+        });
+        stuckNoOutcome.increment(stuck[0]);
+        return n == null ? 0 : n;
+    }
+
+    /** Marks the jobs of commands that never got an outcome STUCK, and the commands resolved; returns how many jobs. */
+    private int giveUp(List<Overdue> rows, Instant now) {
+        Map<UUID, Job> jobs = new HashMap<>();
+        TreeSet<UUID> ids = new TreeSet<>();
+        rows.forEach(r -> ids.add(r.jobId()));
+        repository.lock(ids).forEach(j -> jobs.put(j.id(), j));
+        List<HistoryRow> history = new ArrayList<>();
+        List<Envelope<JobEvent>> events = new ArrayList<>();
+        for (Overdue r : rows) {
+            Job job = jobs.get(r.jobId());
+            if (job.escrowNoOutcome() instanceof Changed c) {
+                history.add(new HistoryRow(c.history(), r.commandId()));
+                UUID eventId = UUID.nameUUIDFromBytes(("job-escrow-event:" + r.commandId())
+                        .getBytes(StandardCharsets.UTF_8));
+                events.add(Envelope.of(eventId, c.event(), "job-worker", now));
+            }
+            log.error("Escrow of job {} is stuck: its {} command {} got no outcome after {} publications ({})",
+                    job.id(), r.step(), r.commandId(), r.attempts(), Job.NO_OUTCOME);
+        }
+        // resolved, so that a late outcome is left to the operator rather than applied to a STUCK escrow
+        jdbc.update("update job_saga_commands set resolved_at = ?, outcome = ?, reason = ? where id = any(?)",
+                Timestamp.from(now), Job.NO_OUTCOME, Job.NO_OUTCOME,
+                (Object) rows.stream().map(Overdue::commandId).toArray(UUID[]::new));
+        repository.update(jobs.values().stream().filter(Job::isChanged).toList(), now);
+        repository.appendHistory(history, now);
+        outbox.append(events, now);
+        return history.size();
+    }
+
+    private record Overdue(UUID commandId, UUID jobId, String step, String topicKey, String envelope, int attempts) {
     }
 
     private record Resolved(UUID commandId, UUID jobId, String step, boolean applied, String reason, String detail) {

@@ -46,6 +46,8 @@ final class Job {
     static final String UNKNOWN_LEASE = "UNKNOWN_LEASE";
     static final String NOT_LESSEE = "NOT_LESSEE";
     static final String JOB_FINISHED = "JOB_FINISHED";
+    /** Why an escrow is STUCK when a step's command never got an outcome from the ledger. */
+    static final String NO_OUTCOME = "NO_OUTCOME";
 
     /**
      * How long the ledger holds a priced job's price: as long as the job may take, which nothing bounds (retries
@@ -182,6 +184,25 @@ final class Job {
         changed = true;
         return new Changed(new JobEscrowSettled(id, outcome, to, price),
                 history("ESCROW_" + outcome.name(), to, null, detail), null, null);
+    }
+
+    /**
+     * A step's command got no outcome however often it was sent (every record lost before the ledger read it):
+     * the escrow is STUCK, and an operator finds out from the ledger whether karma moved. A job still waiting
+     * for its reservation is rejected, as it cannot run without its price held.
+     */
+    Transition escrowNoOutcome() {
+        if (escrowStatus == EscrowStatus.PAYING || escrowStatus == EscrowStatus.REFUNDING) {
+            return escrowSettled(EscrowStatus.STUCK, NO_OUTCOME);
+        }
+        requireEscrow(EscrowStatus.RESERVING);
+        escrowStatus = EscrowStatus.STUCK;
+        changed = true;
+        if (status == JobStatus.AWAITING_ESCROW) {
+            status = JobStatus.REJECTED;
+        }
+        return new Changed(new JobEscrowSettled(id, EscrowStatus.STUCK, null, price),
+                history("ESCROW_STUCK", null, null, NO_OUTCOME), null, null);
     }
 
     private void requireEscrow(EscrowStatus expected) {

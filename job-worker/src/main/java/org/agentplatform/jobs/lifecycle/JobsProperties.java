@@ -15,6 +15,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param rescueInterval how often each instance looks for expired leases
  * @param rescueBatch    expired leases rescued per transaction
  * @param sagaInterval   how often each instance publishes escrow commands and reads their outcomes
+ * @param sagaResendAfter a sent escrow command still without an outcome after this long is published again (a
+ *                        record can be lost before the ledger reads it, e.g. dead-lettered while its database was down)
+ * @param sagaMaxResends after this many resends without an outcome the job's escrow is marked STUCK for an operator
  */
 @ConfigurationProperties(prefix = "platform.jobs")
 record JobsProperties(
@@ -23,5 +26,7 @@ record JobsProperties(
         @DefaultValue("0.25") double backoffJitter,
         @DefaultValue("1s") Duration rescueInterval,
         @DefaultValue("500") int rescueBatch,
-        @DefaultValue("200ms") Duration sagaInterval) {
+        @DefaultValue("200ms") Duration sagaInterval,
+        @DefaultValue("30s") Duration sagaResendAfter,
+        @DefaultValue("10") int sagaMaxResends) {
 }

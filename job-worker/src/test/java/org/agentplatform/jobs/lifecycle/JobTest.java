@@ -187,6 +187,28 @@ class JobTest {
     }
 
     @Test
+    void aStepWithoutAnOutcomeLeavesTheEscrowStuckAndAJobWaitingForItsPriceNeverRuns() {
+        Job waiting = Job.submitted(new SubmitJob(UUID.randomUUID(), SUBMITTER, JsonNodeFactory.instance.objectNode(), 5,
+                2, Duration.ofSeconds(30), 40L), T0);
+        Transition t = waiting.escrowNoOutcome();
+        assertThat(waiting.escrowStatus()).isEqualTo(EscrowStatus.STUCK);
+        assertThat(waiting.status()).isEqualTo(JobStatus.REJECTED);
+        assertThat(((Transition.Changed) t).history().detail()).isEqualTo(Job.NO_OUTCOME);
+
+        Job paying = Job.submitted(new SubmitJob(UUID.randomUUID(), SUBMITTER, JsonNodeFactory.instance.objectNode(), 5,
+                2, Duration.ofSeconds(30), 40L), T0);
+        paying.escrowReserved(T0);
+        paying.lease(E1, T0);
+        paying.complete(E1, 1, JsonNodeFactory.instance.nullNode(), T0);
+        paying.settlement();
+        Transition.Changed c = (Transition.Changed) paying.escrowNoOutcome();
+        assertThat(paying.escrowStatus()).isEqualTo(EscrowStatus.STUCK);
+        assertThat(paying.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(c.history().kind()).isEqualTo("ESCROW_STUCK");
+        assertThat(c.history().detail()).isEqualTo(Job.NO_OUTCOME);
+    }
+
+    @Test
     void backoffGrowsUntilTheCapAndJitterStaysBounded() {
         Backoff noJitter = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10), 0.25, () -> 0);
         assertThat(noJitter.after(1)).isEqualTo(Duration.ofSeconds(1));

@@ -1,0 +1,230 @@
+package org.agentplatform.jobs.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.embedded.TestServers;
+import org.agentplatform.jobs.JobWorkerApplication;
+import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.agentplatform.schema.jobs.CompleteJob;
+import org.agentplatform.schema.jobs.JobEscrow;
+import org.agentplatform.schema.jobs.RequestLease;
+import org.agentplatform.schema.jobs.SubmitJob;
+import org.agentplatform.schema.ledger.GrantKarma;
+import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.ledger.RegisterAgent;
+import org.agentplatform.schema.ledger.VoidPending;
+import org.agentplatform.schema.messaging.Envelope;
+import org.agentplatform.schema.messaging.MessageCodec;
+import org.agentplatform.schema.messaging.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import tools.jackson.databind.node.JsonNodeFactory;
+
+/**
+ * Escrow steps that never reach the ledger (lost between the broker's acknowledgement and the ledger's inbox, as
+ * when a record is dead-lettered during a database crash), with the real ledger worker running: the saga resends
+ * them, and marks the escrow STUCK, counted, when resending does not help. The saga is stopped while a step is
+ * written so that the test decides what its first publication was.
+ */
+@SpringBootTest(classes = JobWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
+        properties = {"spring.config.name=job-worker", "platform.consumer.delete-outbox-rows=false",
+                "platform.jobs.saga-interval=50ms", "platform.jobs.saga-resend-after=1s",
+                "platform.jobs.saga-max-resends=" + EscrowSagaResendIntegrationTest.MAX_RESENDS})
+@DirtiesContext
+class EscrowSagaResendIntegrationTest {
+
+    static final int MAX_RESENDS = 3;
+    static final TestEnvironment env = TestServers.newEnvironment();
+    static final Duration WAIT = Duration.ofSeconds(30);
+    static ConfigurableApplicationContext ledger;
+
+    @Autowired
+    JdbcTemplate jdbc;
+    @Autowired
+    EscrowSaga saga;
+    @Autowired
+    MeterRegistry meters;
+
+    JobTestClient client;
+    KafkaProducer<String, byte[]> ledgerProducer;
+    final UUID rich = UUID.randomUUID();
+    final UUID executor = UUID.randomUUID();
+
+    @DynamicPropertySource
+    static void servers(DynamicPropertyRegistry registry) {
+        env.register(registry);
+    }
+
+    @BeforeAll
+    static void startLedger() {
+        ledger = LedgerWorkerApplication.application().run(env.commandLineArgs("--server.port=0"));
+    }
+
+    @AfterAll
+    static void stopLedger() {
+        if (ledger != null) {
+            ledger.close();
+        }
+    }
+
+    @BeforeEach
+    void agents() {
+        client = new JobTestClient(env, jdbc);
+        ledgerProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+        ledger(new RegisterAgent(rich, "agent-" + rich), "test");
+        ledger(new RegisterAgent(executor, "agent-" + executor), "test");
+        await().atMost(WAIT).until(() -> jdbc.queryForObject("select count(*) from accounts where id = any(?)",
+                Long.class, (Object) new UUID[] {rich, executor}) == 2);
+        ledger(new GrantKarma(rich, 1000), "test");
+        await().atMost(WAIT).until(() -> balance(rich) == 1000);
+    }
+
+    @AfterEach
+    void close() {
+        if (!saga.isRunning()) {
+            saga.start();
+        }
+        client.close();
+        ledgerProducer.close();
+    }
+
+    @Test
+    void aStepWhoseFirstPublicationWasLostIsResentAndTheExecutorIsPaid() {
+        UUID job = completedWhileTheSagaIsStopped(100);
+        UUID post = EscrowStep.commandId(job, EscrowStep.POST);
+        // marked sent as if the broker had it, but the ledger never will: the publication is lost
+        assertThat(jdbc.update("update job_saga_commands set sent_at = ? where id = ? and sent_at is null",
+                java.sql.Timestamp.from(Instant.now()), post)).isOne();
+        saga.start();
+
+        await().atMost(WAIT).until(() -> "PAID".equals(escrow(job)) || "STUCK".equals(escrow(job)));
+        assertThat(escrow(job)).isEqualTo("PAID");
+        Map<String, Object> row = jdbc.queryForMap(
+                "select attempts, last_sent_at, outcome from job_saga_commands where id = ?", post);
+        assertThat((Integer) row.get("attempts")).isGreaterThanOrEqualTo(2);
+        assertThat(row.get("last_sent_at")).isNotNull();
+        assertThat(row.get("outcome")).isEqualTo("APPLIED");
+        assertThat(balance(executor)).isEqualTo(100);
+        assertThat(account(rich)).containsEntry("balance", 900L).containsEntry("pending_debits", 0L);
+        assertThat(account(JobEscrow.ACCOUNT)).containsEntry("balance", 0L).containsEntry("pending_credits", 0L);
+        assertThat(jdbc.queryForList("select kind from job_history where job_id = ? and kind like 'ESCROW%' order by id",
+                String.class, job)).containsExactly("ESCROW_HELD", "ESCROW_PAID");
+    }
+
+    @Test
+    void aStepTheLedgerNeverSeesEndsStuckWithNoOutcomeAfterTheLastResendAndIsCounted() {
+        UUID job = completedWhileTheSagaIsStopped(60);
+        UUID post = EscrowStep.commandId(job, EscrowStep.POST);
+        // every publication of this record is dead-lettered by the ledger (unknown type): no outcome, ever
+        assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"Lost\"') "
+                + "where id = ? and sent_at is null", post)).isOne();
+        double stuckBefore = stuck("no_outcome");
+        saga.start();
+
+        await().atMost(WAIT).until(() -> "STUCK".equals(escrow(job)));
+        Map<String, Object> row = jdbc.queryForMap(
+                "select attempts, resolved_at, outcome, reason from job_saga_commands where id = ?", post);
+        assertThat(row).containsEntry("attempts", 1 + MAX_RESENDS).containsEntry("outcome", "NO_OUTCOME")
+                .containsEntry("reason", "NO_OUTCOME");
+        assertThat(row.get("resolved_at")).isNotNull();
+        assertThat(client.outcome(post)).isNull();
+        assertThat(jdbc.queryForList("select kind || ':' || coalesce(detail, '') from job_history "
+                + "where job_id = ? and kind like 'ESCROW%' order by id", String.class, job))
+                .containsExactly("ESCROW_HELD:", "ESCROW_STUCK:NO_OUTCOME");
+        assertThat(client.eventTypes(job)).endsWith("JobEscrowSettled");
+        // the price is still held for the operator: nothing was paid or refunded
+        assertThat(account(rich)).containsEntry("balance", 1000L).containsEntry("pending_debits", 60L);
+        assertThat(balance(executor)).isZero();
+        assertThat(stuck("no_outcome")).isEqualTo(stuckBefore + 1);
+    }
+
+    @Test
+    void aSettlementTheLedgerRefusesIsCountedStuck() {
+        UUID job = completedWhileTheSagaIsStopped(30);
+        UUID hold = EscrowStep.commandId(job, EscrowStep.RESERVE);
+        // the hold is voided behind the saga's back (as its controller), so the ledger refuses to post it
+        UUID voided = ledger(new VoidPending(hold), "job-worker");
+        await().atMost(WAIT).until(() -> "APPLIED".equals(client.outcome(voided)));
+        double stuckBefore = stuck("refused");
+        saga.start();
+
+        await().atMost(WAIT).until(() -> "STUCK".equals(escrow(job)));
+        assertThat(client.outcome(EscrowStep.commandId(job, EscrowStep.POST))).isNotNull().isNotEqualTo("APPLIED");
+        assertThat(stuck("refused")).isEqualTo(stuckBefore + 1);
+    }
+
+    /** A priced job, held, leased and completed by {@link #executor} while the saga is stopped: its POST is unsent. */
+    private UUID completedWhileTheSagaIsStopped(long price) {
+        SubmitJob submit = new SubmitJob(UUID.randomUUID(), rich, JsonNodeFactory.instance.objectNode().put("run", "x"),
+                5, 3, Duration.ofSeconds(30), price);
+        UUID job = submit.jobId();
+        client.send(submit);
+        await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
+        awaitApplied(client.send(new RequestLease(executor)));
+        saga.stop();
+        awaitApplied(client.send(new CompleteJob(job, executor, 1, JsonNodeFactory.instance.textNode("done"))));
+        assertThat(escrow(job)).isEqualTo("PAYING");
+        return job;
+    }
+
+    private double stuck(String cause) {
+        Counter counter = meters.find("platform.jobs.escrow.stuck").tag("cause", cause).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** Sends straight to the ledger's command topic as {@code actor}; returns the command id. */
+    private UUID ledger(LedgerCommand command, String actor) {
+        Envelope<LedgerCommand> envelope = Envelope.of(UUID.randomUUID(), command, actor, Instant.now());
+        try {
+            ledgerProducer.send(new ProducerRecord<>(new Topics(env.topicPrefix()).commandsFor(command),
+                    command.partitionKey(), new MessageCodec().encode(envelope))).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return envelope.id();
+    }
+
+    private void awaitApplied(UUID commandId) {
+        await().atMost(WAIT).untilAsserted(() -> assertThat(client.outcome(commandId)).isEqualTo("APPLIED"));
+    }
+
+    private String escrow(UUID job) {
+        return jdbc.queryForList("select escrow_status from jobs where id = ?", String.class, job).stream().findFirst()
+                .orElse(null);
+    }
+
+    private long balance(UUID account) {
+        return jdbc.queryForList("select balance from accounts where id = ?", Long.class, account).stream().findFirst()
+                .orElse(-1L);
+    }
+
+    private Map<String, Object> account(UUID account) {
+        return jdbc.queryForMap("select balance, pending_debits, pending_credits from accounts where id = ?", account);
+    }
+}
