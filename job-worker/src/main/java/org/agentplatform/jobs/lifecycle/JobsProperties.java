@@ -17,7 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param sagaInterval   how often each instance publishes escrow commands and reads their outcomes
  * @param sagaResendAfter a sent escrow command still without an outcome after this long is published again (a
  *                        record can be lost before the ledger reads it, e.g. dead-lettered while its database was down)
- * @param sagaMaxResends after this many resends without an outcome the job's escrow is marked STUCK for an operator
+ * @param sagaMaxResends after this many resends without an outcome the job's escrow is marked STUCK for an operator;
+ *                       with the defaults an hour: a worker backlog or a database outage must not make escrows STUCK
+ *                       whose commands are merely queued (an outcome recorded after that is left to the operator)
  */
 @ConfigurationProperties(prefix = "platform.jobs")
 record JobsProperties(
@@ -27,6 +29,6 @@ record JobsProperties(
         @DefaultValue("1s") Duration rescueInterval,
         @DefaultValue("500") int rescueBatch,
         @DefaultValue("200ms") Duration sagaInterval,
-        @DefaultValue("30s") Duration sagaResendAfter,
-        @DefaultValue("10") int sagaMaxResends) {
+        @DefaultValue("60s") Duration sagaResendAfter,
+        @DefaultValue("60") int sagaMaxResends) {
 }
