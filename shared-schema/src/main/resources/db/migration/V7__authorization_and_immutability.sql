@@ -34,12 +34,12 @@ update transfers t set controller = case
 alter table transfers add constraint transfers_pending_controlled
     check (status <> 'PENDING' or controller is not null) not valid;
 
--- Commands ingest has published and not yet seen applied: GET /commands/{id} tells "pending" (for its
--- issuer) from "no such command" (404). Rows are purged with the idempotency keys.
+-- Commands ingest has published (written once the broker acknowledged them, before the client is answered):
+-- GET /commands/{id} tells "pending" (for its issuer) from "no such command" (404). Purged with the
+-- idempotency keys; by then the inbox holds the outcome and its issuer.
 create table command_issuers (
     command_id    uuid primary key,
     issuer        text        not null check (length(issuer) between 1 and 200),
-    command_type  text        not null,
     issued_at     timestamptz not null
 );
 create index command_issuers_issued_idx on command_issuers (issued_at);

@@ -2,9 +2,13 @@ package org.agentplatform.runtime;
 
 import java.time.Clock;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.agentplatform.schema.messaging.Command;
@@ -55,6 +59,9 @@ public final class CommandConsumers {
     private final Topics topics;
     private final String groupId;
     private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers = new CopyOnWriteArrayList<>();
+    /** Per container, the consumers that have received an assignment (possibly empty): they joined the group. */
+    private final Map<ConcurrentMessageListenerContainer<String, byte[]>, Set<Consumer<?, ?>>> joined =
+            new ConcurrentHashMap<>();
 
     CommandConsumers(RuntimeProperties properties, KafkaProperties kafka, JdbcTemplate jdbc, TransactionOperations tx,
                      MessageCodec codec, Outbox outbox, KafkaOperations<?, ?> template, Topics topics, MeterRegistry meters, Clock clock) {
@@ -78,6 +85,15 @@ public final class CommandConsumers {
     /** The containers built so far, for health reporting. */
     List<ConcurrentMessageListenerContainer<String, byte[]>> containers() {
         return List.copyOf(containers);
+    }
+
+    /**
+     * Whether every consumer thread of the container has joined its group (received an assignment, which may be
+     * empty when the group has more members than partitions): before that the instance applies nothing.
+     */
+    boolean joinedGroup(ConcurrentMessageListenerContainer<String, byte[]> container) {
+        Set<Consumer<?, ?>> members = joined.get(container);
+        return members != null && members.size() >= container.getConcurrency();
     }
 
     /** A container (a Spring lifecycle bean once returned from a {@code @Bean} method) for the given topics. */
@@ -105,6 +121,8 @@ public final class CommandConsumers {
         // Kafka's own client metrics (records-lag-max, fetch rates) for the operator's lag dashboard.
         consumerFactory.addListener(new MicrometerConsumerListener<>(meters));
 
+        String beanName = groupId + "-commands";
+        Set<Consumer<?, ?>> members = Collections.newSetFromMap(Collections.synchronizedMap(new IdentityHashMap<>()));
         ContainerProperties containerProperties = new ContainerProperties(topics.toArray(String[]::new));
         containerProperties.setGroupId(groupId);
         // Kafka's committed offsets only feed lag monitoring; PostgreSQL holds the positions that count.
@@ -113,6 +131,7 @@ public final class CommandConsumers {
         containerProperties.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
             @Override
             public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+                members.add(consumer);
                 // Never throws: a consumer left at Kafka's committed offset is put right by the position check
                 // of its first batch, whereas an exception here would leave the assignment half done.
                 try {
@@ -147,7 +166,8 @@ public final class CommandConsumers {
         ExponentialBackOff backOff = new ExponentialBackOff(properties.retryBackoff().toMillis(), 2.0);
         backOff.setMaxInterval(properties.maxRetryBackoff().toMillis());
         container.setCommonErrorHandler(new DefaultErrorHandler(backOff));
-        container.setBeanName(groupId + "-commands");
+        container.setBeanName(beanName);
+        joined.put(container, members);
         containers.add(container);
         return container;
     }

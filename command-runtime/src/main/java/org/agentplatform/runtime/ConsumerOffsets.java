@@ -80,24 +80,9 @@ class ConsumerOffsets {
     }
 
     void save(String groupId, Map<TopicPartition, Long> nextOffsets, Instant at) {
-        if (nextOffsets.isEmpty()) {
-            return;
-        }
-        Timestamp ts = Timestamp.from(at);
-        List<Map.Entry<TopicPartition, Long>> rows = new ArrayList<>(nextOffsets.entrySet());
-        jdbc.batchUpdate("""
-                insert into consumer_offsets (group_id, topic, partition, next_offset, updated_at)
-                values (?, ?, ?, ?, ?)
-                on conflict (group_id, topic, partition) do update
-                    set next_offset = excluded.next_offset, updated_at = excluded.updated_at
-                    where consumer_offsets.next_offset < excluded.next_offset""",
-                rows, rows.size(), (ps, row) -> {
-                    ps.setString(1, groupId);
-                    ps.setString(2, row.getKey().topic());
-                    ps.setInt(3, row.getKey().partition());
-                    ps.setLong(4, row.getValue());
-                    ps.setTimestamp(5, ts);
-                });
+        write(groupId, nextOffsets, at, """
+                do update set next_offset = excluded.next_offset, updated_at = excluded.updated_at
+                    where consumer_offsets.next_offset < excluded.next_offset""");
     }
 
     /**
@@ -105,11 +90,8 @@ class ConsumerOffsets {
      * back to the start of a recreated log).
      */
     void moveTo(String groupId, TopicPartition tp, long next, Instant at) {
-        jdbc.update("""
-                insert into consumer_offsets (group_id, topic, partition, next_offset, updated_at) values (?, ?, ?, ?, ?)
-                on conflict (group_id, topic, partition) do update
-                    set next_offset = excluded.next_offset, updated_at = excluded.updated_at""",
-                groupId, tp.topic(), tp.partition(), next, Timestamp.from(at));
+        write(groupId, Map.of(tp, next), at,
+                "do update set next_offset = excluded.next_offset, updated_at = excluded.updated_at");
     }
 
     /**
@@ -117,6 +99,10 @@ class ConsumerOffsets {
      * never applied), so that every batch is checked against one and none can start past unapplied records.
      */
     void createMissing(String groupId, Map<TopicPartition, Long> positions, Instant at) {
+        write(groupId, positions, at, "do nothing");
+    }
+
+    private void write(String groupId, Map<TopicPartition, Long> positions, Instant at, String onConflict) {
         if (positions.isEmpty()) {
             return;
         }
@@ -124,7 +110,7 @@ class ConsumerOffsets {
         List<Map.Entry<TopicPartition, Long>> rows = new ArrayList<>(positions.entrySet());
         jdbc.batchUpdate("""
                 insert into consumer_offsets (group_id, topic, partition, next_offset, updated_at)
-                values (?, ?, ?, ?, ?) on conflict (group_id, topic, partition) do nothing""",
+                values (?, ?, ?, ?, ?) on conflict (group_id, topic, partition) """ + onConflict,
                 rows, rows.size(), (ps, row) -> {
                     ps.setString(1, groupId);
                     ps.setString(2, row.getKey().topic());

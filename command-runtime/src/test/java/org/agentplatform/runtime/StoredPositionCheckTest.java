@@ -25,6 +25,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
@@ -60,6 +61,9 @@ class StoredPositionCheckTest {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    CommandConsumersHealthIndicator readiness;
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
@@ -101,6 +105,8 @@ class StoredPositionCheckTest {
         assertThat(position(0)).isEqualTo(6);
         assertThat(position(1)).isEqualTo(6);
         assertThat(meters.get("platform.commands.realigned").counter().count()).isGreaterThanOrEqualTo(1);
+        assertThat(readiness.health().getStatus()).as("ready: its consumer joined the group and runs").isEqualTo(Status.UP);
+        assertThat(readiness.health().getDetails().toString()).contains("joinedGroup=true");
     }
 
     private long position(int partition) {

@@ -1,6 +1,7 @@
 package org.agentplatform.stack;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -15,6 +16,8 @@ import org.agentplatform.ingest.IngestServiceApplication;
 import org.agentplatform.jobs.JobWorkerApplication;
 import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -29,6 +32,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 public final class LocalStack implements AutoCloseable {
 
     public static final String DATABASE = "agent_platform";
+
+    private static final Duration CONSUMERS_JOIN_TIMEOUT = Duration.ofMinutes(2);
 
     /** Spring Boot's security auto-configuration, which comes with ingest-service's dependencies. */
     private static final List<String> INGEST_ONLY_AUTO_CONFIGURATIONS = List.of(
@@ -109,11 +114,35 @@ public final class LocalStack implements AutoCloseable {
             Map<String, Object> ingest = new HashMap<>(common);
             ingest.put("ingest.security.admin-key", stack.adminKey);
             stack.run(IngestServiceApplication::application, ingest, options.httpPort());
+            stack.awaitConsumersJoined(CONSUMERS_JOIN_TIMEOUT);
         } catch (RuntimeException e) {
             stack.close();
             throw e;
         }
         return stack;
+    }
+
+    /**
+     * Returns once every worker's command consumers have joined their groups, so that "up" means commands are
+     * applied, not only accepted (after a crash the group may first wait out the old members' session timeout).
+     */
+    private void awaitConsumersJoined(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ConfigurableApplicationContext app : apps) {
+            HealthIndicator consumers = app.getBeansOfType(HealthIndicator.class).get("commandConsumersHealthIndicator");
+            while (consumers != null && !Status.UP.equals(consumers.health().getStatus())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(app.getId() + ": command consumers did not join their group within "
+                            + timeout + ": " + consumers.health().getDetails());
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the consumers", e);
+                }
+            }
+        }
     }
 
     private void run(Supplier<SpringApplicationBuilder> app, Map<String, Object> common, int port) {

@@ -2,7 +2,6 @@ package org.agentplatform.ingest.commands;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -15,14 +14,12 @@ import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
 /**
  * The one publish path. A command is first admitted ({@link CommandAdmission}: storable, and the caller's to
- * send), then its issuer is recorded (so that {@code GET /commands/{id}} shows it, to its issuer only, as pending),
- * then it is published in its envelope, returning only once the broker has acknowledged it, so a 202 means the
+ * send), then it is published in its envelope, returning only once the broker has acknowledged it, so a 202 means the
  * command is durably on its topic. Anything else is a {@link PublishFailedException}: never a silent loss.
  */
 @Component
@@ -36,12 +33,10 @@ public class CommandPublisher {
     private final PublishingProperties properties;
     private final Clock clock;
     private final CommandAdmission admission;
-    private final JdbcClient jdbc;
 
     CommandPublisher(KafkaTemplate<String, byte[]> kafka, MessageCodec codec, Topics topics,
-                     PublishingProperties properties, Clock clock, CommandAdmission admission, JdbcClient jdbc) {
+                     PublishingProperties properties, Clock clock, CommandAdmission admission) {
         this.admission = admission;
-        this.jdbc = jdbc;
         this.kafka = kafka;
         this.codec = codec;
         this.topics = topics;
@@ -58,12 +53,6 @@ public class CommandPublisher {
         admission.admit(command, actor);
         Instant now = clock.instant();
         Envelope<Command> envelope = Envelope.of(commandId, command, actor.name(), now);
-        // a retry publishes the same id again: the first row stands
-        jdbc.sql("""
-                insert into command_issuers (command_id, issuer, command_type, issued_at) values (?, ?, ?, ?)
-                on conflict (command_id) do nothing""")
-                .params(commandId, actor.name(), envelope.type(), now.atOffset(ZoneOffset.UTC))
-                .update();
         String topic = topics.commandsFor(command);
         long deadline = System.nanoTime() + properties.timeout().toNanos();
         try {

@@ -61,7 +61,12 @@ public class Idempotency {
                                     Function<UUID, ResponseEntity<?>> action) {
         UUID commandId = CommandIds.next(key);
         if (key == null) {
-            return action.apply(commandId);
+            ResponseEntity<?> response = action.apply(commandId);
+            // after the broker's ack and before the client hears of the command: GET /commands/{id} shows it pending
+            jdbc.sql("insert into command_issuers (command_id, issuer, issued_at) values (?, ?, ?) on conflict do nothing")
+                    .params(commandId, actor.name(), clock.instant().atOffset(ZoneOffset.UTC))
+                    .update();
+            return response;
         }
         String fingerprint = fingerprint(request.getMethod(), request.getRequestURI(), body);
         int inserted = jdbc.sql("""
@@ -96,10 +101,16 @@ public class Idempotency {
         }
         Object replayBody = response.getBody() instanceof Replayable replayable ? replayable.forReplay() : response.getBody();
         URI location = response.getHeaders().getLocation();
+        // one statement, one commit: the answer for retries and the issuer who may read the outcome
         jdbc.sql("""
-                update idempotency_keys
-                set response_status = ?, response_location = ?, response_body = ?, completed_at = ?
-                where caller = ? and idempotency_key = ? and response_status is null""")
+                with completed as (
+                    update idempotency_keys
+                    set response_status = ?, response_location = ?, response_body = ?, completed_at = ?
+                    where caller = ? and idempotency_key = ? and response_status is null
+                    returning command_id, caller, completed_at)
+                insert into command_issuers (command_id, issuer, issued_at)
+                select command_id, caller, completed_at from completed
+                on conflict do nothing""")
                 .params(response.getStatusCode().value(), location == null ? null : location.toString(),
                         replayBody == null ? null : json.writeValueAsString(replayBody),
                         clock.instant().atOffset(ZoneOffset.UTC), actor.name(), key)

@@ -41,7 +41,7 @@ class IdempotencyRetentionTests {
     }
 
     private static void issuer(JdbcClient jdbc, UUID commandId, Instant issuedAt) {
-        jdbc.sql("insert into command_issuers (command_id, issuer, command_type, issued_at) values (?, 'admin', 'GrantKarma', ?)")
+        jdbc.sql("insert into command_issuers (command_id, issuer, issued_at) values (?, 'admin', ?)")
                 .params(commandId, issuedAt.atOffset(ZoneOffset.UTC)).update();
     }
 

@@ -43,6 +43,7 @@ import tools.jackson.databind.JsonNode;
 final class Job {
 
     static final String STALE_LEASE = "STALE_LEASE";
+    static final String JOB_CANCELLED = "JOB_CANCELLED";
     static final String UNKNOWN_LEASE = "UNKNOWN_LEASE";
     static final String NOT_LESSEE = "NOT_LESSEE";
     static final String JOB_FINISHED = "JOB_FINISHED";
@@ -332,7 +333,9 @@ final class Job {
         }
         if (token < fencingToken || status != JobStatus.LEASED) {
             String detail = command + " with token " + token + " but job is " + status + " with token " + fencingToken;
-            return new Refused(STALE_LEASE, detail, new History(id, "STALE_LEASE_REJECTED", status, attempts, token,
+            // the executor of a cancelled job is told so: it stops, rather than wondering whether it was rescued
+            String reason = status == JobStatus.CANCELLED && token == fencingToken ? JOB_CANCELLED : STALE_LEASE;
+            return new Refused(reason, detail, new History(id, "STALE_LEASE_REJECTED", status, attempts, token,
                     executor, null, detail));
         }
         if (!executor.equals(lessee)) {

@@ -168,8 +168,9 @@ class JobLifecycleIntegrationTest {
         awaitOutcome(client.send(new RequestLease(executor)), "APPLIED");
         awaitOutcome(client.send(new CancelJob(submit.jobId(), executor)), CommandPolicy.FORBIDDEN);
         awaitOutcome(client.send(new CancelJob(submit.jobId(), submitter)), "APPLIED");
+        // the executor of the cancelled lease is told that the job was cancelled
         awaitOutcome(client.send(new CompleteJob(submit.jobId(), executor, 1, JsonNodeFactory.instance.nullNode())),
-                "STALE_LEASE");
+                "JOB_CANCELLED");
         awaitOutcome(client.send(new CancelJob(UUID.randomUUID(), submitter)), "JOB_NOT_FOUND");
         assertThat(client.job(submit.jobId())).containsEntry("status", "CANCELLED");
         assertThat(jdbc.queryForObject("select outcome from job_attempts where job_id = ?", String.class, submit.jobId()))

@@ -124,14 +124,15 @@ class JobTest {
     }
 
     @Test
-    void onlyTheSubmitterOrTheAdminCancelsAndACancelledLeaseIsStale() {
+    void onlyTheSubmitterOrTheAdminCancelsAndTheExecutorOfACancelledLeaseIsToldSo() {
         Job job = job(3);
         job.lease(E1, T0);
         assertThat(((Refused) job.cancel(E1, false, T0)).reason()).isEqualTo(CommandPolicy.FORBIDDEN);
         Changed cancelled = (Changed) job.cancel(SUBMITTER, false, T0);
         assertThat(cancelled.leaseEnded().outcome()).isEqualTo("CANCELLED");
         assertThat(((Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), T0)).reason())
-                .isEqualTo(Job.STALE_LEASE);
+                .isEqualTo(Job.JOB_CANCELLED);
+        assertThat(((Refused) job.heartbeat(E1, 0, T0)).reason()).as("an older lease is stale").isEqualTo(Job.STALE_LEASE);
         assertThat(((Refused) job.cancel(SUBMITTER, false, T0)).reason()).isEqualTo(Job.JOB_FINISHED);
         assertThat(((Refused) job.cancel(E1, false, T0)).reason()).isEqualTo(CommandPolicy.FORBIDDEN); // tells nothing
 
