@@ -335,12 +335,14 @@ final class CommandBatchProcessor<C extends Command> {
         }
         String topic = slot.record().topic();
         String key = slot.record().key();
-        if (!handler.family().isInstance(payload) || !topics.carries(topic, key, payload)) {
-            String expected = topics.commandsFor(payload);
-            if (!handler.family().isInstance(payload) || !expected.equals(topic) && !topics.carriesLegacy(topic, key, payload)) {
-                return Optional.of(runtimeRejection(payload, WRONG_TOPIC, command.type() + " belongs on " + expected
-                        + ", not " + topic));
-            }
+        String expected = topics.commandsFor(payload);
+        boolean onItsTopic = handler.family().isInstance(payload)
+                && (expected.equals(topic) || topics.carriesLegacy(topic, key, payload));
+        if (!onItsTopic) {
+            return Optional.of(runtimeRejection(payload, WRONG_TOPIC, command.type() + " belongs on " + expected
+                    + ", not " + topic));
+        }
+        if (!topics.carries(topic, key, payload)) {
             return Optional.of(runtimeRejection(payload, WRONG_KEY, command.type() + " must be keyed "
                     + payload.partitionKey() + (key == null ? ", had no key" : ", had another key")));
         }
