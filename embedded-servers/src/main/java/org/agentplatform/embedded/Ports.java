@@ -6,13 +6,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 
-final class Ports {
+/** Free loopback ports, for servers and services started side by side. */
+public final class Ports {
 
     private Ports() {
     }
 
     /** A port that was free on the loopback address a moment ago. */
-    static int free() {
+    public static int free() {
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));

@@ -19,10 +19,10 @@ import java.util.regex.Pattern;
  * can be told apart from the others' and from the load generator's. Output goes to a log file in the run's
  * work directory (kept in the report folder when a process fails to start).
  */
-final class ChildProcess implements AutoCloseable {
+public final class ChildProcess implements AutoCloseable {
 
     /** Heap bound of every service in the benchmark. */
-    static final String HEAP = "-Xmx512m";
+    public static final String HEAP = "-Xmx512m";
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -37,7 +37,7 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /** {@code java -Xmx512m <jvmArgs> -jar <jar> <args>} */
-    static ChildProcess jar(String name, Path jar, List<String> jvmArgs, List<String> args, Path logDir) throws IOException {
+    public static ChildProcess jar(String name, Path jar, List<String> jvmArgs, List<String> args, Path logDir) throws IOException {
         List<String> command = new ArrayList<>(List.of(java(), HEAP, "-XX:+ExitOnOutOfMemoryError"));
         command.addAll(jvmArgs);
         command.add("-jar");
@@ -47,7 +47,7 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /** A main class of this benchmark's own class path, in a JVM of its own. */
-    static ChildProcess main(String name, Class<?> main, List<String> args, Path logDir) throws IOException {
+    public static ChildProcess main(String name, Class<?> main, List<String> args, Path logDir) throws IOException {
         List<String> command = new ArrayList<>(List.of(java(), HEAP, "-XX:+ExitOnOutOfMemoryError"));
         String classPath = System.getProperty("java.class.path");
         if (classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator)) {
@@ -72,20 +72,20 @@ final class ChildProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    String name() {
+    public String name() {
         return name;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
     /** Waits until the log has a line matching {@code pattern}; returns its first group. */
-    String awaitLine(Pattern pattern, Duration timeout) throws IOException, InterruptedException {
+    public String awaitLine(Pattern pattern, Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (String line : Files.readAllLines(log)) {
@@ -101,7 +101,7 @@ final class ChildProcess implements AutoCloseable {
     }
 
     /** Waits until {@code url} answers 200 (a readiness probe). */
-    void awaitReady(String url, Duration timeout) throws InterruptedException {
+    public void awaitReady(String url, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
         while (System.nanoTime() < deadline) {
@@ -124,8 +124,16 @@ final class ChildProcess implements AutoCloseable {
         }
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** {@code kill -9}: no shutdown hook runs, nothing is flushed; returns once the process is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(name + " (pid " + process.pid() + ") survived SIGKILL for 10 s");
+        }
     }
 
     /** SIGTERM (a graceful Spring shutdown), then SIGKILL after 30 s. */

@@ -20,7 +20,7 @@ import org.agentplatform.schema.ledger.TransferKarma;
  * may only debit itself). Sends are asynchronous so the generator stays open-loop; a cap on requests in flight
  * keeps a stalled service from exhausting the client, and what the cap refuses is counted as shed.
  */
-final class IngestClient {
+public final class IngestClient {
 
     private static final Pattern COMMAND_ID = Pattern.compile("\"commandId\"\\s*:\\s*\"([0-9a-fA-F-]{36})\"");
     private static final Pattern API_KEY = Pattern.compile("\"apiKey\"\\s*:\\s*\"([^\"]+)\"");
@@ -43,6 +43,12 @@ final class IngestClient {
 
     /** Synchronous, for set-up: a new API key for an agent, created by the admin. */
     String createKey(UUID agentId, String adminKey) throws IOException, InterruptedException {
+        return createKey(http, baseUrl, agentId, adminKey);
+    }
+
+    /** As {@link #createKey(UUID, String)}, with the caller's client. */
+    public static String createKey(HttpClient http, String baseUrl, UUID agentId, String adminKey)
+            throws IOException, InterruptedException {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/agents/" + agentId + "/keys"))
                 .header("Authorization", "Bearer " + adminKey).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());

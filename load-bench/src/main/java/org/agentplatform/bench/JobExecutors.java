@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 import org.agentplatform.schema.jobs.JobEvent;
 import org.agentplatform.schema.jobs.JobLeased;
@@ -24,7 +25,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * {@code JobLeased} of one of the benchmark's executors to the workload, which completes the job in a later slot.
  * The lease therefore travels the whole way: command, job worker, outbox, CDC, event topic.
  */
-final class JobExecutors implements AutoCloseable {
+public final class JobExecutors implements AutoCloseable {
 
     private static final MessageCodec CODEC = new MessageCodec();
 
@@ -33,10 +34,17 @@ final class JobExecutors implements AutoCloseable {
     private volatile boolean running = true;
 
     JobExecutors(String bootstrap, Topics topics, Workload workload) {
-        Set<UUID> executors = workload.executors();
+        this(bootstrap, topics, workload.executors(), workload::leased);
+    }
+
+    /** Hands each {@code JobLeased} of one of {@code executors} to {@code onLease}, on the reader's thread. */
+    public JobExecutors(String bootstrap, Topics topics, Set<UUID> executors, Consumer<JobLeased> onLease) {
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "load-bench-executors-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                // the topic appears with the first job event: without a short metadata age the subscription
+                // would notice it only at the next refresh, five minutes later by default
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000),
                 new StringDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(topics.events(Topics.AGGREGATE_JOB)));
         thread = new Thread(() -> {
@@ -49,7 +57,7 @@ final class JobExecutors implements AutoCloseable {
                         }
                         if (CODEC.decode(r.value(), JobEvent.class).payload() instanceof JobLeased lease
                                 && executors.contains(lease.executorId())) {
-                            workload.leased(lease);
+                            onLease.accept(lease);
                         }
                     }
                 }

@@ -26,7 +26,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * with its scheduled time, not the time it actually left: if the producer itself falls behind, that delay is
  * part of the measured latency rather than hidden (no coordinated omission).
  */
-final class LoadGenerator implements AutoCloseable {
+public final class LoadGenerator implements AutoCloseable {
 
     private static final MessageCodec CODEC = new MessageCodec();
     private static final String ACTOR = "load-bench";
@@ -58,7 +58,7 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     /** Producer tuning from STACK-NOTES: acks=all with idempotence, 20 ms linger, 256 KiB batches, lz4 by default. */
-    static KafkaProducer<String, byte[]> producer(String bootstrap, String compression) {
+    public static KafkaProducer<String, byte[]> producer(String bootstrap, String compression) {
         return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.LINGER_MS_CONFIG, 20, ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,

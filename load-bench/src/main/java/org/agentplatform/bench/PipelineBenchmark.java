@@ -35,6 +35,10 @@ public final class PipelineBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("chaos")) {
+            org.agentplatform.bench.chaos.ChaosRun.main(args);
+            return;
+        }
         System.setProperty("java.awt.headless", "true");
         BenchOptions options = BenchOptions.parse(args);
         Path work = Files.createTempDirectory("load-bench-");

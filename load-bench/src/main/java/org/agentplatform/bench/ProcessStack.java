@@ -20,7 +20,7 @@ import org.agentplatform.embedded.PostgresServer;
  * order the deployment starts them (the audit worker first: it migrates and creates the replication slot).
  * The load generator stays in the benchmark's JVM.
  */
-final class ProcessStack implements AutoCloseable {
+public final class ProcessStack implements AutoCloseable {
 
     static final String DATABASE = "agent_platform";
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
@@ -107,7 +107,7 @@ final class ProcessStack implements AutoCloseable {
     }
 
     /** Where a service finds the servers, and a quiet log: the benchmark prints its own progress. */
-    static List<String> commonArgs(PostgresServer postgres, String database, String bootstrap) {
+    public static List<String> commonArgs(PostgresServer postgres, String database, String bootstrap) {
         return List.of("--spring.datasource.url=" + postgres.jdbcUrl(database),
                 "--spring.datasource.username=" + postgres.username(), "--spring.datasource.password=",
                 "--spring.kafka.bootstrap-servers=" + bootstrap, "--spring.main.banner-mode=off",
@@ -115,7 +115,7 @@ final class ProcessStack implements AutoCloseable {
     }
 
     /** {@code <root>/<module>/target/<module>-<version>-exec.jar}, as {@code ./mvnw package} leaves it. */
-    static Path execJar(Path root, String module) throws IOException {
+    public static Path execJar(Path root, String module) throws IOException {
         Path target = root.resolve(module).resolve("target");
         if (Files.isDirectory(target)) {
             try (Stream<Path> files = Files.list(target)) {
@@ -131,7 +131,7 @@ final class ProcessStack implements AutoCloseable {
     }
 
     /** The repository root: this directory or its parent (when run from the load-bench module). */
-    static Path repositoryRoot() {
+    public static Path repositoryRoot() {
         Path here = Path.of("").toAbsolutePath();
         return Files.isDirectory(here.resolve("ledger-worker")) ? here : here.getParent();
     }
