@@ -69,7 +69,7 @@ public final class ChaosRun {
         }
 
         Duration drain() {
-            return longMode ? Duration.ofMinutes(5) : Duration.ofSeconds(100);
+            return longMode ? Duration.ofMinutes(5) : Duration.ofMinutes(3);
         }
     }
 

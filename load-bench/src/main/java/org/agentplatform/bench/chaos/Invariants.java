@@ -66,6 +66,10 @@ final class Invariants {
 
     /** Outcome of a command: from the inbox. */
     record Outcome(String outcome, String reason, long processedMicros) {
+        /** APPLIED or REJECTED; anything else (a post waiting for its reservation: DEFERRED) is not decided yet. */
+        boolean isFinal() {
+            return outcome.equals("APPLIED") || outcome.equals("REJECTED");
+        }
     }
 
     /** Every acknowledged command id: Kafka acks and HTTP 202s. */
@@ -97,7 +101,7 @@ final class Invariants {
     boolean settled() {
         try {
             Set<UUID> acked = acknowledged();
-            if (outcomes(acked).size() < acked.size()) {
+            if (outcomes(acked).values().stream().filter(Outcome::isFinal).count() < acked.size()) {
                 return false;
             }
             if (scalar("select count(*) from jobs where escrow_status in ('RESERVING', 'PAYING', 'REFUNDING')") > 0) {
@@ -113,9 +117,11 @@ final class Invariants {
         List<Check> checks = new ArrayList<>();
         Set<UUID> acked = acknowledged();
         Map<UUID, Outcome> outcomes = outcomes(acked);
-        checks.add(new Check("every acknowledged command has exactly one outcome",
-                String.format("%,d acknowledged (%,d Kafka, %,d HTTP), %,d with an outcome", acked.size(), load.acked.size(),
-                        acked.size() - load.acked.size(), outcomes.size()), acked.size() - outcomes.size()));
+        long decided = outcomes.values().stream().filter(Outcome::isFinal).count();
+        checks.add(new Check("every acknowledged command has exactly one outcome, and it is final",
+                String.format("%,d acknowledged (%,d Kafka, %,d HTTP), %,d with a final outcome, %,d still undecided",
+                        acked.size(), load.acked.size(), acked.size() - load.acked.size(), decided, outcomes.size() - decided),
+                acked.size() - decided));
         long failed = outcomes.values().stream().filter(o -> o.reason().equals("COMMAND_FAILED")).count();
         checks.add(new Check("no valid command rejected as failed (the dead-letter path)",
                 String.format("%,d rejected COMMAND_FAILED", failed), failed));

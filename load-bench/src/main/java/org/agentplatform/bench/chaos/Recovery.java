@@ -91,12 +91,17 @@ final class Recovery {
      */
     private static long firstAdvance(ProgressProbe.Slot slot, long from, List<ProgressProbe.Sample> samples) {
         Long base = null;
+        Long endBefore = null;
         Long workSince = null;
         for (ProgressProbe.Sample s : samples) {
             Long pos = s.positions() == null ? null : s.positions().get(slot);
+            Long end = s.ends() == null ? null : s.ends().get(slot.partition());
             if (s.millis() <= from + IN_FLIGHT) {
                 if (pos != null) {
                     base = pos;
+                }
+                if (end != null) {
+                    endBefore = end;
                 }
                 continue;
             }
@@ -107,7 +112,9 @@ final class Recovery {
                 base = pos;
                 continue;
             }
-            Long end = s.ends() == null ? null : s.ends().get(slot.partition());
+            if (workSince == null && endBefore != null && endBefore > base) {
+                workSince = from; // work was waiting when the fault struck
+            }
             if (workSince == null && end != null && end > base) {
                 workSince = Math.max(from, s.millis() - 250);
             }
