@@ -26,6 +26,8 @@ alter table processed_commands add constraint processed_commands_outcome_check
 -- controller then) and the envelope fields its events are caused by.
 create table parked_resolutions (
     command_id      uuid        primary key,
+    -- arrival order (created_at ties within a batch): the first resolution parked for a reservation wins
+    seq             bigint      generated always as identity,
     pending_id      uuid        not null,
     kind            text        not null check (kind in ('POST', 'VOID')),
     actor           text        not null check (length(actor) between 1 and 200),
@@ -36,6 +38,6 @@ create table parked_resolutions (
     deadline        timestamptz not null,
     created_at      timestamptz not null
 );
--- the reservation's transaction looks its pending id up; arrival order decides which resolution wins
-create index parked_resolutions_pending_idx on parked_resolutions (pending_id, created_at, command_id);
+-- the reservation's transaction looks its pending id up
+create index parked_resolutions_pending_idx on parked_resolutions (pending_id, seq);
 create index parked_resolutions_deadline_idx on parked_resolutions (deadline);

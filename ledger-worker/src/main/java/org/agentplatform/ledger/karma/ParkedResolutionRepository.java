@@ -47,7 +47,7 @@ class ParkedResolutionRepository {
         }
         return jdbc.query("select " + COLUMNS + """
                  from parked_resolutions d where d.pending_id = any(?)
-                order by d.pending_id, d.created_at, d.command_id for update""",
+                order by d.pending_id, d.seq for update""",
                 PARKED, (Object) pendingIds.toArray(UUID[]::new));
     }
 
@@ -63,7 +63,7 @@ class ParkedResolutionRepository {
                 where d.deadline <= ?
                    or exists (select 1 from transfers t where t.id = d.pending_id)
                    or exists (select 1 from processed_commands p where p.command_id = d.pending_id)
-                order by d.created_at, d.command_id limit ? for update of d skip locked""",
+                order by d.seq limit ? for update of d skip locked""",
                 PARKED, Timestamp.from(now), limit);
     }
 
@@ -110,6 +110,7 @@ class ParkedResolutionRepository {
         return found;
     }
 
+    /** In arrival order: the rows are numbered as inserted. */
     void insert(List<ParkedResolution> parked) {
         if (parked.isEmpty()) {
             return;
