@@ -63,6 +63,7 @@ final class CommandBatchProcessor<C extends Command> {
 
     static final String APPLIED = "APPLIED";
     static final String REJECTED = "REJECTED";
+    static final String DEFERRED = "DEFERRED";
     static final String ID_REUSED = "COMMAND_ID_REUSED";
     static final String INVALID_COMMAND = "INVALID_COMMAND";
     static final String WRONG_TOPIC = "WRONG_TOPIC";
@@ -281,7 +282,8 @@ final class CommandBatchProcessor<C extends Command> {
         }
         outbox.append(duplicateEvents, now);
         int rejected = record(slots, fresh, fingerprints, outcomes);
-        metrics.batch(slots.size(), fresh.size() - rejected, rejected, duplicates);
+        int deferred = (int) outcomes.stream().filter(Outcome.Deferred.class::isInstance).count();
+        metrics.batch(slots.size(), fresh.size() - rejected - deferred, rejected, deferred, duplicates);
     }
 
     /** Checked by {@link #refuse}: the command is of the handler's family. */
@@ -290,11 +292,16 @@ final class CommandBatchProcessor<C extends Command> {
         return (Envelope<C>) (Envelope<?>) command;
     }
 
-    /** Writes the outcomes of {@code fresh} (inbox and events) and the position after {@code slots}; returns the rejections. */
+    /**
+     * Writes the outcomes of {@code fresh} (inbox and events) and the position after {@code slots}; returns the
+     * rejections. Outcomes a command decided for deferred ones are written after the inbox rows, so a command
+     * deferred and decided in the same batch ends up final too.
+     */
     private int record(List<Slot> slots, List<Slot> fresh, List<String> fingerprints, List<Outcome> outcomes) {
         Instant now = clock.instant();
         List<Envelope<? extends Event>> events = new ArrayList<>();
         List<Inbox.Entry> entries = new ArrayList<>(fresh.size());
+        List<Outcome.Finished> finished = new ArrayList<>();
         int rejected = 0;
         for (int i = 0; i < fresh.size(); i++) {
             Slot slot = fresh.get(i);
@@ -306,23 +313,34 @@ final class CommandBatchProcessor<C extends Command> {
                 for (Event event : applied.events()) {
                     events.add(Envelope.causedBy(command, UUID.randomUUID(), event, command.actor(), now));
                 }
+                for (Outcome.Finished f : applied.finished()) {
+                    events.addAll(DeferredOutcomes.events(f, now));
+                    finished.add(f);
+                }
                 entries.add(new Inbox.Entry(command.id(), command.type(), fingerprint, APPLIED, null, null,
                         command.actor(), r.topic(), r.partition(), r.offset()));
             } else if (outcome instanceof Outcome.Rejected rejection) {
                 rejected++;
-                // Stable id: each command is rejected once, and downstream can recognise it.
-                UUID eventId = UUID.nameUUIDFromBytes(("rejected:" + command.id()).getBytes(StandardCharsets.UTF_8));
-                events.add(rejection(command, eventId, rejection, now));
+                events.add(rejection(command, rejectionId(command.id()), rejection, now));
                 entries.add(new Inbox.Entry(command.id(), command.type(), fingerprint, REJECTED,
                         rejection.reason(), rejection.detail(), command.actor(), r.topic(), r.partition(), r.offset()));
+            } else if (outcome instanceof Outcome.Deferred deferred) {
+                entries.add(new Inbox.Entry(command.id(), command.type(), fingerprint, DEFERRED,
+                        deferred.reason(), deferred.detail(), command.actor(), r.topic(), r.partition(), r.offset()));
             } else {
                 throw new IllegalStateException("no outcome for command " + command.id());
             }
         }
         inbox.record(entries, now);
+        inbox.finish(finished, now);
         outbox.append(events, now);
         offsets.save(groupId, nextOffsets(slots), now);
         return rejected;
+    }
+
+    /** Stable: each command is rejected once, and downstream can recognise it. */
+    static UUID rejectionId(UUID commandId) {
+        return UUID.nameUUIDFromBytes(("rejected:" + commandId).getBytes(StandardCharsets.UTF_8));
     }
 
     /** What the runtime refuses before the handler sees it: inadmissible, off-contract or forbidden commands. */
@@ -455,8 +473,8 @@ final class CommandBatchProcessor<C extends Command> {
         metrics.realigned();
     }
 
-    private static Envelope<CommandRejected> rejection(Envelope<Command> command, UUID eventId, Outcome.Rejected r,
-                                                       Instant now) {
+    static Envelope<CommandRejected> rejection(Envelope<? extends Command> command, UUID eventId, Outcome.Rejected r,
+                                               Instant now) {
         return Envelope.causedBy(command, eventId,
                 new CommandRejected(command.id(), command.type(), r.aggregateType(), r.aggregateId(), r.reason(), r.detail()),
                 command.actor(), now);

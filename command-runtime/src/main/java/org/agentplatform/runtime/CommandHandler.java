@@ -12,6 +12,8 @@ import org.agentplatform.schema.messaging.Envelope;
  *
  * <p>Commands arrive in partition order; applying them in list order keeps the per-key order.
  * A rejection is an {@link Outcome}, not an exception: throw only for failures that should undo the batch.
+ * A command that waits for something still on its way is {@link Outcome.Deferred}; the handler then owes it
+ * its final outcome, once and within a bound it documents.
  */
 public interface CommandHandler<C extends Command> {
 

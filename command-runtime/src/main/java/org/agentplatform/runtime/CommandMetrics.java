@@ -4,11 +4,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 
-/** Counters an operator watches: what was applied, rejected, seen twice or dead-lettered, and batch sizes. */
+/** Counters an operator watches: what was applied, rejected, deferred, seen twice or dead-lettered, and batch sizes. */
 class CommandMetrics {
 
     private final Counter applied;
     private final Counter rejected;
+    private final Counter deferred;
     private final Counter duplicates;
     private final Counter deadLettered;
     private final DistributionSummary batchSize;
@@ -18,6 +19,8 @@ class CommandMetrics {
     CommandMetrics(MeterRegistry registry, String groupId) {
         this.applied = outcome(registry, groupId, "applied");
         this.rejected = outcome(registry, groupId, "rejected");
+        // waiting for something that may still arrive (a post for a reservation not applied yet); decided later
+        this.deferred = outcome(registry, groupId, "deferred");
         this.duplicates = outcome(registry, groupId, "duplicate");
         this.deadLettered = outcome(registry, groupId, "dead_lettered");
         this.batchSize = DistributionSummary.builder("platform.commands.batch.size")
@@ -42,10 +45,11 @@ class CommandMetrics {
                 .register(registry);
     }
 
-    void batch(int records, int appliedCount, int rejectedCount, int duplicateCount) {
+    void batch(int records, int appliedCount, int rejectedCount, int deferredCount, int duplicateCount) {
         batchSize.record(records);
         applied.increment(appliedCount);
         rejected.increment(rejectedCount);
+        deferred.increment(deferredCount);
         duplicates.increment(duplicateCount);
     }
 

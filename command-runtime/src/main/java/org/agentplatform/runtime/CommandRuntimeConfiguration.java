@@ -56,6 +56,11 @@ public class CommandRuntimeConfiguration {
     }
 
     @Bean
+    DeferredOutcomes deferredOutcomes(JdbcTemplate jdbc, Outbox outbox) {
+        return new DeferredOutcomes(new Inbox(jdbc), outbox);
+    }
+
+    @Bean
     CommandConsumersHealthIndicator commandConsumersHealthIndicator(CommandConsumers consumers) {
         return new CommandConsumersHealthIndicator(consumers);
     }

@@ -60,6 +60,29 @@ class Inbox {
                 });
     }
 
+    /**
+     * Turns DEFERRED rows into their final outcome. Exactly once: a row that is not DEFERRED any more (already
+     * decided by another transaction) fails the whole transaction instead of being decided twice.
+     */
+    void finish(List<Outcome.Finished> finished, Instant at) {
+        if (finished.isEmpty()) {
+            return;
+        }
+        int updated = jdbc.update("""
+                update processed_commands p set outcome = v.outcome, reason = v.reason, detail = v.detail, processed_at = ?
+                from unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) as v(id, outcome, reason, detail)
+                where p.command_id = v.id and p.outcome = 'DEFERRED'""",
+                Timestamp.from(at),
+                finished.stream().map(f -> f.command().id()).toArray(UUID[]::new),
+                finished.stream().map(f -> f.outcome() instanceof Outcome.Applied ? "APPLIED" : "REJECTED").toArray(String[]::new),
+                finished.stream().map(f -> f.outcome() instanceof Outcome.Rejected r ? r.reason() : null).toArray(String[]::new),
+                finished.stream().map(f -> f.outcome() instanceof Outcome.Rejected r ? r.detail() : null).toArray(String[]::new));
+        if (updated != finished.size()) {
+            throw new IllegalStateException("only " + updated + " of " + finished.size()
+                    + " deferred commands were still DEFERRED: they were decided elsewhere");
+        }
+    }
+
     /** {@code actor}: the command's issuer, who (with the admin) may read its outcome. */
     record Entry(UUID commandId, String commandType, String fingerprint, String outcome, String reason, String detail,
                  String actor, String topic, int partition, long offset) {

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -19,6 +20,7 @@ import java.util.stream.Stream;
 
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
+import org.agentplatform.ingest.commands.CommandOutcomes;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -100,6 +102,9 @@ class IngestApiTests {
 
     @Autowired
     KafkaTemplate<String, byte[]> kafka;
+
+    @Autowired
+    CommandOutcomes outcomes;
 
     RestTestClient http;
 
@@ -703,6 +708,30 @@ class IngestApiTests {
         processed(old, "TransferKarma", "APPLIED", null, null, at, null);
         get("/commands/{id}", ADMIN, old).expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("APPLIED");
         get("/commands/{id}", kim.key(), old).expectStatus().isNotFound();
+    }
+
+    @Test
+    void aPostWaitingForItsReservationIsStillPendingWithTheReason() {
+        Agent lea = newAgent("lea");
+        UUID waiting = UUID.randomUUID();
+        processed(waiting, "PostPending", "DEFERRED", "AWAITING_RESERVATION",
+                "waits until 2025-01-02T03:05:05Z for pending transfer x to be reserved",
+                Instant.parse("2025-01-02T03:04:05Z"), lea.id().toString());
+        get("/commands/{id}", lea.key(), waiting)
+                .expectStatus().isOk()
+                .expectBody()
+                .jsonPath("$.status").isEqualTo("PENDING")
+                .jsonPath("$.reason").isEqualTo("AWAITING_RESERVATION")
+                .jsonPath("$.detail").isEqualTo("waits until 2025-01-02T03:05:05Z for pending transfer x to be reserved")
+                .jsonPath("$.processedAt").doesNotExist();
+        // not final: whoever waits for an outcome keeps waiting
+        assertThat(outcomes.await(waiting, Duration.ZERO, Duration.ofMillis(1))).isEmpty();
+
+        jdbc.sql("update processed_commands set outcome = 'APPLIED', reason = null, detail = null where command_id = ?")
+                .param(waiting).update();
+        get("/commands/{id}", lea.key(), waiting).expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("APPLIED");
+        assertThat(outcomes.await(waiting, Duration.ZERO, Duration.ofMillis(1))).hasValueSatisfying(
+                o -> assertThat(o.applied()).isTrue());
     }
 
     @Test

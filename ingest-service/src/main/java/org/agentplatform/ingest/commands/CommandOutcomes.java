@@ -30,11 +30,14 @@ public class CommandOutcomes {
         }
     }
 
-    /** The outcome, or empty if none was recorded within {@code timeout}. */
+    /** The final outcome, or empty if none was recorded within {@code timeout}. */
     public Optional<Outcome> await(UUID commandId, Duration timeout, Duration pollInterval) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Optional<Outcome> outcome = jdbc.sql("select outcome, reason, detail from processed_commands where command_id = ?")
+            // DEFERRED: handled, but waiting for something (a post for its reservation), not decided yet
+            Optional<Outcome> outcome = jdbc.sql("""
+                            select outcome, reason, detail from processed_commands
+                            where command_id = ? and outcome <> 'DEFERRED'""")
                     .param(commandId)
                     .query((rs, n) -> new Outcome(rs.getString(1), rs.getString(2), rs.getString(3)))
                     .optional();

@@ -22,6 +22,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * effect (its {@code actor} is the issuer). Published by ingest and not handled yet: its {@code command_issuers}
  * row, pending. Anything else, including another caller's command, is a 404: whether a command exists is itself
  * the issuer's business. Outcomes recorded before the issuer was (a null actor) are the admin's to read.
+ *
+ * <p>A command the worker recorded DEFERRED (a post or void waiting for its reservation, decided within the
+ * ledger's deadline) is still pending: {@code PENDING} with the reason ({@code AWAITING_RESERVATION}) and detail,
+ * so a client that polls until the status is not PENDING needs no change.
  */
 @RestController
 class CommandStatusController {
@@ -37,8 +41,8 @@ class CommandStatusController {
         Optional<Handled> handled = jdbc.sql("""
                         select outcome, reason, detail, processed_at, actor from processed_commands where command_id = ?""")
                 .param(commandId)
-                .query((rs, n) -> new Handled(new CommandStatus(commandId, Status.valueOf(rs.getString(1)), rs.getString(2),
-                        rs.getString(3), rs.getObject(4, OffsetDateTime.class).toInstant()), rs.getString(5)))
+                .query((rs, n) -> new Handled(status(commandId, rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getObject(4, OffsetDateTime.class).toInstant()), rs.getString(5)))
                 .optional();
         if (handled.isPresent()) {
             return visibleTo(actor, handled.get().issuer())
@@ -49,6 +53,11 @@ class CommandStatusController {
                 .filter(issuer -> visibleTo(actor, issuer))
                 .<ResponseEntity<?>>map(issuer -> ResponseEntity.ok(new CommandStatus(commandId, Status.PENDING, null, null, null)))
                 .orElseGet(() -> notFound(commandId));
+    }
+
+    private static CommandStatus status(UUID commandId, String outcome, String reason, String detail, Instant at) {
+        return "DEFERRED".equals(outcome) ? new CommandStatus(commandId, Status.PENDING, reason, detail, null)
+                : new CommandStatus(commandId, Status.valueOf(outcome), reason, detail, at);
     }
 
     private static boolean visibleTo(Actor actor, @Nullable String issuer) {

@@ -151,7 +151,7 @@ class EscrowSaga extends PeriodicTask {
         return n == null ? 0 : n;
     }
 
-    /** Applies the ledger's outcomes of sent saga commands to their jobs; returns how many. */
+    /** Applies the ledger's final outcomes of sent saga commands to their jobs (not DEFERRED ones); returns how many. */
     int track() {
         int[] stuck = {0};
         Integer n = tx.execute(status -> {
@@ -160,7 +160,7 @@ class EscrowSaga extends PeriodicTask {
             List<Resolved> resolved = jdbc.query("""
                     select s.id, s.job_id, s.step, p.outcome, p.reason, p.detail
                     from job_saga_commands s join processed_commands p on p.command_id = s.id
-                    where s.resolved_at is null and s.sent_at is not null
+                    where s.resolved_at is null and s.sent_at is not null and p.outcome <> 'DEFERRED'
                     order by s.job_id limit ? for update of s skip locked""",
                     (rs, i) -> new Resolved(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                             "APPLIED".equals(rs.getString(4)), rs.getString(5), rs.getString(6)), BATCH);
@@ -229,7 +229,8 @@ class EscrowSaga extends PeriodicTask {
      * Publishes again the sent commands that are overdue for an outcome, with the same id and envelope, or marks
      * their jobs' escrow STUCK once they were resent {@code sagaMaxResends} times; returns how many it handled.
      * Rows are taken with skip locked like the relay's, so each is handled by one instance per pass, and a command
-     * whose outcome is recorded (the tracker's to apply) is never resent.
+     * whose outcome is recorded (the tracker's to apply) is never resent, nor one recorded DEFERRED (a post or void
+     * parked until its reservation arrives: the ledger decides it within its deadline, a resend would be a duplicate).
      */
     int resend() {
         int[] stuck = {0};

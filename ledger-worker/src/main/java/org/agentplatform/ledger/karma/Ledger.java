@@ -61,6 +61,11 @@ final class Ledger {
         return Optional.ofNullable(accounts.get(id));
     }
 
+    /** Whether a reservation with this id is known to this batch (locked, or made by an earlier command). */
+    boolean hasPending(UUID id) {
+        return pendings.containsKey(id);
+    }
+
     /** Opens an account; refused if one with that id exists. */
     Optional<Posting.Refused> open(UUID id) {
         if (accounts.containsKey(id)) {

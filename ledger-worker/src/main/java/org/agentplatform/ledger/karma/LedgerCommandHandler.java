@@ -35,9 +35,13 @@ import org.agentplatform.schema.messaging.Topics;
 import org.springframework.stereotype.Component;
 
 /**
- * Applies a batch of ledger commands: locks the claims and pending transfers the batch names, then every
- * account it touches (each in id order), runs the commands through the {@link Ledger} in order, then writes all changes
- * with one statement per kind.
+ * Applies a batch of ledger commands: locks the claims and pending transfers the batch names, the posts and voids
+ * parked for the reservations it makes, then every account it touches (each in id order), runs the commands
+ * through the {@link Ledger} in order, then writes all changes with one statement per kind.
+ *
+ * <p>A post or void whose reservation does not exist yet (it travels on another key and may come later) is
+ * parked, not refused: recorded DEFERRED, and decided when the reservation is applied, in that transaction, right
+ * after it; or by the {@link ParkedResolutionSweeper} once the reservation exists or the deadline passed.
  */
 @Component
 class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
@@ -45,13 +49,18 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
     private final LedgerRepository repository;
     private final ClaimRepository claimRepository;
     private final ClaimsProperties claimsProperties;
+    private final ParkedResolutionRepository parkedRepository;
+    private final ParkedResolutionProperties parkedProperties;
     private final Clock clock;
 
     LedgerCommandHandler(LedgerRepository repository, ClaimRepository claimRepository, ClaimsProperties claimsProperties,
+                         ParkedResolutionRepository parkedRepository, ParkedResolutionProperties parkedProperties,
                          Clock clock) {
         this.repository = repository;
         this.claimRepository = claimRepository;
         this.claimsProperties = claimsProperties;
+        this.parkedRepository = parkedRepository;
+        this.parkedProperties = parkedProperties;
         this.clock = clock;
     }
 
@@ -63,9 +72,11 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
     @Override
     public List<Outcome> handle(List<Envelope<LedgerCommand>> commands) {
         Instant now = clock.instant();
-        // Lock order, the same in every transaction: claims, pending transfers, accounts; each by id.
+        // Lock order, the same in every transaction: claims, pending transfers, parked resolutions, accounts; each
+        // by id.
         List<Claim> claims = claimRepository.lock(claimsNamedBy(commands));
-        TreeSet<UUID> pendingIds = pendingsNamedBy(commands);
+        TreeSet<UUID> targets = pendingsNamedBy(commands);
+        TreeSet<UUID> pendingIds = new TreeSet<>(targets);
         TreeSet<UUID> accountIds = accountsNamedBy(commands);
         for (Claim claim : claims) {
             accountIds.add(claim.claimantId());
@@ -78,6 +89,11 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
             accountIds.add(p.debitAccountId());
             accountIds.add(p.creditAccountId());
         });
+        TreeSet<UUID> reservations = reservationsMadeBy(commands);
+        pendings.forEach(p -> targets.remove(p.id()));
+        targets.removeAll(reservations);
+        ParkedResolutions parked = new ParkedResolutions(parkedRepository.lockFor(reservations),
+                parkedRepository.neverReservations(targets));
         Ledger ledger = new Ledger(repository.lock(accountIds), pendings);
         List<Outcome> outcomes = new ArrayList<>(commands.size());
         List<LedgerRepository.NewAgent> agents = new ArrayList<>();
@@ -118,12 +134,23 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
             } else if (command instanceof ReserveKarma c) {
                 outcome = outcome(transfers, c.debitAccountId(), ledger.reserve(id, c.debitAccountId(),
                         c.creditAccountId(), c.amount(), TransferKind.TRANSFER, c.expiresAt(), envelope.actor(), now));
+                if (outcome instanceof Outcome.Applied applied) {
+                    // right after the reservation, before anything later in the batch: they arrived first
+                    outcome = applied.finishing(parked.take(id).stream()
+                            .map(p -> finished(transfers, p, p.applyTo(ledger, now))).toList());
+                }
             } else if (command instanceof PostPending c) {
-                outcome = outcome(transfers, c.pendingId(), ledger.postPending(id, c.pendingId(),
-                        Issuer.of(envelope.actor()), now));
+                outcome = parked.mayWait(c.pendingId(), ledger)
+                        ? parked.park(ParkedResolution.of(envelope, c.pendingId(), ParkedResolution.Kind.POST, now,
+                                parkedProperties.deadline()))
+                        : outcome(transfers, c.pendingId(), ledger.postPending(id, c.pendingId(),
+                                Issuer.of(envelope.actor()), now));
             } else if (command instanceof VoidPending c) {
-                outcome = outcome(transfers, c.pendingId(), ledger.voidPending(id, c.pendingId(),
-                        Issuer.of(envelope.actor()), now));
+                outcome = parked.mayWait(c.pendingId(), ledger)
+                        ? parked.park(ParkedResolution.of(envelope, c.pendingId(), ParkedResolution.Kind.VOID, now,
+                                parkedProperties.deadline()))
+                        : outcome(transfers, c.pendingId(), ledger.voidPending(id, c.pendingId(),
+                                Issuer.of(envelope.actor()), now));
             } else if (command instanceof SubmitClaim c) {
                 outcome = book.submit(id, c, now);
             } else if (command instanceof VerifyClaim c) {
@@ -133,6 +160,7 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
             } else {
                 throw new IllegalArgumentException("Unhandled ledger command " + command.getClass().getName());
             }
+            parked.handled(id);
             outcomes.add(outcome);
         }
 
@@ -147,11 +175,18 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
         claimRepository.updateClaims(book.changedExisting(), now);
         claimRepository.insertVotes(book.votes, now);
         claimRepository.insertHistory(book.history, now);
+        parkedRepository.delete(parked.decidedStored());
+        parkedRepository.insert(parked.stillWaiting());
         return outcomes;
     }
 
+    /** A parked resolution decided: its transfer row, and its final outcome as a direct one would have had. */
+    static Outcome.Finished finished(List<Posting.Recorded> transfers, ParkedResolution parked, Posting posting) {
+        return new Outcome.Finished(parked.envelope(), outcome(transfers, parked.pendingId(), posting));
+    }
+
     /** {@code aggregateId}: where a rejection is published (the debited account, or the pending transfer). */
-    private static Outcome outcome(List<Posting.Recorded> transfers, UUID aggregateId, Posting posting) {
+    static Outcome outcome(List<Posting.Recorded> transfers, UUID aggregateId, Posting posting) {
         if (posting instanceof Posting.Recorded row) {
             transfers.add(row);
             return Outcome.applied(row.event());
@@ -176,6 +211,17 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
                 ids.add(c.pendingId());
             } else if (command instanceof VoidPending c) {
                 ids.add(c.pendingId());
+            }
+        }
+        return ids;
+    }
+
+    /** The reservations this batch may make: their ids are the command ids. */
+    private static TreeSet<UUID> reservationsMadeBy(List<Envelope<LedgerCommand>> commands) {
+        TreeSet<UUID> ids = new TreeSet<>();
+        for (Envelope<LedgerCommand> envelope : commands) {
+            if (envelope.payload() instanceof ReserveKarma) {
+                ids.add(envelope.id());
             }
         }
         return ids;

@@ -72,6 +72,21 @@ class LedgerRepository {
     }
 
     /**
+     * Locks the named PENDING transfers that no other transaction holds (for the parked-resolution sweeper, which
+     * must not wait on a command batch), and reads how each was resolved.
+     */
+    List<PendingTransfer> lockPendingsSkipLocked(Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        List<PendingTransfer> locked = jdbc.query("""
+                select id, debit_account_id, credit_account_id, amount, kind, expires_at, controller from transfers
+                where id = any(?) and status = 'PENDING' order by id for update skip locked""",
+                PENDING, (Object) ids.toArray(UUID[]::new));
+        return withResolutions(locked);
+    }
+
+    /**
      * Locks up to {@code limit} reservations whose timeout passed, skipping those another instance (or a
      * command batch) holds: several sweepers share the work without waiting on each other.
      */

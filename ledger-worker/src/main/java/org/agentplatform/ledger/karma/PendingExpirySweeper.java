@@ -22,7 +22,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Voids reservations whose timeout passed. Runs in every instance: each sweep is its own transaction that
  * takes expired pending rows with {@code skip locked} (so instances and command batches never wait on each
  * other for them), then their accounts in id order like a command batch, and writes the EXPIRED rows, the
- * balances and the events (to the outbox) together.
+ * balances and the events (to the outbox) together. The same schedule then runs the
+ * {@link ParkedResolutionSweeper}: the two-phase protocol's other timeout.
  */
 @Component
 class PendingExpirySweeper {
@@ -31,14 +32,17 @@ class PendingExpirySweeper {
 
     private final LedgerRepository repository;
     private final Outbox outbox;
+    private final ParkedResolutionSweeper parked;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final int batchSize;
 
-    PendingExpirySweeper(LedgerRepository repository, Outbox outbox, PlatformTransactionManager transactions,
-                         Clock clock, @Value("${platform.ledger.expiry-sweep-batch:500}") int batchSize) {
+    PendingExpirySweeper(LedgerRepository repository, Outbox outbox, ParkedResolutionSweeper parked,
+                         PlatformTransactionManager transactions, Clock clock,
+                         @Value("${platform.ledger.expiry-sweep-batch:500}") int batchSize) {
         this.repository = repository;
         this.outbox = outbox;
+        this.parked = parked;
         this.tx = new TransactionTemplate(transactions);
         this.clock = clock;
         this.batchSize = batchSize;
@@ -55,6 +59,15 @@ class PendingExpirySweeper {
         } catch (RuntimeException e) {
             // The next tick retries; a reservation is only released late, never twice (unique pending_id).
             log.warn("Expiry sweep failed: {}", e.toString());
+        }
+        try {
+            int decided;
+            do {
+                decided = parked.sweep();
+            } while (decided == parked.batchSize());
+        } catch (RuntimeException e) {
+            // The next tick retries; a parked command is decided late, never twice (its inbox row must be DEFERRED).
+            log.warn("Parked resolution sweep failed: {}", e.toString());
         }
     }
 

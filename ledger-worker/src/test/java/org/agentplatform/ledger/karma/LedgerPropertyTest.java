@@ -105,6 +105,11 @@ class LedgerPropertyTest {
             workers.add(start());
 
             await().atMost(Duration.ofSeconds(120)).until(() -> outcomes(sent) == sent.size());
+            // Parked posts and voids (those that overtook their reservation, and voids of ids that never come) are
+            // all decided within the deadline.
+            await().atMost(Duration.ofSeconds(60)).until(() -> jdbc.queryForObject(
+                    "select count(*) from processed_commands where outcome = 'DEFERRED'", Long.class) == 0);
+            assertThat(jdbc.queryForObject("select count(*) from parked_resolutions", Long.class)).isZero();
             // Every reservation in the stream times out within seconds: all end up posted, voided or expired.
             // Stakes of claims are held for days: those of claims still open stay reserved.
             await().atMost(Duration.ofSeconds(60)).until(() -> jdbc.queryForObject("""
@@ -176,7 +181,7 @@ class LedgerPropertyTest {
         for (int i = 0; i < COMMANDS; i++) {
             int dice = random.nextInt(100);
             // Posts and voids name reservations sent a while before: they travel on another key and may still
-            // overtake them (PENDING_NOT_FOUND), but mostly they find them.
+            // overtake them (then they wait for them, parked), but mostly they find them.
             List<UUID> settled = reservations.subList(0, Math.max(0, reservations.size() - 10));
             LedgerCommand command;
             if (dice < 15) {
@@ -248,6 +253,7 @@ class LedgerPropertyTest {
 
     private ConfigurableApplicationContext start() {
         return LedgerWorkerApplication.application().run(env.commandLineArgs("--server.port=0",
-                "--platform.consumer.max-poll-records=50", "--platform.ledger.expiry-sweep-interval-ms=200"));
+                "--platform.consumer.max-poll-records=50", "--platform.ledger.expiry-sweep-interval-ms=200",
+                "--platform.ledger.parked-resolutions.deadline=5s"));
     }
 }

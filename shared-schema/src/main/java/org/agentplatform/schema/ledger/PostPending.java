@@ -11,8 +11,11 @@ public record PostPending(UUID pendingId) implements LedgerCommand {
     }
 
     /**
-     * Keyed by the pending transfer: the producer knows only its id. Send it after the reservation's outcome;
-     * one that overtakes its reservation is rejected as PENDING_NOT_FOUND.
+     * Keyed by the pending transfer: the producer knows only its id. The reservation travels on another key, so
+     * this may overtake it: then it waits for it (recorded DEFERRED, reason AWAITING_RESERVATION) and is applied
+     * right after it, or rejected PENDING_NOT_FOUND if no reservation with that id arrives within the ledger's
+     * deadline ({@code platform.ledger.parked-resolutions.deadline}, 60 s by default). Its final outcome comes
+     * within that deadline either way; a producer needs no special order.
      */
     @Override
     public String partitionKey() {

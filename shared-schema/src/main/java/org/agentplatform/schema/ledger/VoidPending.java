@@ -10,6 +10,7 @@ public record VoidPending(UUID pendingId) implements LedgerCommand {
         Objects.requireNonNull(pendingId, "pendingId");
     }
 
+    /** Keyed by the pending transfer; one that overtakes its reservation waits for it, as a {@link PostPending}. */
     @Override
     public String partitionKey() {
         return pendingId.toString();

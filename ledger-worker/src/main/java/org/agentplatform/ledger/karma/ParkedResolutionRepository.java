@@ -1,0 +1,148 @@
+package org.agentplatform.ledger.karma;
+
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The parked posts and voids ({@code parked_resolutions}). Lock order, with the ledger's: pending transfers,
+ * then parked rows, then accounts. The sweeper takes parked rows and their pending transfers with
+ * {@code skip locked}, so it waits for accounts only, which every transaction locks last.
+ */
+@Repository
+class ParkedResolutionRepository {
+
+    private static final String COLUMNS = """
+            d.command_id, d.pending_id, d.kind, d.actor, d.schema_version, d.occurred_at, d.correlation_id,
+            d.causation_id, d.deadline, d.created_at""";
+
+    private static final RowMapper<ParkedResolution> PARKED = (rs, n) -> new ParkedResolution(
+            rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), ParkedResolution.Kind.valueOf(rs.getString(3)),
+            rs.getString(4), rs.getInt(5), rs.getObject(6, OffsetDateTime.class).toInstant(), rs.getObject(7, UUID.class),
+            rs.getObject(8, UUID.class), rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant());
+
+    private final JdbcTemplate jdbc;
+
+    ParkedResolutionRepository(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Locks the resolutions parked for these pending ids, in arrival order (the first one wins). */
+    List<ParkedResolution> lockFor(Collection<UUID> pendingIds) {
+        if (pendingIds.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.query("select " + COLUMNS + """
+                 from parked_resolutions d where d.pending_id = any(?)
+                order by d.pending_id, d.seq for update""",
+                PARKED, (Object) pendingIds.toArray(UUID[]::new));
+    }
+
+    /**
+     * Locks, skipping rows another transaction holds, up to {@code limit} parked resolutions that can be decided
+     * now: the deadline passed, or a transfer or a handled command has their pending id (a reservation that
+     * committed while they were being parked, in another transaction that could not see them yet, or one that was
+     * refused). Cost grows with the parked rows, which the deadline bounds.
+     */
+    List<ParkedResolution> lockDecidable(Instant now, int limit) {
+        return jdbc.query("select " + COLUMNS + """
+                 from parked_resolutions d
+                where d.deadline <= ?
+                   or exists (select 1 from transfers t where t.id = d.pending_id)
+                   or exists (select 1 from processed_commands p where p.command_id = d.pending_id)
+                order by d.seq limit ? for update of d skip locked""",
+                PARKED, Timestamp.from(now), limit);
+    }
+
+    /**
+     * Of these post/void targets, found as no open reservation, those that no reservation can still become: a
+     * transfer that is not a reservation has the id, or a command with that id was refused. (Not a handled command
+     * in general: a reservation that committed a moment ago is handled and PENDING; parking it is safe, the sweeper
+     * then applies it, while refusing it would be wrong.)
+     */
+    Set<UUID> neverReservations(Collection<UUID> ids) {
+        Set<UUID> found = new HashSet<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        UUID[] array = ids.toArray(UUID[]::new);
+        jdbc.query("""
+                select id from transfers where id = any(?) and status <> 'PENDING'
+                union all select command_id from processed_commands where command_id = any(?) and outcome = 'REJECTED'""",
+                rs -> {
+                    found.add(rs.getObject(1, UUID.class));
+                }, array, array);
+        return found;
+    }
+
+    /** The status of the transfer rows with these ids (not locked). */
+    Map<UUID, String> transferStatuses(Collection<UUID> ids) {
+        Map<UUID, String> found = new HashMap<>();
+        if (!ids.isEmpty()) {
+            jdbc.query("select id, status from transfers where id = any(?)", rs -> {
+                found.put(rs.getObject(1, UUID.class), rs.getString(2));
+            }, (Object) ids.toArray(UUID[]::new));
+        }
+        return found;
+    }
+
+    /** Which of these ids are ids of handled commands (whatever their outcome). */
+    Set<UUID> handledCommands(Collection<UUID> ids) {
+        Set<UUID> found = new HashSet<>();
+        if (!ids.isEmpty()) {
+            jdbc.query("select command_id from processed_commands where command_id = any(?)", rs -> {
+                found.add(rs.getObject(1, UUID.class));
+            }, (Object) ids.toArray(UUID[]::new));
+        }
+        return found;
+    }
+
+    /** In arrival order: the rows are numbered as inserted. */
+    void insert(List<ParkedResolution> parked) {
+        if (parked.isEmpty()) {
+            return;
+        }
+        jdbc.batchUpdate("""
+                insert into parked_resolutions (command_id, pending_id, kind, actor, schema_version, occurred_at,
+                    correlation_id, causation_id, deadline, created_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                parked, parked.size(), (ps, p) -> {
+                    ps.setObject(1, p.commandId());
+                    ps.setObject(2, p.pendingId());
+                    ps.setString(3, p.kind().name());
+                    ps.setString(4, p.actor());
+                    ps.setInt(5, p.schemaVersion());
+                    // as an offset date-time: a Timestamp is rendered in the JVM's zone (see LedgerRepository.insertTransfers)
+                    ps.setObject(6, OffsetDateTime.ofInstant(p.occurredAt(), ZoneOffset.UTC));
+                    ps.setObject(7, p.correlationId());
+                    ps.setObject(8, p.causationId(), Types.OTHER);
+                    ps.setTimestamp(9, Timestamp.from(p.deadline()));
+                    ps.setTimestamp(10, Timestamp.from(p.createdAt()));
+                });
+    }
+
+    /** Deletes decided rows; all of them must still be there (they are locked by this transaction). */
+    void delete(Collection<UUID> commandIds) {
+        if (commandIds.isEmpty()) {
+            return;
+        }
+        int deleted = jdbc.update("delete from parked_resolutions where command_id = any(?)",
+                (Object) commandIds.toArray(UUID[]::new));
+        if (deleted != commandIds.size()) {
+            throw new IllegalStateException("deleted " + deleted + " of " + commandIds.size() + " parked resolutions");
+        }
+    }
+}
