@@ -87,17 +87,25 @@ class StoredPositionCheckTest {
         // another owner applied offsets 2 and 3 of partition 1 meanwhile (not this consumer's to repeat)
         jdbc.update("update consumer_offsets set next_offset = 4 where topic = ? and partition = 1", topics.karmaCommands());
         // interleaved, so that batches mix a partition that is in place with one that is not: the one in place
-        // must be applied in full, not skipped because its batch was refused with the other
+        // must be applied in full, not skipped because its batch was refused with the other. Offsets 2 and 3 of
+        // partition 1 exist before anyone could have applied them, so the eight records are appended in one
+        // producer batch per partition: a consumer never sees offset 2 while the log still ends before 4 (which
+        // is what a recreated or truncated topic looks like, and is handled differently)
         List<UUID> inPlace = new ArrayList<>();
         List<UUID> skipped = new ArrayList<>();
         List<UUID> after = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            inPlace.addAll(send(0, 1));
-            skipped.addAll(send(1, 1)); // offsets 2, 3 of partition 1
-        }
-        for (int i = 0; i < 2; i++) {
-            inPlace.addAll(send(0, 1));
-            after.addAll(send(1, 1)); // offsets 4, 5 of partition 1
+        try (KafkaProducer<String, byte[]> batching = new KafkaProducer<>(Map.<String, Object>of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 60_000),
+                new StringSerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < 2; i++) {
+                inPlace.add(send(batching, 0));
+                skipped.add(send(batching, 1)); // offsets 2, 3 of partition 1
+            }
+            for (int i = 0; i < 2; i++) {
+                inPlace.add(send(batching, 0));
+                after.add(send(batching, 1)); // offsets 4, 5 of partition 1
+            }
+            batching.flush();
         }
 
         await().atMost(Duration.ofSeconds(60)).until(() -> applied(after) == 2 && applied(inPlace) == 4);
@@ -128,6 +136,13 @@ class StoredPositionCheckTest {
             ids.add(e.id());
         }
         return ids;
+    }
+
+    /** Queued in {@code batching}'s current batch, not yet sent. */
+    private static UUID send(KafkaProducer<String, byte[]> batching, int partition) {
+        Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), new GrantKarma(account, 1), "admin", Instant.now());
+        batching.send(new ProducerRecord<>(topics.karmaCommands(), partition, e.payload().partitionKey(), codec.encode(e)));
+        return e.id();
     }
 
     /** Applies every grant as a no-op. */
