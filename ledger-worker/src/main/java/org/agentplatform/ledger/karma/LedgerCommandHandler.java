@@ -92,8 +92,10 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
         TreeSet<UUID> reservations = reservationsMadeBy(commands);
         pendings.forEach(p -> targets.remove(p.id()));
         targets.removeAll(reservations);
+        // read after the reservations are locked: a sweep that decided their parked ones meanwhile is seen
         ParkedResolutions parked = new ParkedResolutions(parkedRepository.lockFor(reservations),
-                parkedRepository.neverReservations(targets));
+                parkedRepository.neverReservations(targets),
+                parkedRepository.waitingFor(pendings.stream().map(PendingTransfer::id).toList()));
         Ledger ledger = new Ledger(repository.lock(accountIds), pendings);
         List<Outcome> outcomes = new ArrayList<>(commands.size());
         List<LedgerRepository.NewAgent> agents = new ArrayList<>();

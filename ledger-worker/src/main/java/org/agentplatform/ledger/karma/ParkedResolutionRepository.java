@@ -88,6 +88,35 @@ class ParkedResolutionRepository {
         return found;
     }
 
+    /** Of these pending ids, those that resolutions are parked for (not locked). */
+    Set<UUID> waitingFor(Collection<UUID> pendingIds) {
+        Set<UUID> found = new HashSet<>();
+        if (!pendingIds.isEmpty()) {
+            jdbc.query("select distinct pending_id from parked_resolutions where pending_id = any(?)", rs -> {
+                found.add(rs.getObject(1, UUID.class));
+            }, (Object) pendingIds.toArray(UUID[]::new));
+        }
+        return found;
+    }
+
+    /**
+     * Of these locked rows, those behind an earlier row for the same pending id that another transaction holds
+     * (another sweep, or the reservation's transaction): they wait for it, so that the first one wins.
+     */
+    Set<UUID> behindOthers(Collection<ParkedResolution> locked) {
+        Set<UUID> found = new HashSet<>();
+        if (!locked.isEmpty()) {
+            UUID[] ids = locked.stream().map(ParkedResolution::commandId).toArray(UUID[]::new);
+            jdbc.query("""
+                    select d.command_id from parked_resolutions d
+                    where d.command_id = any(?) and exists (select 1 from parked_resolutions e
+                        where e.pending_id = d.pending_id and e.seq < d.seq and e.command_id <> all(?))""", rs -> {
+                found.add(rs.getObject(1, UUID.class));
+            }, ids, ids);
+        }
+        return found;
+    }
+
     /** The status of the transfer rows with these ids (not locked). */
     Map<UUID, String> transferStatuses(Collection<UUID> ids) {
         Map<UUID, String> found = new HashMap<>();

@@ -60,6 +60,7 @@ class ParkedResolutionSweeper {
             List<PendingTransfer> pendings = repository.lockPendingsSkipLocked(pendingIds);
             Map<UUID, String> transfers = parkedRepository.transferStatuses(pendingIds);
             Set<UUID> handled = parkedRepository.handledCommands(pendingIds);
+            Set<UUID> behind = parkedRepository.behindOthers(due);
             TreeSet<UUID> accountIds = new TreeSet<>();
             pendings.forEach(p -> {
                 accountIds.add(p.debitAccountId());
@@ -71,7 +72,9 @@ class ParkedResolutionSweeper {
             List<Outcome.Finished> finished = new ArrayList<>();
             for (ParkedResolution p : due) { // in arrival order: the first one wins
                 Posting posting;
-                if (ledger.hasPending(p.pendingId())) {
+                if (behind.contains(p.commandId())) {
+                    continue; // an earlier one for the same reservation is held elsewhere: it goes first
+                } else if (ledger.hasPending(p.pendingId())) {
                     posting = p.applyTo(ledger, now);
                 } else if ("PENDING".equals(transfers.get(p.pendingId()))) {
                     continue; // a command batch holds the reservation: the next sweep

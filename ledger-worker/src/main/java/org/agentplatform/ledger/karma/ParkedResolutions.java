@@ -20,6 +20,7 @@ final class ParkedResolutions {
     private final Map<UUID, List<ParkedResolution>> waiting = new LinkedHashMap<>();
     private final Set<UUID> stored = new HashSet<>();
     private final Set<UUID> neverReservations;
+    private final Set<UUID> queued;
     private final Set<UUID> handled = new HashSet<>();
     private final List<UUID> decidedStored = new ArrayList<>();
 
@@ -29,7 +30,17 @@ final class ParkedResolutions {
      *                          {@link ParkedResolutionRepository#neverReservations})
      */
     ParkedResolutions(Collection<ParkedResolution> locked, Set<UUID> neverReservations) {
+        this(locked, neverReservations, Set.of());
+    }
+
+    /**
+     * @param queued existing reservations that still have stored resolutions parked for them (parked by a batch
+     *               that ran while the reservation was being applied, left for the sweeper): a later post or void
+     *               of one of them queues behind those, so that the first one still wins
+     */
+    ParkedResolutions(Collection<ParkedResolution> locked, Set<UUID> neverReservations, Set<UUID> queued) {
         this.neverReservations = neverReservations;
+        this.queued = queued;
         for (ParkedResolution p : locked) {
             stored.add(p.commandId());
             waiting.computeIfAbsent(p.pendingId(), k -> new ArrayList<>()).add(p);
@@ -40,9 +51,11 @@ final class ParkedResolutions {
      * Whether a post or void of {@code pendingId} waits: there is no such reservation yet, and it may still come.
      * Not when the id is a transfer that is no reservation, a refused command, or a command this batch already
      * applied without making that reservation (a reservation it refused): those keep their answer at once.
+     * Also when the reservation exists but earlier resolutions still wait for it: they are decided first.
      */
     boolean mayWait(UUID pendingId, Ledger ledger) {
-        return !ledger.hasPending(pendingId) && !neverReservations.contains(pendingId) && !handled.contains(pendingId);
+        return queued.contains(pendingId)
+                || !ledger.hasPending(pendingId) && !neverReservations.contains(pendingId) && !handled.contains(pendingId);
     }
 
     /** Parks it; the command's outcome until it is decided. */
