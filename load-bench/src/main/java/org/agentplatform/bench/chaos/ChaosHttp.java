@@ -46,8 +46,8 @@ final class ChaosHttp {
     final AtomicLong unanswered = new AtomicLong();
     final AtomicLong replayMismatches = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
-    private volatile long until;
-    private volatile long giveUpAt;
+    private volatile java.util.function.LongSupplier until = () -> 0;
+    private volatile long patience;
 
     ChaosHttp(String baseUrl, List<UUID> agents, List<UUID> credits) {
         this.baseUrl = baseUrl;
@@ -62,9 +62,9 @@ final class ChaosHttp {
     }
 
     /** Starts {@code clients} client threads, each sending one transfer at a time every {@code pause}. */
-    void start(int clients, Duration pause, long seed, long untilNanos, Duration patience) {
+    void start(int clients, Duration pause, long seed, java.util.function.LongSupplier untilNanos, Duration patience) {
         this.until = untilNanos;
-        this.giveUpAt = untilNanos + patience.toNanos();
+        this.patience = patience.toNanos();
         for (int c = 0; c < clients; c++) {
             SplittableRandom random = new SplittableRandom(seed + c);
             Thread t = new Thread(() -> loop(random, pause), "chaos-http-" + c);
@@ -81,7 +81,7 @@ final class ChaosHttp {
     }
 
     private void loop(SplittableRandom random, Duration pause) {
-        while (System.nanoTime() < until) {
+        while (System.nanoTime() < until.getAsLong()) {
             UUID debit = agents.get(random.nextInt(agents.size()));
             long amount = 1 + random.nextInt(5);
             String body = "{\"debitAccountId\":\"" + debit + "\",\"creditAccountId\":\""
@@ -115,7 +115,7 @@ final class ChaosHttp {
      * patience ran out (counted: such a command may or may not have been applied, and the checks say so).
      */
     private UUID sendUntilAnswered(UUID debit, String key, String body) {
-        long deadline = giveUpAt;
+        long deadline = until.getAsLong() + patience;
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/karma/transfers"))
                 .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + keys.get(debit))
                 .header("Idempotency-Key", key).header("Content-Type", "application/json")

@@ -123,8 +123,19 @@ final class ChaosLoad {
         producer.flush();
     }
 
-    /** Runs the open-loop load on the calling thread until {@code until} (System.nanoTime()). */
-    void run(int rate, long until) {
+    private volatile long until;
+
+    /** Moves the end of the load (System.nanoTime()); only later, never earlier. */
+    void runUntil(long nanos) {
+        until = Math.max(until, nanos);
+    }
+
+    long until() {
+        return until;
+    }
+
+    /** Runs the open-loop load on the calling thread until {@link #until()} (System.nanoTime()), which may move. */
+    void run(int rate) {
         long start = System.nanoTime();
         long n = 0;
         while (System.nanoTime() < until) {

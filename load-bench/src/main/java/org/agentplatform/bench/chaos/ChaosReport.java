@@ -22,8 +22,10 @@ final class ChaosReport {
                         + "%d faults, %d s in all.%n%n", o.longMode() ? "Long" : "Short", o.seed(), o.seed(),
                 o.longMode() ? " --long" : "", o.load().toSeconds(), o.rate(), faults.size(), seconds));
         md.append(String.format("Sent: %,d valid commands over Kafka (%,d acknowledged, %,d sends failed and were sent again), "
-                        + "%,d exact duplicates, %,d malformed records; %,d HTTP transfers answered.%n%n", load.sent.size(),
-                load.acked.size(), load.sendFailures.get(), load.duplicates.get(), load.malformed.size(), http.accepted.size()));
+                        + "%,d exact duplicates, %,d malformed records (%.0f records/s achieved); %,d HTTP transfers answered.%n%n",
+                load.sent.size(), load.acked.size(), load.sendFailures.get(), load.duplicates.get(), load.malformed.size(),
+                (load.sent.size() + load.duplicates.get() + load.malformed.size()) / (double) o.load().toSeconds(),
+                http.accepted.size()));
 
         md.append("## Invariants\n\n| check | figures | violations |\n|---|---|---:|\n");
         for (Invariants.Check c : checks) {
@@ -40,8 +42,12 @@ final class ChaosReport {
         md.append("|---:|---:|---|---:|---:|---:|---|---|\n");
         long loadStart = samples.isEmpty() ? 0 : samples.get(0).millis();
         Map<String, long[]> byKind = new LinkedHashMap<>(); // kind -> {worst recovery, worst survivors' stall, count}
-        for (FaultRunner.Record r : faults) {
+        for (int i = 0; i < faults.size(); i++) {
+            FaultRunner.Record r = faults.get(i);
             Recovery.Figures f = Recovery.of(r, samples, httpAnswers);
+            if (i + 1 < faults.size() && (f.recovery() < 0 || r.struckAt + f.recovery() > faults.get(i + 1).struckAt)) {
+                r.note = (r.note.isEmpty() ? "" : r.note + "; ") + "fault " + (i + 2) + " struck before it recovered";
+            }
             List<Long> lat = Recovery.latencies(load.sent, outcomes, r.struckAt - 5_000, r.struckAt + 20_000);
             String latency = lat.isEmpty() ? "no commands sent then" : secs(Recovery.percentile(lat, 0.5)) + " / "
                     + secs(Recovery.percentile(lat, 0.99)) + " / " + secs(lat.get(lat.size() - 1));

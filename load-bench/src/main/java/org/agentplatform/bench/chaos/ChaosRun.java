@@ -119,12 +119,13 @@ public final class ChaosRun {
                  ProgressProbe probe = new ProgressProbe(cluster, Set.of(topics.karmaCommands(), topics.claimCommands(),
                          topics.jobCommands()))) {
                 long loadStart = System.currentTimeMillis();
-                long until = System.nanoTime() + o.load().toNanos();
-                Thread generator = new Thread(() -> load.run(o.rate(), until), "chaos-load");
+                load.runUntil(System.nanoTime() + o.load().toNanos());
+                Thread generator = new Thread(() -> load.run(o.rate()), "chaos-load");
                 generator.start();
-                http.start(3, Duration.ofMillis(300), o.seed(), until, Duration.ofMinutes(3));
+                http.start(3, Duration.ofMillis(300), o.seed(), load::until, Duration.ofMinutes(3));
                 FaultRunner runner = new FaultRunner(cluster);
-                runner.run(schedule, loadStart);
+                // a fault that slipped (a slow restart before it) still meets load: the load runs on 20 s past it
+                runner.run(schedule, loadStart, struck -> load.runUntil(System.nanoTime() + Duration.ofSeconds(20).toNanos()));
                 generator.join();
                 System.out.printf("%nLoad done: %,d commands sent, %,d acknowledged, %,d duplicates, %,d malformed; draining%n",
                         load.sent.size(), load.acked.size(), load.duplicates.get(), load.malformed.size());

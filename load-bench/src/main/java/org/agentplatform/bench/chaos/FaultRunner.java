@@ -61,8 +61,8 @@ final class FaultRunner {
         this.cluster = cluster;
     }
 
-    /** Runs the schedule; returns when the last fault was injected. */
-    void run(List<Fault.Scheduled> schedule, long loadStartMillis) throws Exception {
+    /** Runs the schedule, telling {@code afterEach} of each fault injected; returns when the last one was. */
+    void run(List<Fault.Scheduled> schedule, long loadStartMillis, java.util.function.Consumer<Record> afterEach) throws Exception {
         int i = 0;
         for (Fault.Scheduled s : schedule) {
             long wait = loadStartMillis + s.at().toMillis() - System.currentTimeMillis();
@@ -71,6 +71,7 @@ final class FaultRunner {
             }
             Record r = inject(++i, s.fault());
             records.add(r);
+            afterEach.accept(r);
             System.out.printf("%n[%5.1f s] fault %d: %s%s%n", (r.struckAt - loadStartMillis) / 1000.0, r.index, r.description,
                     r.note.isEmpty() ? "" : " (" + r.note + ")");
         }
