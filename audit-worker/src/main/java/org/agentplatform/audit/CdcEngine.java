@@ -205,8 +205,9 @@ class CdcEngine implements SmartLifecycle {
             if (!awaitLeadership()) {
                 return;
             }
+            SlotRecovery.Start start;
             try {
-                recovery.recoverIfNeeded();
+                start = recovery.recoverIfNeeded();
             } catch (java.sql.SQLException | RuntimeException e) {
                 // the engine must not start on a lost slot: it would skip the lost changes silently
                 log.error("Checking the replication slot failed; retrying in {}", backoff, e);
@@ -230,7 +231,7 @@ class CdcEngine implements SmartLifecycle {
                 if (!running || halted) {
                     return;
                 }
-                current = build(outcome);
+                current = build(outcome, start);
                 engine = current;
             }
             try {
@@ -305,9 +306,13 @@ class CdcEngine implements SmartLifecycle {
         }
     }
 
-    private DebeziumEngine<RecordChangeEvent<SourceRecord>> build(Outcome outcome) {
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> build(Outcome outcome, SlotRecovery.Start start) {
         Properties copy = new Properties();
         copy.putAll(engineProperties);
+        if (start == SlotRecovery.Start.SNAPSHOT_FROM_SLOT && "initial".equals(copy.getProperty("snapshot.mode"))) {
+            copy.setProperty("snapshot.mode", "custom");
+            copy.setProperty("snapshot.mode.custom.name", SnapshotFromSlot.NAME);
+        }
         // the records as Kafka Connect structs: the router reads them directly, no JSON string in between
         return DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(copy) // before notifying(): the builder reads the properties there
