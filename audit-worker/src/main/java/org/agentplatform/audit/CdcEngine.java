@@ -47,7 +47,7 @@ class CdcEngine implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(CdcEngine.class);
 
     private final Properties engineProperties;
-    private final DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> consumer;
+    private final ChangePublisher consumer;
     private final AuditProperties settings;
     private final Clock clock;
     private final LeaderLock leader;
@@ -65,8 +65,7 @@ class CdcEngine implements SmartLifecycle {
     private volatile Instant lastFailureAt;
     private volatile long restarts;
 
-    CdcEngine(Properties engineProperties, DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> consumer,
-              AuditProperties settings, Clock clock, LeaderLock leader, SlotRecovery recovery) {
+    CdcEngine(Properties engineProperties, ChangePublisher consumer, AuditProperties settings, Clock clock, LeaderLock leader, SlotRecovery recovery) {
         this.leader = leader;
         this.recovery = recovery;
         this.engineProperties = engineProperties;
@@ -88,6 +87,7 @@ class CdcEngine implements SmartLifecycle {
             }
             running = true;
             state = State.STARTING;
+            consumer.resume();
             executor = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "audit-cdc-engine");
                 t.setDaemon(true);
@@ -147,6 +147,7 @@ class CdcEngine implements SmartLifecycle {
             lock.notifyAll(); // wake a supervisor waiting out a backoff
         }
         if (current != null) {
+            drain();
             closeQuietly(current); // stops the tasks and saves the processed offsets
         }
         watchdog.shutdownNow();
@@ -162,6 +163,19 @@ class CdcEngine implements SmartLifecycle {
         }
         leader.release();
         state = State.STOPPED;
+    }
+
+    /** Lets the batch being published finish, so that its offsets are saved rather than it being sent again. */
+    private void drain() {
+        Duration timeout = settings.publishTimeout().plusSeconds(5);
+        try {
+            if (!consumer.drain(timeout)) {
+                log.warn("The CDC batch in flight was not acknowledged within {}; stopping anyway (it will be sent "
+                        + "again after the restart)", timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void closeQuietly(DebeziumEngine<?> engine) {
