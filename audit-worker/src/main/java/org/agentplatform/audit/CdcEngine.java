@@ -59,6 +59,8 @@ class CdcEngine implements SmartLifecycle {
     /** Set by {@link #halt()}: this instance behaves as if its process had died. */
     private volatile boolean halted;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    /** Only touched by the watchdog thread. */
+    private DebeziumEngine<?> closedByWatchdog;
     private boolean running;
     private volatile State state = State.STOPPED;
     private volatile Throwable lastFailure;
@@ -110,10 +112,11 @@ class CdcEngine implements SmartLifecycle {
         synchronized (lock) {
             current = engine;
         }
-        if (current == null || leader.isHeld()) {
+        if (current == null || current == closedByWatchdog || leader.isHeld()) {
             return;
         }
-        log.error("CDC leadership lost: stopping the engine; this instance becomes a standby");
+        closedByWatchdog = current; // once: closing takes a while, and the engine refuses a second close
+        log.warn("Instance {} stops its CDC engine: it no longer leads; it becomes a standby", leader.instanceId());
         closeQuietly(current);
     }
 
@@ -131,6 +134,16 @@ class CdcEngine implements SmartLifecycle {
 
     boolean isLeader() {
         return leader.isHeld();
+    }
+
+    /** This instance's name ({@code platform.audit.instance-id}). */
+    String instanceId() {
+        return leader.instanceId();
+    }
+
+    /** The instance that leads, as far as this one knows (see {@link LeaderLock#leader()}). */
+    java.util.Optional<String> leaderInstance() {
+        return leader.leader();
     }
 
     @Override
@@ -306,10 +319,7 @@ class CdcEngine implements SmartLifecycle {
                 return false;
             }
             synchronized (lock) {
-                if (state != State.STANDBY) {
-                    log.info("Another instance runs the CDC engine; standing by");
-                }
-                state = State.STANDBY;
+                state = State.STANDBY; // LeaderLock logs who leads whenever that changes
                 try {
                     lock.wait(settings.leaderRetryInterval().toMillis()); // stop() wakes it
                 } catch (InterruptedException e) {
@@ -338,7 +348,8 @@ class CdcEngine implements SmartLifecycle {
                         // the replication slot exists from here on: every later commit will be captured
                         outcome.started = true;
                         state = State.RUNNING;
-                        log.info("CDC engine running (slot {})", engineProperties.getProperty("slot.name"));
+                        log.info("CDC engine of instance {} running (slot {})", leader.instanceId(),
+                                engineProperties.getProperty("slot.name"));
                     }
                 })
                 .using((success, message, error) -> {

@@ -48,6 +48,18 @@ public class GroupMembership implements ConsumerAwareRebalanceListener {
         if (!partitions.isEmpty()) {
             log.info("Group {}: revoked {} (member {})", groupId, partitions, member(consumer));
         }
+        if (partitions.containsAll(assignment(consumer))) {
+            // everything it had: it is closing, or a rebalance follows (whose assignment, if any, re-joins it)
+            joined.remove(consumer);
+        }
+    }
+
+    private static Collection<TopicPartition> assignment(Consumer<?, ?> consumer) {
+        try {
+            return consumer.assignment();
+        } catch (RuntimeException e) {
+            return java.util.Set.of();
+        }
     }
 
     @Override

@@ -12,6 +12,7 @@ import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -38,6 +39,14 @@ class AuditLogConfiguration {
     @Bean
     AuditVerifyController auditVerifyController(AuditLogVerifier verifier) {
         return new AuditVerifyController(verifier);
+    }
+
+    /** Always there (readiness names it); reports the consumer when this instance runs one. */
+    @Bean
+    AuditLogHealthIndicator auditLogHealthIndicator(
+            ObjectProvider<ConcurrentMessageListenerContainer<String, byte[]>> container,
+            ObjectProvider<GroupMembership> membership) {
+        return new AuditLogHealthIndicator(container.getIfAvailable(), membership.getIfAvailable());
     }
 
     @Bean
