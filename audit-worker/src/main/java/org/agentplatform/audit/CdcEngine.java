@@ -28,7 +28,10 @@ import org.springframework.context.SmartLifecycle;
  * <p>Several workers may run: only the holder of the {@link LeaderLock} runs the engine, the others wait as
  * standbys and retry the lock every {@code leaderRetryInterval}. A watchdog checks the lock's session every
  * {@code leaderCheckInterval} and stops the engine as soon as it is lost; the instance then becomes a
- * standby again. A new leader resumes from the offsets in {@code cdc_offsets}.
+ * standby again. A new leader resumes from the offsets in {@code cdc_offsets}; before each start
+ * {@link SlotRecovery} decides how (a lost slot is a GAP, an interrupted snapshot is taken again from the slot).
+ *
+ * <p>A clean {@link #stop()} lets the batch in flight finish first, so that its offsets are stored.
  */
 class CdcEngine implements SmartLifecycle {
 
