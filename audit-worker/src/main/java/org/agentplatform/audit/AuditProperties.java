@@ -35,8 +35,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param debezium            further Debezium engine/connector properties, passed through as they are
  * @param heartbeatTable      schema-qualified table the heartbeat action query upserts (and which is therefore
  *                            in the publication); empty: heartbeats without an action query
- * @param instanceId          names this instance in {@code pg_stat_activity} ({@code application_name} of its
- *                            leader and offset connections); empty derives a random one
+ * @param instanceId          names this instance in log lines, health and {@code pg_stat_activity}
+ *                            ({@code application_name} {@code audit-leader-<id>} or {@code audit-standby-<id>} of its
+ *                            lock connection, {@code audit-offsets-<id>}); empty derives a random one
  * @param leaderRetryInterval how often a standby tries the leader lock
  * @param leaderCheckInterval how often the leader checks that it still holds the lock
  */

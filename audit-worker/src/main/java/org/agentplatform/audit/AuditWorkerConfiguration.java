@@ -57,7 +57,8 @@ class AuditWorkerConfiguration {
                 database.getPassword());
         LeaderLock leader = new LeaderLock(database.getJdbcUrl(), database.getUsername(), database.getPassword(),
                 engine.getProperty("slot.name"), audit.instanceId());
-        SlotRecovery recovery = new SlotRecovery(dataSource, engine.getProperty("slot.name"), audit.offsetTable(), clock);
+        SlotRecovery recovery = new SlotRecovery(dataSource, engine.getProperty("slot.name"), audit.offsetTable(), clock,
+                "initial".equals(engine.getProperty("snapshot.mode")));
         return new CdcEngine(engine, publisher, audit, clock, leader, recovery);
     }
 

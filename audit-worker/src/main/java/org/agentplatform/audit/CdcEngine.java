@@ -28,7 +28,10 @@ import org.springframework.context.SmartLifecycle;
  * <p>Several workers may run: only the holder of the {@link LeaderLock} runs the engine, the others wait as
  * standbys and retry the lock every {@code leaderRetryInterval}. A watchdog checks the lock's session every
  * {@code leaderCheckInterval} and stops the engine as soon as it is lost; the instance then becomes a
- * standby again. A new leader resumes from the offsets in {@code cdc_offsets}.
+ * standby again. A new leader resumes from the offsets in {@code cdc_offsets}; before each start
+ * {@link SlotRecovery} decides how (a lost slot is a GAP, an interrupted snapshot is taken again from the slot).
+ *
+ * <p>A clean {@link #stop()} lets the batch in flight finish first, so that its offsets are stored.
  */
 class CdcEngine implements SmartLifecycle {
 
@@ -47,7 +50,7 @@ class CdcEngine implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(CdcEngine.class);
 
     private final Properties engineProperties;
-    private final DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> consumer;
+    private final ChangePublisher consumer;
     private final AuditProperties settings;
     private final Clock clock;
     private final LeaderLock leader;
@@ -59,14 +62,15 @@ class CdcEngine implements SmartLifecycle {
     /** Set by {@link #halt()}: this instance behaves as if its process had died. */
     private volatile boolean halted;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    /** Only touched by the watchdog thread. */
+    private DebeziumEngine<?> closedByWatchdog;
     private boolean running;
     private volatile State state = State.STOPPED;
     private volatile Throwable lastFailure;
     private volatile Instant lastFailureAt;
     private volatile long restarts;
 
-    CdcEngine(Properties engineProperties, DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> consumer,
-              AuditProperties settings, Clock clock, LeaderLock leader, SlotRecovery recovery) {
+    CdcEngine(Properties engineProperties, ChangePublisher consumer, AuditProperties settings, Clock clock, LeaderLock leader, SlotRecovery recovery) {
         this.leader = leader;
         this.recovery = recovery;
         this.engineProperties = engineProperties;
@@ -88,6 +92,7 @@ class CdcEngine implements SmartLifecycle {
             }
             running = true;
             state = State.STARTING;
+            consumer.resume();
             executor = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "audit-cdc-engine");
                 t.setDaemon(true);
@@ -110,10 +115,11 @@ class CdcEngine implements SmartLifecycle {
         synchronized (lock) {
             current = engine;
         }
-        if (current == null || leader.isHeld()) {
+        if (current == null || current == closedByWatchdog || leader.isHeld()) {
             return;
         }
-        log.error("CDC leadership lost: stopping the engine; this instance becomes a standby");
+        closedByWatchdog = current; // once: closing takes a while, and the engine refuses a second close
+        log.warn("Instance {} stops its CDC engine: it no longer leads; it becomes a standby", leader.instanceId());
         closeQuietly(current);
     }
 
@@ -133,6 +139,16 @@ class CdcEngine implements SmartLifecycle {
         return leader.isHeld();
     }
 
+    /** This instance's name ({@code platform.audit.instance-id}). */
+    String instanceId() {
+        return leader.instanceId();
+    }
+
+    /** The instance that leads, as far as this one knows (see {@link LeaderLock#leader()}). */
+    java.util.Optional<String> leaderInstance() {
+        return leader.leader();
+    }
+
     @Override
     public void stop() {
         DebeziumEngine<?> current;
@@ -147,6 +163,7 @@ class CdcEngine implements SmartLifecycle {
             lock.notifyAll(); // wake a supervisor waiting out a backoff
         }
         if (current != null) {
+            drain();
             closeQuietly(current); // stops the tasks and saves the processed offsets
         }
         watchdog.shutdownNow();
@@ -162,6 +179,19 @@ class CdcEngine implements SmartLifecycle {
         }
         leader.release();
         state = State.STOPPED;
+    }
+
+    /** Lets the batch being published finish, so that its offsets are saved rather than it being sent again. */
+    private void drain() {
+        Duration timeout = settings.publishTimeout().plusSeconds(5);
+        try {
+            if (!consumer.drain(timeout)) {
+                log.warn("The CDC batch in flight was not acknowledged within {}; stopping anyway (it will be sent "
+                        + "again after the restart)", timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void closeQuietly(DebeziumEngine<?> engine) {
@@ -205,8 +235,9 @@ class CdcEngine implements SmartLifecycle {
             if (!awaitLeadership()) {
                 return;
             }
+            SlotRecovery.Start start;
             try {
-                recovery.recoverIfNeeded();
+                start = recovery.recoverIfNeeded();
             } catch (java.sql.SQLException | RuntimeException e) {
                 // the engine must not start on a lost slot: it would skip the lost changes silently
                 log.error("Checking the replication slot failed; retrying in {}", backoff, e);
@@ -230,7 +261,7 @@ class CdcEngine implements SmartLifecycle {
                 if (!running || halted) {
                     return;
                 }
-                current = build(outcome);
+                current = build(outcome, start);
                 engine = current;
             }
             try {
@@ -291,10 +322,7 @@ class CdcEngine implements SmartLifecycle {
                 return false;
             }
             synchronized (lock) {
-                if (state != State.STANDBY) {
-                    log.info("Another instance runs the CDC engine; standing by");
-                }
-                state = State.STANDBY;
+                state = State.STANDBY; // LeaderLock logs who leads whenever that changes
                 try {
                     lock.wait(settings.leaderRetryInterval().toMillis()); // stop() wakes it
                 } catch (InterruptedException e) {
@@ -305,9 +333,13 @@ class CdcEngine implements SmartLifecycle {
         }
     }
 
-    private DebeziumEngine<RecordChangeEvent<SourceRecord>> build(Outcome outcome) {
+    private DebeziumEngine<RecordChangeEvent<SourceRecord>> build(Outcome outcome, SlotRecovery.Start start) {
         Properties copy = new Properties();
         copy.putAll(engineProperties);
+        if (start == SlotRecovery.Start.SNAPSHOT_FROM_SLOT && "initial".equals(copy.getProperty("snapshot.mode"))) {
+            copy.setProperty("snapshot.mode", "custom");
+            copy.setProperty("snapshot.mode.custom.name", SnapshotFromSlot.NAME);
+        }
         // the records as Kafka Connect structs: the router reads them directly, no JSON string in between
         return DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(copy) // before notifying(): the builder reads the properties there
@@ -319,7 +351,8 @@ class CdcEngine implements SmartLifecycle {
                         // the replication slot exists from here on: every later commit will be captured
                         outcome.started = true;
                         state = State.RUNNING;
-                        log.info("CDC engine running (slot {})", engineProperties.getProperty("slot.name"));
+                        log.info("CDC engine of instance {} running (slot {})", leader.instanceId(),
+                                engineProperties.getProperty("slot.name"));
                     }
                 })
                 .using((success, message, error) -> {

@@ -9,9 +9,12 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Health of the CDC pipeline for operators: the engine's state and role (leader or standby), its last
- * failure, its lag, and the replication slot (whether a worker holds it, and how much WAL PostgreSQL retains
- * for it: growth means the audit stream is falling behind or stuck).
+ * Health of the CDC pipeline for operators: the engine's state, this instance's name and role (leader or
+ * standby) and the leader's name, its last failure, its lag, and the replication slot (whether a worker holds
+ * it, and how much WAL PostgreSQL retains for it: growth means the audit stream is falling behind or stuck).
+ *
+ * <p>Part of readiness: UP only while the engine runs or its standby waits; starting, restarting or stopped
+ * is not ready (neither UNKNOWN, which the readiness group would count as ready next to UP).
  */
 class CdcHealthIndicator implements HealthIndicator {
 
@@ -27,15 +30,21 @@ class CdcHealthIndicator implements HealthIndicator {
 
     @Override
     public Health health() {
+        if (!engine.isAutoStartup()) {
+            // platform.audit.enabled=false: this instance only logs or verifies; nothing to wait for
+            return Health.up().withDetail("state", "DISABLED").withDetail("instance", engine.instanceId()).build();
+        }
         CdcEngine.State state = engine.state();
         Health.Builder health = switch (state) {
             // a standby is healthy: it is ready to take over
             case RUNNING, STANDBY -> Health.up();
-            case STARTING -> Health.unknown();
+            case STARTING, STOPPED -> Health.outOfService();
             case RESTARTING -> Health.down();
-            case STOPPED -> Health.outOfService();
         };
-        health.withDetail("state", state).withDetail("role", state == CdcEngine.State.STANDBY ? "standby" : "leader")
+        boolean leads = engine.isLeader();
+        health.withDetail("state", state).withDetail("instance", engine.instanceId())
+                .withDetail("role", leads ? "leader" : state == CdcEngine.State.STANDBY ? "standby" : "none")
+                .withDetail("leader", engine.leaderInstance().orElse("unknown"))
                 .withDetail("slot", engine.slotName()).withDetail("restarts", engine.restarts());
         Throwable failure = engine.lastFailure();
         if (failure != null) {

@@ -37,6 +37,10 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent
     private final Timer batchTime;
     /** Commit time of the newest streamed change the engine handed over, heartbeats included. */
     private volatile Instant lastCommitTime;
+    /** Guards {@link #draining} and {@link #inFlight}. */
+    private final Object gate = new Object();
+    private boolean draining;
+    private int inFlight;
 
     ChangePublisher(ChangeRouter router, KafkaTemplate<String, byte[]> kafka, Duration publishTimeout, Clock clock,
                     MeterRegistry meters) {
@@ -55,6 +59,53 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent
     @Override
     public void handleBatch(List<RecordChangeEvent<SourceRecord>> records,
                             DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        synchronized (gate) {
+            while (draining) {
+                gate.wait(); // a clean stop is under way: send nothing more; the engine's close() interrupts this wait
+            }
+            inFlight++;
+        }
+        try {
+            publish(records, committer);
+        } finally {
+            synchronized (gate) {
+                inFlight--;
+                gate.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * For a clean stop: takes no further batch and waits up to {@code timeout} for the one being published to be
+     * acknowledged and marked processed, so that the engine's close stores its offsets instead of interrupting it
+     * (which would deliver it again after the restart). True when nothing is in flight any more.
+     */
+    boolean drain(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (gate) {
+            draining = true;
+            while (inFlight > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(gate, left);
+            }
+            return true;
+        }
+    }
+
+    /** Takes batches again (a stopped engine is started again). */
+    void resume() {
+        synchronized (gate) {
+            draining = false;
+            gate.notifyAll();
+        }
+    }
+
+    private void publish(List<RecordChangeEvent<SourceRecord>> records,
+                         DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
         long started = System.nanoTime();
         List<CompletableFuture<?>> sends = new ArrayList<>(records.size());

@@ -30,10 +30,19 @@ final class AuditWorkers {
 
     /** Starts a worker; command-line arguments, because builder properties would lose to audit-worker.yml. */
     static ConfigurableApplicationContext start(TestEnvironment env, String... extra) {
+        return start(env, List.of(), extra);
+    }
+
+    /** As {@link #start(TestEnvironment, String...)}, with further configuration classes (fault injection). */
+    static ConfigurableApplicationContext start(TestEnvironment env, List<Class<?>> sources, String... extra) {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--platform.audit.restart-backoff=200ms",
                 "--management.endpoints.web.exposure.include=health,metrics"));
         args.addAll(List.of(extra));
-        return AuditWorkerApplication.application().run(env.commandLineArgs(args.toArray(String[]::new)));
+        var builder = AuditWorkerApplication.application();
+        if (!sources.isEmpty()) {
+            builder.sources(sources.toArray(Class<?>[]::new));
+        }
+        return builder.run(env.commandLineArgs(args.toArray(String[]::new)));
     }
 
     static ConfigurableApplicationContext startRunning(TestEnvironment env, String... extra) {

@@ -23,6 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Two workers: one leads, one stands by. The leader dies mid-stream without a clean shutdown (its database
@@ -32,6 +34,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class CdcFailoverTest {
 
     private static final Logger log = LoggerFactory.getLogger(CdcFailoverTest.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
     private final AtomicBoolean writing = new AtomicBoolean(true);
@@ -59,6 +62,18 @@ class CdcFailoverTest {
         CdcEngine engineB = b.getBean(CdcEngine.class);
         await().atMost(Duration.ofSeconds(30)).until(() -> engineB.state() == CdcEngine.State.STANDBY);
         assertThat(engineA.isLeader()).isTrue();
+        // who leads is visible by name: in pg_stat_activity, and in both instances' health
+        assertThat(lockSessions(env)).contains(LeaderLock.leaderApplicationName("a"), LeaderLock.standbyApplicationName("b"))
+                .doesNotContain(LeaderLock.leaderApplicationName("b"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(cdcHealth(b)).containsEntry("instance", "b").containsEntry("role", "standby").containsEntry("leader", "a");
+            assertThat(cdcHealth(a)).containsEntry("instance", "a").containsEntry("role", "leader").containsEntry("leader", "a");
+        });
+        // both ready: the leader's engine runs, the standby waits, and each audit-log consumer joined its group
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThat(readiness(a)).isEqualTo("UP");
+            assertThat(readiness(b)).isEqualTo("UP");
+        });
 
         DataSource db = AuditWorkers.superuser(env);
         List<Ledger.Written> written = Collections.synchronizedList(new ArrayList<>());
@@ -84,13 +99,15 @@ class CdcFailoverTest {
                         select pid, pg_terminate_backend(pid) from pg_stat_activity
                         where datname = ? and (application_name in (?, ?)
                               or pid = (select active_pid from pg_replication_slots where slot_name = ?))""")
-                .params(env.databaseName(), LeaderLock.applicationName("a"), EngineProperties.offsetApplicationName("a"),
+                .params(env.databaseName(), LeaderLock.leaderApplicationName("a"), EngineProperties.offsetApplicationName("a"),
                         engineA.slotName())
                 .query((rs, n) -> rs.getInt(1)).list();
         assertThat(killed).hasSizeGreaterThanOrEqualTo(2); // leader lock and replication, offsets if connected
 
         await().atMost(Duration.ofSeconds(30)).until(() -> engineB.state() == CdcEngine.State.RUNNING && engineB.isLeader());
         Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
+        assertThat(lockSessions(env)).contains(LeaderLock.leaderApplicationName("b"));
+        assertThat(cdcHealth(b)).containsEntry("role", "leader").containsEntry("leader", "b");
         await().atMost(Duration.ofSeconds(60)).until(() -> written.size() >= writtenAtKill + 100);
         writing.set(false);
         writer.join(30_000);
@@ -121,5 +138,23 @@ class CdcFailoverTest {
         log.info("FAILOVER takeover in {} ms; {} transactions ({} before the kill), {} changes logged, {} replayed duplicates dropped",
                 takeover.toMillis(), transactions, writtenAtKill, AuditWorkers.logCount(env), (long) duplicates);
         assertThat(takeover).isLessThan(Duration.ofSeconds(15));
+    }
+
+    private static List<String> lockSessions(TestEnvironment env) {
+        return JdbcClient.create(TestServers.postgres().adminDataSource()).sql("""
+                        select application_name from pg_stat_activity
+                        where datname = ? and (application_name like 'audit-leader-%' or application_name like 'audit-standby-%')""")
+                .param(env.databaseName()).query(String.class).list();
+    }
+
+    private static Map<String, Object> cdcHealth(ConfigurableApplicationContext context) throws Exception {
+        JsonNode cdc = JSON.readTree(AuditWorkers.get(context, "/actuator/health")).path("components").path("cdc").path("details");
+        Map<String, Object> details = new java.util.HashMap<>();
+        cdc.properties().forEach(e -> details.put(e.getKey(), e.getValue().isString() ? e.getValue().asString() : e.getValue()));
+        return details;
+    }
+
+    private static String readiness(ConfigurableApplicationContext context) throws Exception {
+        return JSON.readTree(AuditWorkers.get(context, "/actuator/health/readiness")).path("status").asString();
     }
 }

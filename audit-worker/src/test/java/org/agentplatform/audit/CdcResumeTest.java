@@ -102,6 +102,30 @@ class CdcResumeTest {
                 .anyMatch(r -> written.eventId().toString().equals(TopicReader.header(r, "id")));
     }
 
+    @Test
+    void aCleanStopLetsTheBatchInFlightFinishSoThatNothingIsDeliveredTwice() throws Exception {
+        TestEnvironment env = TestServers.newEnvironment();
+        TestServers.kafka().createTopics(3, env.topic("events.karma"));
+        reader = new TopicReader(env.bootstrapServers(), env.topic("audit.changes"), env.topic("events.karma"));
+        DataSource database = TestServers.postgres().dataSource(env.databaseName());
+
+        context = start(env, SlowAgentAck.class);
+        SlowAgentAck slow = context.getBean(SlowAgentAck.class);
+        Ledger.Written written = new Ledger(database).registerAndGrant("in-flight", 3);
+        // the batch with the agent change is sent and waits for the broker's acknowledgement: stop now
+        assertThat(slow.sent.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        context.close();
+        context = null;
+        assertThat(slow.acknowledged).as("the stop waited for the batch").isTrue();
+
+        context = start(env);
+        Ledger.Written later = new Ledger(database).registerAndGrant("later", 4);
+        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(env, later.agentId().toString()), l -> !l.isEmpty());
+        List<AuditChange> all = reader.auditChanges(env.topic("audit.changes"));
+        assertThat(all).filteredOn(c -> c.txId() == written.txId()).hasSize(5);
+        assertThat(all).extracting(AuditChange::changeId).doesNotHaveDuplicates();
+    }
+
     private List<AuditChange> changesOf(TestEnvironment env, String agentId) {
         return reader.auditChanges(env.topic("audit.changes")).stream()
                 .filter(c -> c.table().equals("agents") && c.primaryKey().get("id").asString().equals(agentId))
@@ -118,6 +142,34 @@ class CdcResumeTest {
                 env.commandLineArgs("--server.port=0", "--platform.audit.restart-backoff=200ms"));
         await().atMost(Duration.ofSeconds(60)).until(() -> context.getBean(CdcEngine.class).state() == CdcEngine.State.RUNNING);
         return context;
+    }
+
+    /** A template whose first agent change is acknowledged only two seconds after the broker did. */
+    @Configuration(proxyBeanMethods = false)
+    static class SlowAgentAck {
+
+        final java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+        volatile boolean acknowledged;
+
+        @Bean
+        @Primary
+        KafkaTemplate<String, byte[]> slowTemplate(ProducerFactory<String, byte[]> producers) {
+            AtomicBoolean armed = new AtomicBoolean(true);
+            return new KafkaTemplate<>(producers) {
+                @Override
+                public CompletableFuture<SendResult<String, byte[]>> send(ProducerRecord<String, byte[]> record) {
+                    CompletableFuture<SendResult<String, byte[]>> send = super.send(record);
+                    if (record.key() == null || !record.key().startsWith("agents:") || !armed.compareAndSet(true, false)) {
+                        return send;
+                    }
+                    sent.countDown();
+                    return send.thenApplyAsync(result -> {
+                        acknowledged = true;
+                        return result;
+                    }, CompletableFuture.delayedExecutor(2, java.util.concurrent.TimeUnit.SECONDS));
+                }
+            };
+        }
     }
 
     /** A template whose first send of an agent change fails, as if the broker had rejected it. */

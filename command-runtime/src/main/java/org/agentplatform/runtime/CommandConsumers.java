@@ -2,12 +2,9 @@ package org.agentplatform.runtime;
 
 import java.time.Clock;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -16,7 +13,6 @@ import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -29,7 +25,6 @@ import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.MicrometerConsumerListener;
 import org.springframework.kafka.listener.BatchConsumerAwareMessageListener;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.kafka.listener.ConsumerAwareRebalanceListener;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.transaction.support.TransactionOperations;
@@ -48,6 +43,7 @@ public final class CommandConsumers {
     private static final Logger log = LoggerFactory.getLogger(CommandConsumers.class);
 
     private final RuntimeProperties properties;
+    private final ConsumerGroupSettings group;
     private final KafkaProperties kafka;
     private final JdbcTemplate jdbc;
     private final TransactionOperations tx;
@@ -59,16 +55,17 @@ public final class CommandConsumers {
     private final Topics topics;
     private final String groupId;
     private final List<ConcurrentMessageListenerContainer<String, byte[]>> containers = new CopyOnWriteArrayList<>();
-    /** Per container, the consumers that have received an assignment (possibly empty): they joined the group. */
-    private final Map<ConcurrentMessageListenerContainer<String, byte[]>, Set<Consumer<?, ?>>> joined =
-            new ConcurrentHashMap<>();
+    /** Per container, its membership: which of its consumers have received an assignment (joined the group). */
+    private final Map<ConcurrentMessageListenerContainer<String, byte[]>, GroupMembership> joined = new ConcurrentHashMap<>();
 
-    CommandConsumers(RuntimeProperties properties, KafkaProperties kafka, JdbcTemplate jdbc, TransactionOperations tx,
-                     MessageCodec codec, Outbox outbox, KafkaOperations<?, ?> template, Topics topics, MeterRegistry meters, Clock clock) {
+    CommandConsumers(RuntimeProperties properties, ConsumerGroupSettings group, KafkaProperties kafka, JdbcTemplate jdbc,
+                     TransactionOperations tx, MessageCodec codec, Outbox outbox, KafkaOperations<?, ?> template,
+                     Topics topics, MeterRegistry meters, Clock clock) {
         if (properties.groupId() == null || properties.groupId().isBlank()) {
             throw new IllegalStateException("platform.consumer.group-id must be set");
         }
         this.properties = properties;
+        this.group = group;
         this.kafka = kafka;
         this.jdbc = jdbc;
         this.tx = tx;
@@ -92,8 +89,8 @@ public final class CommandConsumers {
      * empty when the group has more members than partitions): before that the instance applies nothing.
      */
     boolean joinedGroup(ConcurrentMessageListenerContainer<String, byte[]> container) {
-        Set<Consumer<?, ?>> members = joined.get(container);
-        return members != null && members.size() >= container.getConcurrency();
+        GroupMembership membership = joined.get(container);
+        return membership != null && membership.joined(container.getConcurrency());
     }
 
     /** A container (a Spring lifecycle bean once returned from a {@code @Bean} method) for the given topics. */
@@ -108,30 +105,22 @@ public final class CommandConsumers {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.maxPollRecords());
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) properties.sessionTimeout().toMillis());
-        config.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) properties.heartbeatInterval().toMillis());
-        // Cooperative: a rebalance moves only the partitions that change owner; the others keep applying. Safe
-        // because every batch checks that it starts at the stored position.
-        config.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        if (properties.instanceId() != null && !properties.instanceId().isBlank()) {
-            // the container appends -0, -1, ... per consumer thread
-            config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, properties.instanceId());
-        }
+        // cooperative rebalancing among them: safe because every batch checks that it starts at the stored position
+        group.applyTo(config);
         var consumerFactory = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
         // Kafka's own client metrics (records-lag-max, fetch rates) for the operator's lag dashboard.
         consumerFactory.addListener(new MicrometerConsumerListener<>(meters));
 
         String beanName = groupId + "-commands";
-        Set<Consumer<?, ?>> members = Collections.newSetFromMap(Collections.synchronizedMap(new IdentityHashMap<>()));
         ContainerProperties containerProperties = new ContainerProperties(topics.toArray(String[]::new));
         containerProperties.setGroupId(groupId);
         // Kafka's committed offsets only feed lag monitoring; PostgreSQL holds the positions that count.
         containerProperties.setAckMode(ContainerProperties.AckMode.BATCH);
         containerProperties.setMessageListener((BatchConsumerAwareMessageListener<String, byte[]>) processor::process);
-        containerProperties.setConsumerRebalanceListener(new ConsumerAwareRebalanceListener() {
+        GroupMembership membership = new GroupMembership(groupId) {
             @Override
             public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-                members.add(consumer);
+                super.onPartitionsAssigned(consumer, partitions);
                 // Never throws: a consumer left at Kafka's committed offset is put right by the position check
                 // of its first batch, whereas an exception here would leave the assignment half done.
                 try {
@@ -140,26 +129,15 @@ public final class CommandConsumers {
                     Map<TopicPartition, Long> fresh = new HashMap<>();
                     partitions.stream().filter(tp -> !stored.containsKey(tp)).forEach(tp -> fresh.put(tp, consumer.position(tp)));
                     offsets.createMissing(groupId, fresh, clock.instant());
-                    log.info("Assigned {}; resuming from stored positions {}{}", partitions, stored,
+                    log.info("Resuming {} from stored positions {}{}", partitions, stored,
                             fresh.isEmpty() ? "" : ", new positions " + fresh);
                 } catch (RuntimeException e) {
                     log.warn("Assigned {}; stored positions could not be read ({}): the first batch of each partition "
                             + "checks its position and seeks", partitions, e.toString());
                 }
             }
-
-            @Override
-            public void onPartitionsRevokedAfterCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-                if (!partitions.isEmpty()) {
-                    log.info("Revoked {}", partitions);
-                }
-            }
-
-            @Override
-            public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-                log.warn("Lost {} (this instance was thrown out of the group; another owns them now)", partitions);
-            }
-        });
+        };
+        containerProperties.setConsumerRebalanceListener(membership);
 
         var container = new ConcurrentMessageListenerContainer<>(consumerFactory, containerProperties);
         container.setConcurrency(properties.concurrency());
@@ -167,7 +145,7 @@ public final class CommandConsumers {
         backOff.setMaxInterval(properties.maxRetryBackoff().toMillis());
         container.setCommonErrorHandler(new DefaultErrorHandler(backOff));
         container.setBeanName(beanName);
-        joined.put(container, members);
+        joined.put(container, membership);
         containers.add(container);
         return container;
     }

@@ -29,7 +29,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * such as the ingest service, do not pick it up.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(RuntimeProperties.class)
+@EnableConfigurationProperties({RuntimeProperties.class, ConsumerGroupSettings.class})
 public class CommandRuntimeConfiguration {
 
     @Bean
@@ -66,7 +66,8 @@ public class CommandRuntimeConfiguration {
     }
 
     @Bean
-    CommandConsumers commandConsumers(RuntimeProperties properties, KafkaProperties kafka, JdbcTemplate jdbc,
+    CommandConsumers commandConsumers(RuntimeProperties properties, ConsumerGroupSettings group, KafkaProperties kafka,
+                                      JdbcTemplate jdbc,
                                       PlatformTransactionManager transactions, MessageCodec codec, Outbox outbox,
                                       Topics topics, MeterRegistry meters, Clock clock) {
         // Dead letters carry the original bytes, whatever the application's own template serializes.
@@ -75,7 +76,7 @@ public class CommandRuntimeConfiguration {
         producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         var deadLetterTemplate = new KafkaTemplate<>(
                 new DefaultKafkaProducerFactory<>(producer, new StringSerializer(), new ByteArraySerializer()));
-        return new CommandConsumers(properties, kafka, jdbc, new TransactionTemplate(transactions), codec, outbox,
+        return new CommandConsumers(properties, group, kafka, jdbc, new TransactionTemplate(transactions), codec, outbox,
                 deadLetterTemplate, topics, meters, clock);
     }
 }

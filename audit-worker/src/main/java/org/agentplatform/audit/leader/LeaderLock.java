@@ -9,6 +9,8 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 
 import org.slf4j.Logger;
@@ -27,20 +29,28 @@ public final class LeaderLock implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LeaderLock.class);
 
+    private static final String LEADER_PREFIX = "audit-leader-";
+    private static final String STANDBY_PREFIX = "audit-standby-";
+
     private final String url;
     private final Properties connectionProperties;
     private final long key;
     private final String name;
+    private final String instanceId;
     private Connection connection;
     private boolean held;
+    /** The instance that held the lock when this one last tried and failed; null when none or unknown. */
+    private String otherLeader;
+    private boolean standingBy;
 
     /**
-     * @param name names the lock (the slot name: one leader per slot) and, with {@code instanceId}, the
-     *             connection's {@code application_name}, so operators see who leads in {@code pg_stat_activity}
+     * @param name names the lock (the slot name: one leader per slot); the connection's {@code application_name}
+     *             says whether {@code instanceId} leads or stands by, so operators see it in {@code pg_stat_activity}
      */
     public LeaderLock(String url, String user, String password, String name, String instanceId) {
         this.url = url;
         this.name = name;
+        this.instanceId = instanceId;
         this.key = keyOf("audit-cdc-leader:" + name);
         Properties p = new Properties();
         if (user != null) {
@@ -49,13 +59,30 @@ public final class LeaderLock implements AutoCloseable {
         if (password != null) {
             p.setProperty("password", password);
         }
-        p.setProperty("ApplicationName", applicationName(instanceId));
+        p.setProperty("ApplicationName", standbyApplicationName(instanceId));
         this.connectionProperties = p;
     }
 
-    /** The {@code application_name} of the leadership connection of {@code instanceId}. */
-    public static String applicationName(String instanceId) {
-        return "audit-leader-" + instanceId;
+    /** The {@code application_name} of the lock session of {@code instanceId} while it leads. */
+    public static String leaderApplicationName(String instanceId) {
+        return LEADER_PREFIX + instanceId;
+    }
+
+    /** The {@code application_name} of the lock session of {@code instanceId} while it stands by. */
+    public static String standbyApplicationName(String instanceId) {
+        return STANDBY_PREFIX + instanceId;
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /**
+     * The instance that leads, as far as this one knows: itself while it holds the lock, else the holder it saw at
+     * its last try (a standby tries every retry interval); empty when none was seen.
+     */
+    public synchronized Optional<String> leader() {
+        return Optional.ofNullable(held ? instanceId : otherLeader);
     }
 
     /** Tries once; true when this instance holds (or already held) the lock. Never throws. */
@@ -76,13 +103,52 @@ public final class LeaderLock implements AutoCloseable {
                 }
             }
             if (held) {
-                log.info("Became CDC leader for {} (advisory lock {})", name, key);
+                setApplicationName(leaderApplicationName(instanceId));
+                otherLeader = null;
+                standingBy = false;
+                log.info("Instance {} acquired CDC leadership for slot {} (advisory lock {})", instanceId, name, key);
+            } else {
+                String leader = holder();
+                if (!standingBy || !Objects.equals(leader, otherLeader)) {
+                    log.info("Instance {} stands by: {} leads CDC for slot {}", instanceId,
+                            leader == null ? "another instance" : "instance " + leader, name);
+                }
+                standingBy = true;
+                otherLeader = leader;
             }
             return held;
         } catch (SQLException e) {
-            log.warn("Could not try the CDC leader lock: {}", e.getMessage());
+            log.warn("Instance {} could not try the CDC leader lock: {}", instanceId, e.getMessage());
             closeQuietly();
             return false;
+        }
+    }
+
+    private void setApplicationName(String applicationName) throws SQLException {
+        try (PreparedStatement set = connection.prepareStatement("select set_config('application_name', ?, false)")) {
+            set.setString(1, applicationName);
+            set.execute();
+        }
+    }
+
+    /** The instance whose session holds the lock (from {@code pg_locks}), or null. */
+    private String holder() throws SQLException {
+        // a bigint advisory key is held as classid = high 32 bits, objid = low 32 bits, objsubid = 1
+        try (PreparedStatement ps = connection.prepareStatement("""
+                select a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+                where l.locktype = 'advisory' and l.granted and l.objsubid = 1
+                  and l.database = (select oid from pg_database where datname = current_database())
+                  and l.classid::bigint = ? and l.objid::bigint = ?""")) {
+            ps.setLong(1, key >>> 32);
+            ps.setLong(2, key & 0xFFFF_FFFFL);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                String application = rs.getString(1);
+                return application != null && application.startsWith(LEADER_PREFIX)
+                        ? application.substring(LEADER_PREFIX.length()) : application;
+            }
         }
     }
 
@@ -98,7 +164,7 @@ public final class LeaderLock implements AutoCloseable {
         } catch (SQLException e) {
             // treated as lost
         }
-        log.error("Lost the CDC leader lock for {}: its connection is gone", name);
+        log.warn("Instance {} lost CDC leadership for slot {}: its lock session is gone", instanceId, name);
         held = false;
         closeQuietly();
         return false;
@@ -107,7 +173,7 @@ public final class LeaderLock implements AutoCloseable {
     /** Gives the lock up (the session ends, which releases it). */
     public synchronized void release() {
         if (held) {
-            log.info("Releasing the CDC leader lock for {}", name);
+            log.info("Instance {} gives up CDC leadership for slot {}", instanceId, name);
         }
         held = false;
         closeQuietly();
@@ -119,6 +185,7 @@ public final class LeaderLock implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        standingBy = false;
         if (connection != null) {
             try {
                 connection.close();

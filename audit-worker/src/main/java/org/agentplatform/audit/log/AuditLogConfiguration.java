@@ -6,11 +6,15 @@ import java.util.Map;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.agentplatform.audit.AuditProperties;
+import org.agentplatform.runtime.ConsumerGroupSettings;
+import org.agentplatform.runtime.GroupMembership;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -24,6 +28,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.backoff.FixedBackOff;
 
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(ConsumerGroupSettings.class)
 class AuditLogConfiguration {
 
     @Bean
@@ -34,6 +39,14 @@ class AuditLogConfiguration {
     @Bean
     AuditVerifyController auditVerifyController(AuditLogVerifier verifier) {
         return new AuditVerifyController(verifier);
+    }
+
+    /** Always there (readiness names it); reports the consumer when this instance runs one. */
+    @Bean
+    AuditLogHealthIndicator auditLogHealthIndicator(
+            ObjectProvider<ConcurrentMessageListenerContainer<String, byte[]>> container,
+            ObjectProvider<GroupMembership> membership) {
+        return new AuditLogHealthIndicator(container.getIfAvailable(), membership.getIfAvailable());
     }
 
     @Bean
@@ -58,16 +71,26 @@ class AuditLogConfiguration {
             return new AuditLogListener(writer, kafka, topics, clock, meters);
         }
 
+        @Bean
+        GroupMembership auditLogMembership(Topics topics, AuditLogProperties settings) {
+            return new GroupMembership(topics.prefix() + settings.group());
+        }
+
         /**
          * One consumer per instance in group {@code <prefix>audit-log}; appends are serialised by the chain head
-         * lock anyway, so more threads would only wait on each other.
+         * lock anyway, so more threads would only wait on each other. Session timeout, heartbeat, cooperative
+         * assignment and static membership are those of every consumer group of the platform: a killed instance's
+         * partitions move on within the session timeout, not Kafka's 45 s default.
          */
         @Bean
         ConcurrentMessageListenerContainer<String, byte[]> auditLogContainer(KafkaProperties kafka, Topics topics,
                                                                              AuditLogProperties settings,
+                                                                             ConsumerGroupSettings group,
+                                                                             GroupMembership membership,
                                                                              AuditLogListener listener) {
             Map<String, Object> props = new HashMap<>(kafka.buildConsumerProperties());
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, topics.prefix() + settings.group());
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, membership.groupId());
+            group.applyTo(props);
             props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
             props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, settings.maxPollRecords());
@@ -76,6 +99,7 @@ class AuditLogConfiguration {
             ContainerProperties container = new ContainerProperties(topics.auditChanges());
             container.setMessageListener(listener);
             container.setAckMode(ContainerProperties.AckMode.BATCH);
+            container.setConsumerRebalanceListener(membership);
             var result = new ConcurrentMessageListenerContainer<>(consumers, container);
             result.setConcurrency(1);
             // retried until it succeeds: skipping (or dead-lettering) a decodable change would lose it

@@ -29,10 +29,12 @@ public final class AuditLogGap {
     /**
      * Appends the marker in the caller's transaction. Its id derives from the slot and the lost offset, so
      * recording the same gap again (a recovery that stopped after its commit and ran again) logs it once.
+     * Without a lost offset (null: none was stored) the newest entry's sequence number takes its place.
      */
     public static UUID append(Connection c, String slotName, String lostOffsetJson, String reason, Instant detectedAt)
             throws SQLException {
-        UUID id = UUID.nameUUIDFromBytes(("audit-gap:v1|" + slotName + "|" + lostOffsetJson).getBytes(StandardCharsets.UTF_8));
+        String lost = lostOffsetJson != null ? lostOffsetJson : "after-seq:" + newestSeq(c);
+        UUID id = UUID.nameUUIDFromBytes(("audit-gap:v1|" + slotName + "|" + lost).getBytes(StandardCharsets.UTF_8));
         try (var exists = c.prepareStatement("select 1 from audit_log where change_id = ?")) {
             exists.setObject(1, id);
             try (var rs = exists.executeQuery()) {
@@ -54,5 +56,13 @@ public final class AuditLogGap {
         AuditLogWriter.appendInTransaction(c, List.of(new AuditLogWriter.Entry(id, SCHEMA, slotName, "GAP", "{}",
                 CanonicalChange.of(gap), detectedAt)), detectedAt);
         return id;
+    }
+
+    private static long newestSeq(Connection c) throws SQLException {
+        try (var newest = c.prepareStatement("select coalesce(max(seq), 0) from audit_log");
+             var rs = newest.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 }

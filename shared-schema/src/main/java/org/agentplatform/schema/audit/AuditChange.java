@@ -35,8 +35,8 @@ import tools.jackson.databind.node.ObjectNode;
  *       integers as numbers, {@code timestamptz} as ISO-8601 strings, other temporals as ISO strings,
  *       numerics as decimal strings, and {@code jsonb} as a string holding the JSON text.</li>
  *   <li>{@code txId}: the PostgreSQL transaction id (for SNAPSHOT: the snapshot's).</li>
- *   <li>{@code lsn}: the WAL position of this change (for SNAPSHOT: the position the snapshot was taken
- *       at).</li>
+ *   <li>{@code lsn}: the WAL position of this change (for SNAPSHOT: the position the stream continues from
+ *       after the snapshot; the same for every attempt at one snapshot).</li>
  *   <li>{@code commitLsn}: the commit LSN of the transaction, or null when the connector does not report
  *       it per change (Debezium 3.6 does not).</li>
  *   <li>{@code commitTime}: when the transaction committed (for SNAPSHOT: when the row was read), with
@@ -111,10 +111,16 @@ public record AuditChange(
      * changes that share one WAL record (a multi-row COPY, or the delete + insert Debezium emits for a
      * key-changing update) and the rows of a snapshot, which all carry the snapshot's LSN. The commit
      * LSN is not part of the id because the connector does not report it per change.
+     *
+     * <p>A SNAPSHOT's id leaves the transaction id out:
+     * {@code "audit-change:v1|snapshot|<lsn>|<schema>.<table>|r|<primary key JSON>"}. A snapshot that is
+     * taken again after a crash runs in a new transaction but from the same slot position (its {@code lsn}),
+     * so a row read by both attempts keeps one id and is logged once.
      */
     public static UUID changeIdOf(long txId, long lsn, String schema, String table, Operation operation,
                                   JsonNode primaryKey) {
-        String name = "audit-change:v1|" + txId + "|" + lsn + "|" + schema + "." + table + "|" + operation.code()
+        String position = operation == Operation.SNAPSHOT ? "snapshot|" + lsn : txId + "|" + lsn;
+        String name = "audit-change:v1|" + position + "|" + schema + "." + table + "|" + operation.code()
                 + "|" + primaryKey;
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
     }
