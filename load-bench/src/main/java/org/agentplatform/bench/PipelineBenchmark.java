@@ -3,17 +3,14 @@ package org.agentplatform.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import org.agentplatform.schema.messaging.Topics;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -53,8 +50,8 @@ public final class PipelineBenchmark {
             e.printStackTrace();
             exit = 1;
         } finally {
-            keepLogs(work.resolve("logs"), options.out().resolve("logs"));
-            deleteRecursively(work);
+            WorkDirectory.keepLogs(work.resolve("logs"), options.out().resolve("logs"));
+            WorkDirectory.delete(work);
         }
         System.exit(exit); // client threads are not all daemons
     }
@@ -279,29 +276,6 @@ public final class PipelineBenchmark {
                     m.audit(from, to), cores, jit, memory, in.stream().mapToDouble(Sampler.Sample::machineCores).average()
                     .orElse(Double.NaN), before.lag(), after.lag(), after.slotLagBytes(), before.auditDelaySeconds(),
                     after.auditDelaySeconds());
-        }
-    }
-
-    /** The services' logs go with the report: the first place to look when a figure is odd. */
-    private static void keepLogs(Path from, Path to) {
-        if (!Files.isDirectory(from)) {
-            return;
-        }
-        try (Stream<Path> logs = Files.list(from)) {
-            Files.createDirectories(to);
-            for (Path log : logs.toList()) {
-                Files.copy(log, to.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            System.err.println("Could not keep the logs: " + e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("Could not delete " + dir + ": " + e);
         }
     }
 }

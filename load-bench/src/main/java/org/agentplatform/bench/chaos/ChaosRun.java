@@ -1,9 +1,7 @@
 package org.agentplatform.bench.chaos;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -14,9 +12,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 import org.agentplatform.bench.JobExecutors;
+import org.agentplatform.bench.WorkDirectory;
 import org.agentplatform.schema.messaging.Topics;
 
 /**
@@ -83,8 +81,8 @@ public final class ChaosRun {
             e.printStackTrace();
             exit = 2;
         } finally {
-            keepLogs(work.resolve("logs"), o.out().resolve("logs"));
-            deleteRecursively(work);
+            WorkDirectory.keepLogs(work.resolve("logs"), o.out().resolve("logs"));
+            WorkDirectory.delete(work);
         }
         System.out.println("Report: " + o.out().toAbsolutePath());
         System.exit(exit);
@@ -163,29 +161,6 @@ public final class ChaosRun {
                 throw new IllegalStateException("set-up commands not applied within " + timeout);
             }
             Thread.sleep(250);
-        }
-    }
-
-    private static void keepLogs(Path from, Path to) {
-        try {
-            if (Files.isDirectory(from)) {
-                Files.createDirectories(to);
-                try (Stream<Path> logs = Files.list(from)) {
-                    for (Path p : logs.toList()) {
-                        Files.copy(p, to.resolve(p.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            System.err.println("Could not keep the logs: " + e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            System.err.println("Could not delete " + dir + ": " + e);
         }
     }
 
