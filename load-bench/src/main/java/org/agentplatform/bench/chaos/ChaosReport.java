@@ -12,9 +12,10 @@ final class ChaosReport {
     private ChaosReport() {
     }
 
-    static String markdown(ChaosRun.Options o, List<Fault.Scheduled> schedule, List<FaultRunner.Record> faults,
+    static String markdown(ChaosRun.Options o, List<Fault.Scheduled> schedule, FaultRunner runner,
                            List<ProgressProbe.Sample> samples, List<Invariants.Check> checks, ChaosLoad load, ChaosHttp http,
                            Map<UUID, Invariants.Outcome> outcomes, List<Long> httpAnswers, long seconds) {
+        List<FaultRunner.Record> faults = runner.records;
         StringBuilder md = new StringBuilder();
         long violations = checks.stream().mapToLong(Invariants.Check::violations).sum();
         md.append("# Chaos run: ").append(violations == 0 ? "every invariant held" : violations + " VIOLATIONS").append("\n\n");
@@ -59,6 +60,9 @@ final class ChaosReport {
             k[1] = f.survivorsMaxStall() == Recovery.NOT_APPLICABLE ? k[1] : Math.max(k[1], f.survivorsMaxStall());
             k[2]++;
         }
+        md.append(runner.exitedWhileStarting.isEmpty() ? "\nEvery restarted instance started at its first attempt.\n"
+                : "\n**Restarted instances that exited while starting** (started again by the supervisor): "
+                + String.join(", ", runner.exitedWhileStarting) + ".\n");
         md.append("\n## Recovery per fault kind (worst)\n\n| kind | faults | worst recovery (s) | survivors' worst stall (s) |\n"
                 + "|---|---:|---:|---:|\n");
         byKind.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),

@@ -111,7 +111,7 @@ public final class ChaosRun {
             awaitOutcomes(invariants, load, Duration.ofMinutes(2));
             http.createKeys(cluster.adminKey());
             Topics topics = new Topics("");
-            List<FaultRunner.Record> faults;
+            FaultRunner runner = new FaultRunner(cluster);
             List<ProgressProbe.Sample> samples;
             try (JobExecutors executors = new JobExecutors(cluster.bootstrapServers(), topics, Set.copyOf(load.executors), load::leased);
                  ProgressProbe probe = new ProgressProbe(cluster, Set.of(topics.karmaCommands(), topics.claimCommands(),
@@ -121,7 +121,6 @@ public final class ChaosRun {
                 Thread generator = new Thread(() -> load.run(o.rate()), "chaos-load");
                 generator.start();
                 http.start(3, Duration.ofMillis(300), o.seed(), load::until, Duration.ofMinutes(3));
-                FaultRunner runner = new FaultRunner(cluster);
                 // a fault that slipped (a slow restart before it) still meets load: the load runs on 20 s past it
                 runner.run(schedule, loadStart, struck -> load.runUntil(System.nanoTime() + Duration.ofSeconds(20).toNanos()));
                 generator.join();
@@ -136,12 +135,11 @@ public final class ChaosRun {
                     Thread.sleep(1000); // polling the database for the drain, bounded by the deadline
                 }
                 System.out.printf("Drained in %.1f s%n", (System.currentTimeMillis() - drainStart) / 1000.0);
-                faults = runner.records;
                 samples = probe.samples;
             }
             List<Invariants.Check> checks = invariants.all();
             Map<UUID, Invariants.Outcome> outcomes = invariants.outcomes(new HashSet<>(load.sent.keySet()));
-            String report = ChaosReport.markdown(o, schedule, faults, samples, checks, load, http, outcomes,
+            String report = ChaosReport.markdown(o, schedule, runner, samples, checks, load, http, outcomes,
                     List.copyOf(http.answers), (System.currentTimeMillis() - t0) / 1000);
             Files.createDirectories(o.out());
             Files.writeString(o.out().resolve("summary.md"), report);

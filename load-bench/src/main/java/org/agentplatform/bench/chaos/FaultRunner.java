@@ -56,6 +56,8 @@ final class FaultRunner {
         return t;
     });
     final List<Record> records = new CopyOnWriteArrayList<>();
+    /** Restarted instances that exited on their own before they were ready (a product finding, not a fault). */
+    final List<String> exitedWhileStarting = new CopyOnWriteArrayList<>();
 
     FaultRunner(Cluster cluster) {
         this.cluster = cluster;
@@ -135,9 +137,19 @@ final class FaultRunner {
     }
 
     private void kill(Record r, List<Cluster.Instance> targets, Duration restartAfter) throws InterruptedException {
-        List<Cluster.Instance> alive = targets.stream().filter(cluster::isAlive).toList();
-        if (alive.size() < targets.size()) {
-            r.note = (r.note.isEmpty() ? "" : r.note + "; ") + "some targets were still restarting";
+        // a target still restarting from an earlier fault is swapped for a live instance of its kind, if any
+        List<Cluster.Instance> alive = new ArrayList<>();
+        for (Cluster.Instance t : targets) {
+            Cluster.Instance chosen = cluster.isAlive(t) ? t : cluster.instances(t.kind()).stream()
+                    .filter(i -> cluster.isAlive(i) && !alive.contains(i) && !targets.contains(i)).findFirst().orElse(null);
+            if (chosen == null) {
+                r.note = (r.note.isEmpty() ? "" : r.note + "; ") + t.name() + " was still restarting, no other to kill";
+            } else {
+                if (chosen != t) {
+                    r.note = (r.note.isEmpty() ? "" : r.note + "; ") + t.name() + " was still restarting: killed " + chosen.name();
+                }
+                alive.add(chosen);
+            }
         }
         assignments(alive).forEach((g, p) -> r.affected.computeIfAbsent(g, x -> new HashSet<>()).addAll(p));
         r.struckAt = System.currentTimeMillis();
@@ -147,9 +159,21 @@ final class FaultRunner {
         for (Cluster.Instance i : alive) {
             supervisor.submit(() -> {
                 Thread.sleep(restartAfter.toMillis());
-                cluster.launch(i);
-                r.undoneAt = System.currentTimeMillis();
-                cluster.awaitReady(i);
+                // as a supervisor does: an instance that exits while starting is started again, and counted
+                for (int attempt = 1; ; attempt++) {
+                    cluster.launch(i);
+                    r.undoneAt = System.currentTimeMillis();
+                    try {
+                        cluster.awaitReady(i);
+                        break;
+                    } catch (IllegalStateException e) {
+                        if (cluster.isAlive(i) || attempt == 5) {
+                            throw e;
+                        }
+                        exitedWhileStarting.add(i.name() + " (after fault " + r.index + ")");
+                        Thread.sleep(2000);
+                    }
+                }
                 r.readyAt = Math.max(r.readyAt, System.currentTimeMillis());
                 return null;
             });
