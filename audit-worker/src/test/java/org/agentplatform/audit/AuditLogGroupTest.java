@@ -62,7 +62,7 @@ class AuditLogGroupTest {
         contexts.add(b);
 
         assertThat(a.getBean(ConsumerGroupSettings.class))
-                .isEqualTo(new ConsumerGroupSettings(Duration.ofSeconds(6), Duration.ofSeconds(2), "audit-a"));
+                .isEqualTo(new ConsumerGroupSettings(Duration.ofSeconds(6), Duration.ofSeconds(1), "audit-a"));
         await().atMost(Duration.ofSeconds(60)).until(() -> !assigned(a).isEmpty() && !assigned(b).isEmpty()
                 && assigned(a).size() + assigned(b).size() == PARTITIONS);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()))) {

@@ -86,7 +86,9 @@ final class Cluster implements AutoCloseable {
         postgres.createDatabase(DATABASE);
         startBroker();
         for (Instance i : instances) {
-            launch(i);
+            if (!launch(i)) {
+                throw new IllegalStateException(i.name() + " runs already");
+            }
         }
         for (Instance i : instances) {
             awaitReady(i);
@@ -122,8 +124,14 @@ final class Cluster implements AutoCloseable {
         broker.kill();
     }
 
-    /** Starts (or restarts) an instance under its name; does not wait for readiness. */
-    void launch(Instance instance) throws IOException {
+    /**
+     * Starts (or restarts) an instance under its name, unless its process still runs (another restart got there
+     * first: two would fight for its port); does not wait for readiness. Returns whether it started one.
+     */
+    synchronized boolean launch(Instance instance) throws IOException {
+        if (isAlive(instance)) {
+            return false;
+        }
         int n = incarnations.merge(instance.name(), 1, Integer::sum);
         List<String> args = new ArrayList<>(ProcessStack.commonArgs(postgres, DATABASE, bootstrapServers()));
         args.add("--server.port=" + instance.port());
@@ -139,6 +147,7 @@ final class Cluster implements AutoCloseable {
         }
         ChildProcess p = ChildProcess.jar(instance.name() + "-" + n, jars.get(instance.kind()), jvmOptions, args, logs);
         running.put(instance.name(), p);
+        return true;
     }
 
     void awaitReady(Instance instance) throws InterruptedException {

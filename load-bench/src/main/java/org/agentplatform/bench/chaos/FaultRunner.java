@@ -161,7 +161,9 @@ final class FaultRunner {
                 Thread.sleep(restartAfter.toMillis());
                 // as a supervisor does: an instance that exits while starting is started again, and counted
                 for (int attempt = 1; ; attempt++) {
-                    cluster.launch(i);
+                    if (!cluster.launch(i)) {
+                        break; // a restart after an earlier fault is already under way
+                    }
                     r.undoneAt = System.currentTimeMillis();
                     try {
                         cluster.awaitReady(i);
