@@ -419,7 +419,8 @@ final class Invariants {
                     try (ResultSet rs = s.executeQuery("""
                             select to_jsonb(t)::text, l.operation, l.change from %s t
                             left join lateral (select a.operation, a.change from audit_log a
-                                               where a.table_name = '%s' and a.primary_key = %s
+                                               where a.schema_name = 'public' and a.table_name = '%s'
+                                               and a.primary_key = %s
                                                order by a.seq desc limit 1) l on true""".formatted(table, table, pk))) {
                         while (rs.next()) {
                             rows++;
