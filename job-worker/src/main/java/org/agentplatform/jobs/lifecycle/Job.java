@@ -235,8 +235,8 @@ final class Job {
                 history("LEASED", executor, null, null), new LeaseStarted(id, fencingToken, attempts, executor, now), null);
     }
 
-    Transition heartbeat(UUID executor, long token, Instant now) {
-        Refused refused = checkLease(executor, token, "Heartbeat");
+    Transition heartbeat(UUID executor, long token, LeaseHolders holders, Instant now) {
+        Refused refused = checkLease(executor, token, "Heartbeat", holders);
         if (refused != null) {
             return refused;
         }
@@ -245,8 +245,8 @@ final class Job {
         return new Changed(null, null, null, null); // not a transition: no event, no history row
     }
 
-    Transition complete(UUID executor, long token, JsonNode output, Instant now) {
-        Refused refused = checkLease(executor, token, "CompleteJob");
+    Transition complete(UUID executor, long token, JsonNode output, LeaseHolders holders, Instant now) {
+        Refused refused = checkLease(executor, token, "CompleteJob", holders);
         if (refused != null) {
             return refused;
         }
@@ -257,8 +257,9 @@ final class Job {
                 history("COMPLETED", executor, null, null), null, new LeaseEnded(id, token, "SUCCEEDED", null, now));
     }
 
-    Transition fail(UUID executor, long token, String error, boolean retryable, Instant now, Backoff backoff) {
-        Refused refused = checkLease(executor, token, "FailJob");
+    Transition fail(UUID executor, long token, String error, boolean retryable, LeaseHolders holders, Instant now,
+                    Backoff backoff) {
+        Refused refused = checkLease(executor, token, "FailJob", holders);
         if (refused != null) {
             return refused;
         }
@@ -325,13 +326,19 @@ final class Job {
 
     /**
      * Only the current lease may act. A token from the future was never issued; an old one, or the current
-     * one of a job that was rescued, cancelled or finished, is stale and the refusal is kept in the history.
+     * one of a job that was rescued, cancelled or finished, is stale: its holder is told why and the refusal is
+     * kept in the history. Anyone else who presents a token is told only that the lease is not theirs, learns
+     * nothing of the job's state and adds nothing to its history (a stranger may guess tokens: they count up).
      */
-    private Refused checkLease(UUID executor, long token, String command) {
+    private Refused checkLease(UUID executor, long token, String command, LeaseHolders holders) {
         if (token > fencingToken) {
-            return new Refused(UNKNOWN_LEASE, "token " + token + " was never issued (current " + fencingToken + ")", null);
+            return new Refused(UNKNOWN_LEASE, "token " + token + " was never issued", null);
         }
-        if (token < fencingToken || status != JobStatus.LEASED) {
+        boolean current = token == fencingToken && status == JobStatus.LEASED;
+        if (!current && !holders.held(id, token, executor)) {
+            return new Refused(NOT_LESSEE, "the lease belongs to another executor", null);
+        }
+        if (!current) {
             String detail = command + " with token " + token + " but job is " + status + " with token " + fencingToken;
             // the executor of a cancelled job is told so: it stops, rather than wondering whether it was rescued
             String reason = status == JobStatus.CANCELLED && token == fencingToken ? JOB_CANCELLED : STALE_LEASE;

@@ -82,6 +82,9 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
         jobs.values().stream().filter(j -> j.isRunnable(now)).forEach(runnable::add);
 
         Batch batch = new Batch();
+        // asked only for a stale token (rare): the leases this batch granted are not written yet
+        LeaseHolders holders = (job, token, executor) -> batch.started.stream().anyMatch(l -> l.jobId().equals(job)
+                && l.fencingToken() == token && l.executorId().equals(executor)) || repository.held(job, token, executor);
         List<Outcome> outcomes = new ArrayList<>(commands.size());
         for (Envelope<JobCommand> envelope : commands) {
             JobCommand command = envelope.payload();
@@ -120,11 +123,11 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 runnable.remove(job); // before the change: the set is ordered by fields the change may touch
                 Transition t;
                 if (command instanceof Heartbeat h) {
-                    t = job.heartbeat(h.executorId(), h.fencingToken(), now);
+                    t = job.heartbeat(h.executorId(), h.fencingToken(), holders, now);
                 } else if (command instanceof CompleteJob c) {
-                    t = job.complete(c.executorId(), c.fencingToken(), c.result(), now);
+                    t = job.complete(c.executorId(), c.fencingToken(), c.result(), holders, now);
                 } else if (command instanceof FailJob f) {
-                    t = job.fail(f.executorId(), f.fencingToken(), f.error(), f.retryable(), now, backoff);
+                    t = job.fail(f.executorId(), f.fencingToken(), f.error(), f.retryable(), holders, now, backoff);
                 } else if (command instanceof CancelJob c) {
                     t = job.cancel(c.requestedBy(), Issuer.of(envelope.actor()) instanceof Issuer.Admin, now);
                 } else {

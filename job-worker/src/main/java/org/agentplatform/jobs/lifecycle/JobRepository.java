@@ -175,6 +175,13 @@ class JobRepository {
                 });
     }
 
+    /** Whether {@code executor} was granted the lease of {@code jobId} with {@code token} (committed leases). */
+    boolean held(UUID jobId, long token, UUID executor) {
+        return Boolean.TRUE.equals(jdbc.queryForObject("""
+                select exists (select 1 from job_attempts where job_id = ? and fencing_token = ? and executor_id = ?)""",
+                Boolean.class, jobId, token, executor));
+    }
+
     void startLeases(List<LeaseStarted> leases) {
         if (leases.isEmpty()) {
             return;

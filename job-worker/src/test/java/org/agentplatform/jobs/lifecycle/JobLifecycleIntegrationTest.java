@@ -90,6 +90,10 @@ class JobLifecycleIntegrationTest {
         UUID lateCompletion = client.send(new CompleteJob(job, e1, 1, JsonNodeFactory.instance.textNode("from e1")));
         awaitOutcome(lateHeartbeat, "STALE_LEASE");
         awaitOutcome(lateCompletion, "STALE_LEASE");
+        // a stranger trying the old token is told only that the lease is not its own, and leaves no history
+        UUID stranger = client.agent();
+        awaitOutcome(client.send(new CompleteJob(job, stranger, 1, JsonNodeFactory.instance.textNode("mine"))),
+                "NOT_LESSEE");
 
         awaitOutcome(client.send(new Heartbeat(job, e2, 2)), "APPLIED");
         awaitOutcome(client.send(new CompleteJob(job, e2, 2, JsonNodeFactory.instance.textNode("from e2"))), "APPLIED");

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 
 import org.agentplatform.jobs.lifecycle.Transition.Changed;
@@ -36,6 +38,16 @@ class JobTest {
     /** Backoff without randomness: 1 s, 2 s, 4 s ... capped at 10 s, plus the whole jitter fraction 0.25. */
     final Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(10), 0.25, () -> 0.999999);
 
+    /** The leases granted in a test, as {@code job_attempts} holds them. */
+    private final Set<String> granted = new HashSet<>();
+    private final LeaseHolders holders = (job, token, executor) -> granted.contains(job + "/" + token + "/" + executor);
+
+    private Transition lease(Job job, UUID executor, Instant now) {
+        Transition t = job.lease(executor, now);
+        granted.add(job.id() + "/" + ((JobLeased) ((Changed) t).event()).fencingToken() + "/" + executor);
+        return t;
+    }
+
     static Job job(int maxAttempts) {
         return Job.submitted(new SubmitJob(UUID.randomUUID(), SUBMITTER, JsonNodeFactory.instance.objectNode().put("cmd", "x"),
                 5, maxAttempts, Duration.ofSeconds(30), null), T0);
@@ -44,7 +56,7 @@ class JobTest {
     @Test
     void everyLeaseIncrementsTheFencingTokenAndStaleTokensAreRefusedAndRecorded() {
         Job job = job(3);
-        JobLeased first = (JobLeased) ((Changed) job.lease(E1, T0)).event();
+        JobLeased first = (JobLeased) ((Changed) lease(job, E1, T0)).event();
         assertThat(first.fencingToken()).isEqualTo(1);
         assertThat(first.leaseExpiresAt()).isEqualTo(T0.plusSeconds(30));
 
@@ -55,40 +67,63 @@ class JobTest {
         assertThat(job.isRunnable(expired.plusMillis(1250))).isTrue();
 
         // executor 1 wakes up: its token is still the current one, but the job was rescued
-        Refused late = (Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), expired);
+        Refused late = (Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, expired);
         assertThat(late.reason()).isEqualTo(Job.STALE_LEASE);
         assertThat(late.recorded().kind()).isEqualTo("STALE_LEASE_REJECTED");
 
-        JobLeased second = (JobLeased) ((Changed) job.lease(E2, expired.plusSeconds(2))).event();
+        JobLeased second = (JobLeased) ((Changed) lease(job, E2, expired.plusSeconds(2))).event();
         assertThat(second.fencingToken()).isEqualTo(2);
-        assertThat(((Refused) job.heartbeat(E1, 1, expired.plusSeconds(3))).reason()).isEqualTo(Job.STALE_LEASE);
-        assertThat(((Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), expired)).reason())
+        assertThat(((Refused) job.heartbeat(E1, 1, holders, expired.plusSeconds(3))).reason()).isEqualTo(Job.STALE_LEASE);
+        assertThat(((Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, expired)).reason())
                 .isEqualTo(Job.STALE_LEASE);
-        assertThat(((Refused) job.complete(E1, 2, JsonNodeFactory.instance.nullNode(), expired)).reason())
+        assertThat(((Refused) job.complete(E1, 2, JsonNodeFactory.instance.nullNode(), holders, expired)).reason())
                 .isEqualTo(Job.NOT_LESSEE);
-        assertThat(((Refused) job.complete(E2, 3, JsonNodeFactory.instance.nullNode(), expired)).reason())
+        assertThat(((Refused) job.complete(E2, 3, JsonNodeFactory.instance.nullNode(), holders, expired)).reason())
                 .isEqualTo(Job.UNKNOWN_LEASE);
 
-        assertThat(((Changed) job.complete(E2, 2, JsonNodeFactory.instance.textNode("ok"), expired)).event())
+        assertThat(((Changed) job.complete(E2, 2, JsonNodeFactory.instance.textNode("ok"), holders, expired)).event())
                 .isInstanceOf(JobCompleted.class);
         assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);
         // a second completion, even with the right token, finds the job finished
-        assertThat(((Refused) job.complete(E2, 2, JsonNodeFactory.instance.nullNode(), expired)).reason())
+        assertThat(((Refused) job.complete(E2, 2, JsonNodeFactory.instance.nullNode(), holders, expired)).reason())
                 .isEqualTo(Job.STALE_LEASE);
+    }
+
+    @Test
+    void aStrangerWithAStaleTokenIsToldOnlyThatTheLeaseIsNotItsAndLeavesNoHistory() {
+        Job job = job(3);
+        lease(job, E1, T0);
+        job.expireLease(T0.plusSeconds(31), backoff);
+        UUID stranger = UUID.randomUUID();
+        for (long token : new long[] { 0, 1 }) {
+            Refused refused = (Refused) job.complete(stranger, token, JsonNodeFactory.instance.nullNode(), holders,
+                    T0.plusSeconds(40));
+            assertThat(refused.reason()).isEqualTo(Job.NOT_LESSEE);
+            assertThat(refused.recorded()).as("nothing in the job's history").isNull();
+            assertThat(refused.detail()).doesNotContain("QUEUED").doesNotContain("token");
+            assertThat(((Refused) job.heartbeat(stranger, token, holders, T0.plusSeconds(40))).recorded()).isNull();
+            assertThat(((Refused) job.fail(stranger, token, "x", true, holders, T0.plusSeconds(40), backoff)).recorded())
+                    .isNull();
+        }
+        // the holder of the expired lease is still told why, and its attempt is kept
+        Refused holder = (Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, T0.plusSeconds(40));
+        assertThat(holder.reason()).isEqualTo(Job.STALE_LEASE);
+        assertThat(holder.recorded().kind()).isEqualTo("STALE_LEASE_REJECTED");
+        assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
     }
 
     @Test
     void anExpiredButUnrescuedLeaseMayStillCompleteBecauseNobodyElseHoldsIt() {
         Job job = job(1);
-        job.lease(E1, T0);
-        assertThat(job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), T0.plusSeconds(60))).isInstanceOf(Changed.class);
+        lease(job, E1, T0);
+        assertThat(job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, T0.plusSeconds(60))).isInstanceOf(Changed.class);
     }
 
     @Test
     void heartbeatsExtendTheLease() {
         Job job = job(1);
-        job.lease(E1, T0);
-        assertThat(job.heartbeat(E1, 1, T0.plusSeconds(20))).isInstanceOf(Changed.class);
+        lease(job, E1, T0);
+        assertThat(job.heartbeat(E1, 1, holders, T0.plusSeconds(20))).isInstanceOf(Changed.class);
         assertThat(job.leaseExpiresAt()).isEqualTo(T0.plusSeconds(50));
     }
 
@@ -98,8 +133,8 @@ class JobTest {
         Instant now = T0;
         long previousDelay = 0;
         for (int attempt = 1; attempt <= 3; attempt++) {
-            job.lease(E1, now);
-            JobFailed failed = (JobFailed) ((Changed) job.fail(E1, attempt, "boom", true, now, backoff)).event();
+            lease(job, E1, now);
+            JobFailed failed = (JobFailed) ((Changed) job.fail(E1, attempt, "boom", true, holders, now, backoff)).event();
             if (attempt < 3) {
                 assertThat(failed.next()).isEqualTo(JobStatus.QUEUED);
                 long delay = Duration.between(now, failed.retryAt()).toMillis();
@@ -118,21 +153,22 @@ class JobTest {
     @Test
     void aFailureThatIsNotRetryableEndsTheJob() {
         Job job = job(3);
-        job.lease(E1, T0);
-        job.fail(E1, 1, "bad spec", false, T0, backoff);
+        lease(job, E1, T0);
+        job.fail(E1, 1, "bad spec", false, holders, T0, backoff);
         assertThat(job.status()).isEqualTo(JobStatus.FAILED);
     }
 
     @Test
     void onlyTheSubmitterOrTheAdminCancelsAndTheExecutorOfACancelledLeaseIsToldSo() {
         Job job = job(3);
-        job.lease(E1, T0);
+        lease(job, E1, T0);
         assertThat(((Refused) job.cancel(E1, false, T0)).reason()).isEqualTo(CommandPolicy.FORBIDDEN);
         Changed cancelled = (Changed) job.cancel(SUBMITTER, false, T0);
         assertThat(cancelled.leaseEnded().outcome()).isEqualTo("CANCELLED");
-        assertThat(((Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), T0)).reason())
+        assertThat(((Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, T0)).reason())
                 .isEqualTo(Job.JOB_CANCELLED);
-        assertThat(((Refused) job.heartbeat(E1, 0, T0)).reason()).as("an older lease is stale").isEqualTo(Job.STALE_LEASE);
+        assertThat(((Refused) job.heartbeat(E1, 0, holders, T0)).reason()).as("a token E1 was never granted")
+                .isEqualTo(Job.NOT_LESSEE);
         assertThat(((Refused) job.cancel(SUBMITTER, false, T0)).reason()).isEqualTo(Job.JOB_FINISHED);
         assertThat(((Refused) job.cancel(E1, false, T0)).reason()).isEqualTo(CommandPolicy.FORBIDDEN); // tells nothing
 
@@ -156,8 +192,8 @@ class JobTest {
         job.escrowReserved(T0.plusSeconds(1));
         assertThat(job.isRunnable(T0.plusSeconds(1))).isTrue();
         assertThat(job.settlement()).isNull(); // not finished yet
-        job.lease(E1, T0.plusSeconds(1));
-        job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), T0.plusSeconds(2));
+        lease(job, E1, T0.plusSeconds(1));
+        job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, T0.plusSeconds(2));
         EscrowStep post = job.settlement();
         assertThat(post.command()).isEqualTo(new PostPending(reserve.commandId()));
         assertThat(job.settlement()).isNull(); // settled once
@@ -199,8 +235,8 @@ class JobTest {
         Job paying = Job.submitted(new SubmitJob(UUID.randomUUID(), SUBMITTER, JsonNodeFactory.instance.objectNode(), 5,
                 2, Duration.ofSeconds(30), 40L), T0);
         paying.escrowReserved(T0);
-        paying.lease(E1, T0);
-        paying.complete(E1, 1, JsonNodeFactory.instance.nullNode(), T0);
+        lease(paying, E1, T0);
+        paying.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, T0);
         paying.settlement();
         Transition.Changed c = (Transition.Changed) paying.escrowNoOutcome();
         assertThat(paying.escrowStatus()).isEqualTo(EscrowStatus.STUCK);
