@@ -30,8 +30,11 @@ import jakarta.servlet.http.HttpServletRequest;
  * ({@link Actor#requireAdmin} and friends, 403); the roles ({@code ROLE_ADMIN}, {@code ROLE_AGENT}) are
  * there for rules in {@link #api} when a rule by path or method is simpler.
  *
- * <p>Two chains: health, metrics, the API description and the error page are open and no key is looked at
- * there (a wrong key or a database outage must not fail a health probe); everything else is the API chain.
+ * <p>Two chains: the health probes, the API description and the error page are open and no key is looked at
+ * there (a wrong key or a database outage must not fail a health probe); everything else is the API chain. The
+ * open health answers only UP or DOWN (no details: they name the database and the broker); the other actuator
+ * endpoints (metrics, prometheus, info) tell a stranger how busy the service is and who calls it, so they are
+ * the admin's, with the admin key.
  */
 @Configuration(proxyBeanMethods = false)
 class ApiSecurity {
@@ -39,7 +42,8 @@ class ApiSecurity {
     private static final String BEARER = "Bearer ";
 
     /** Paths no key is needed for. */
-    private static final String[] OPEN = { "/actuator/**", "/v3/api-docs*", "/v3/api-docs/**", "/error" };
+    private static final String[] OPEN = { "/actuator/health", "/actuator/health/*", "/v3/api-docs*",
+            "/v3/api-docs/**", "/error" };
 
     @Bean
     @Order(1)
@@ -59,7 +63,9 @@ class ApiSecurity {
         // on success, carry on with the request (the default would redirect to a saved request)
         authentication.setSuccessHandler((request, response, result) -> { });
         return stateless(http)
-                .authorizeHttpRequests(requests -> requests.anyRequest().authenticated())
+                .authorizeHttpRequests(requests -> requests
+                        .requestMatchers("/actuator/**").hasAuthority(ApiKeyAuthentication.ROLE_ADMIN)
+                        .anyRequest().authenticated())
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(refusals)
                         .accessDeniedHandler(refusals))

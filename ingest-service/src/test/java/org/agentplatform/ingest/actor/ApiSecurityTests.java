@@ -174,12 +174,26 @@ class ApiSecurityTests {
 
     @Test
     void healthAndTheApiDescriptionAreOpenAndLookAtNoKey() {
-        http.get().uri("/actuator/health").exchange()
+        EntityExchangeResult<String> health = http.get().uri("/actuator/health").exchange()
                 .expectStatus().isOk()
-                .expectHeader().doesNotExist(HttpHeaders.WWW_AUTHENTICATE);
+                .expectHeader().doesNotExist(HttpHeaders.WWW_AUTHENTICATE)
+                .expectBody(String.class).returnResult();
+        assertThat(health.getResponseBody()).as("status only, no components for a stranger")
+                .contains("\"status\":\"UP\"").doesNotContain("components").doesNotContain("db");
         http.get().uri("/actuator/health/liveness").headers(h -> h.setBearerAuth("not-a-key")).exchange()
                 .expectStatus().isOk();
         http.get().uri("/v3/api-docs").exchange().expectStatus().isOk();
+    }
+
+    @Test
+    void metricsAndTheOtherActuatorEndpointsAreTheAdmins() {
+        for (String path : new String[] { "/actuator/prometheus", "/actuator/metrics", "/actuator/info" }) {
+            http.get().uri(path).exchange().expectStatus().isUnauthorized();
+            get(path, keys.create(UUID.randomUUID()).apiKey()).expectStatus().isForbidden()
+                    .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        }
+        get("/actuator/prometheus", ADMIN).expectStatus().isOk().expectBody(String.class)
+                .value(body -> assertThat(body).contains("jvm_memory_used_bytes"));
     }
 
     private RestTestClient.ResponseSpec get(String path, String key) {
