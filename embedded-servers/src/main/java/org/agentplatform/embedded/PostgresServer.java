@@ -238,6 +238,17 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
         close(true);
     }
 
+    /**
+     * For a server whose postmaster is gone already (stopped or killed from outside, as the chaos run does):
+     * releases what this object holds without a {@code pg_ctl stop}, which would fail and log an error. The data
+     * directory stays for the next start. Idempotent, and a later {@link #close()} does nothing.
+     */
+    public void closeAfterCrash() {
+        if (closed.compareAndSet(false, true)) {
+            releaseZonkyLock();
+        }
+    }
+
     private void close(boolean ours) {
         if (!closed.compareAndSet(false, true)) {
             return;

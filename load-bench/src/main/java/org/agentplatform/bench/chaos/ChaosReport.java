@@ -43,9 +43,14 @@ final class ChaosReport {
         md.append("|---:|---:|---|---:|---:|---:|---|---|\n");
         long loadStart = samples.isEmpty() ? 0 : samples.get(0).millis();
         Map<String, long[]> byKind = new LinkedHashMap<>(); // kind -> {worst recovery, worst survivors' stall, count}
+        Map<String, long[]> failovers = new LinkedHashMap<>(); // the same, for kills a ready instance of the kind survived
+        long[] restarts = {0, 0}; // worst recovery and count of kills that left no ready instance of a kind
         for (int i = 0; i < faults.size(); i++) {
             FaultRunner.Record r = faults.get(i);
             Recovery.Figures f = Recovery.of(r, samples, httpAnswers);
+            if (Boolean.FALSE.equals(r.failover)) {
+                r.note = (r.note.isEmpty() ? "" : r.note + "; ") + "no ready instance of its kind left: a restart";
+            }
             if (i + 1 < faults.size() && (f.recovery() < 0 || r.struckAt + f.recovery() > faults.get(i + 1).struckAt)) {
                 r.note = (r.note.isEmpty() ? "" : r.note + "; ") + "fault " + (i + 2) + " struck before it recovered";
             }
@@ -59,6 +64,15 @@ final class ChaosReport {
             k[0] = f.recovery() < 0 || k[0] < 0 ? -1 : Math.max(k[0], f.recovery());
             k[1] = f.survivorsMaxStall() == Recovery.NOT_APPLICABLE ? k[1] : Math.max(k[1], f.survivorsMaxStall());
             k[2]++;
+            if (Boolean.TRUE.equals(r.failover)) {
+                long[] fo = failovers.computeIfAbsent(r.kind, x -> new long[] {0, 0, 0});
+                fo[0] = f.recovery() < 0 || fo[0] < 0 ? -1 : Math.max(fo[0], f.recovery());
+                fo[1] = f.survivorsMaxStall() == Recovery.NOT_APPLICABLE ? fo[1] : Math.max(fo[1], f.survivorsMaxStall());
+                fo[2]++;
+            } else if (Boolean.FALSE.equals(r.failover)) {
+                restarts[0] = f.recovery() < 0 || restarts[0] < 0 ? -1 : Math.max(restarts[0], f.recovery());
+                restarts[1]++;
+            }
         }
         md.append(runner.exitedWhileStarting.isEmpty() ? "\nEvery restarted instance started at its first attempt.\n"
                 : "\n**Restarted instances that exited while starting** (started again by the supervisor): "
@@ -68,6 +82,14 @@ final class ChaosReport {
         byKind.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),
                 kind.equals("postgres") || kind.equals("broker") || kind.startsWith("audit") || kind.equals("ingest")
                         ? "n/a" : secs(k[1]))));
+
+        md.append("\n## Failover (kills that left a ready instance of each kind struck)\n\n"
+                + "| kind | faults | worst recovery (s) | survivors' worst stall (s) |\n|---|---:|---:|---:|\n");
+        failovers.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),
+                kind.startsWith("audit") ? "n/a" : secs(k[1]))));
+        md.append(String.format("%nKills that left no ready instance of a kind (both of a kind, the only ingest, or the "
+                + "other one still starting): %d, worst recovery %s s: a restart (a JVM start, more while PostgreSQL or the "
+                + "broker is away), not a failover.%n", restarts[1], secs(restarts[0])));
 
         List<Long> all = Recovery.latencies(load.sent, outcomes, 0, Long.MAX_VALUE);
         md.append(String.format("%nPublish → outcome over the whole run: p50 %s s, p99 %s s, max %s s (%,d commands).%n",

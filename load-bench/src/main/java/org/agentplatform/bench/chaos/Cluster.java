@@ -45,6 +45,8 @@ final class Cluster implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final String adminKey;
+    private static final java.net.http.HttpClient PROBE = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(1)).build();
     private final List<Instance> instances = new ArrayList<>();
     private final Map<String, ChildProcess> running = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Integer> incarnations = new java.util.concurrent.ConcurrentHashMap<>();
@@ -108,7 +110,7 @@ final class Cluster implements AutoCloseable {
         ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
         new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).inheritIO().start().waitFor();
         postmaster.onExit().join();
-        postgres.close(); // releases the embedded library's lock; the server is gone already
+        postgres.closeAfterCrash(); // the server is gone: only the embedded library's lock to release
     }
 
     void startBroker() throws IOException, InterruptedException {
@@ -156,6 +158,23 @@ final class Cluster implements AutoCloseable {
 
     void kill(Instance instance) throws InterruptedException {
         running.get(instance.name()).kill();
+    }
+
+    /** Whether the instance runs and answers its readiness probe with 200 now (one probe, 1 s at most). */
+    boolean isReady(Instance instance) {
+        if (!isAlive(instance)) {
+            return false;
+        }
+        try {
+            return PROBE.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(instance.readinessUrl()))
+                    .timeout(java.time.Duration.ofSeconds(1)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     boolean isAlive(Instance instance) {

@@ -41,6 +41,11 @@ final class FaultRunner {
         volatile long readyAt;
         final Map<String, Set<TopicPartition>> affected = new HashMap<>();
         volatile String note = "";
+        /**
+         * For a kill: whether every kind it struck kept a ready instance to take over (a failover), or not (the
+         * recovery waits for a restart); null for PostgreSQL and the broker.
+         */
+        volatile Boolean failover;
 
         Record(int index, String description, String kind) {
             this.index = index;
@@ -152,6 +157,9 @@ final class FaultRunner {
             }
         }
         assignments(alive).forEach((g, p) -> r.affected.computeIfAbsent(g, x -> new HashSet<>()).addAll(p));
+        boolean survivors = alive.stream().allMatch(t -> cluster.instances(t.kind()).stream()
+                .anyMatch(i -> !alive.contains(i) && cluster.isReady(i)));
+        r.failover = (r.failover == null || r.failover) && survivors;
         r.struckAt = System.currentTimeMillis();
         for (Cluster.Instance i : alive) {
             cluster.kill(i);
