@@ -332,7 +332,9 @@ final class Job {
      */
     private Refused checkLease(UUID executor, long token, String command, LeaseHolders holders) {
         if (token > fencingToken) {
-            return new Refused(UNKNOWN_LEASE, "token " + token + " was never issued", null);
+            // only the lessee hears that a token was never issued: to anyone else that would count the job's leases
+            return executor.equals(lessee) ? new Refused(UNKNOWN_LEASE, "token " + token + " was never issued", null)
+                    : new Refused(NOT_LESSEE, "the lease belongs to another executor", null);
         }
         boolean current = token == fencingToken && status == JobStatus.LEASED;
         if (!current && !holders.held(id, token, executor)) {

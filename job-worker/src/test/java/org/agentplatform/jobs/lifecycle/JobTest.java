@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -95,21 +96,32 @@ class JobTest {
         lease(job, E1, T0);
         job.expireLease(T0.plusSeconds(31), backoff);
         UUID stranger = UUID.randomUUID();
-        for (long token : new long[] { 0, 1 }) {
-            Refused refused = (Refused) job.complete(stranger, token, JsonNodeFactory.instance.nullNode(), holders,
-                    T0.plusSeconds(40));
-            assertThat(refused.reason()).isEqualTo(Job.NOT_LESSEE);
-            assertThat(refused.recorded()).as("nothing in the job's history").isNull();
-            assertThat(refused.detail()).doesNotContain("QUEUED").doesNotContain("token");
-            assertThat(((Refused) job.heartbeat(stranger, token, holders, T0.plusSeconds(40))).recorded()).isNull();
-            assertThat(((Refused) job.fail(stranger, token, "x", true, holders, T0.plusSeconds(40), backoff)).recorded())
-                    .isNull();
+        // tokens count up: a stranger may try the old one, the current one and those above it
+        for (long token : new long[] { 0, 1, 2, 7 }) {
+            List<Refused> refusals = List.of(
+                    (Refused) job.complete(stranger, token, JsonNodeFactory.instance.nullNode(), holders, T0.plusSeconds(40)),
+                    (Refused) job.heartbeat(stranger, token, holders, T0.plusSeconds(40)),
+                    (Refused) job.fail(stranger, token, "x", true, holders, T0.plusSeconds(40), backoff));
+            for (Refused refused : refusals) {
+                assertThat(refused.reason()).as("token %d", token).isEqualTo(Job.NOT_LESSEE);
+                assertThat(refused.recorded()).as("nothing in the job's history").isNull();
+                assertThat(refused.detail()).doesNotContain("QUEUED").doesNotContain("token");
+            }
         }
         // the holder of the expired lease is still told why, and its attempt is kept
         Refused holder = (Refused) job.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, T0.plusSeconds(40));
         assertThat(holder.reason()).isEqualTo(Job.STALE_LEASE);
         assertThat(holder.recorded().kind()).isEqualTo("STALE_LEASE_REJECTED");
         assertThat(job.status()).isEqualTo(JobStatus.QUEUED);
+
+        // the same for a job cancelled while leased: its executor is told, a stranger with its token is not
+        Job cancelled = job(3);
+        lease(cancelled, E1, T0);
+        cancelled.cancel(SUBMITTER, false, T0);
+        assertThat(((Refused) cancelled.complete(stranger, 1, JsonNodeFactory.instance.nullNode(), holders, T0)).reason())
+                .isEqualTo(Job.NOT_LESSEE);
+        assertThat(((Refused) cancelled.complete(E1, 1, JsonNodeFactory.instance.nullNode(), holders, T0)).reason())
+                .isEqualTo(Job.JOB_CANCELLED);
     }
 
     @Test
