@@ -241,11 +241,19 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
     /**
      * For a server whose postmaster is gone already (stopped or killed from outside, as the chaos run does):
      * releases what this object holds without a {@code pg_ctl stop}, which would fail and log an error. The data
-     * directory stays for the next start. Idempotent, and a later {@link #close()} does nothing.
+     * directory stays for the next start if it is kept, a temporary one is deleted. If the postmaster still runs, a
+     * plain {@link #close()}. Idempotent, and a later {@link #close()} does nothing.
      */
     public void closeAfterCrash() {
+        if (postmaster.map(ProcessHandle::isAlive).orElse(false)) {
+            close(); // it is not gone after all: stop it properly
+            return;
+        }
         if (closed.compareAndSet(false, true)) {
             releaseZonkyLock();
+            if (temporary) {
+                Owner.deleteRecursively(dataDirectory);
+            }
         }
     }
 

@@ -33,12 +33,17 @@ final class ChaosHttp {
     record Accepted(String key, UUID debit, long amount, List<UUID> commandIds, long acceptedMicros) {
     }
 
+    /** A transfer never answered within the client's patience: it may have been applied, at most once. */
+    record Unanswered(String key, UUID debit, long amount) {
+    }
+
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final String baseUrl;
     private final List<UUID> agents;
     private final List<UUID> credits;
     private final Map<UUID, String> keys = new ConcurrentHashMap<>();
     final ConcurrentLinkedQueue<Accepted> accepted = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<Unanswered> unansweredRequests = new ConcurrentLinkedQueue<>();
     /** When a 202 was received (epoch millis), for the ingest's recovery time. */
     final ConcurrentLinkedQueue<Long> answers = new ConcurrentLinkedQueue<>();
     final AtomicLong retried = new AtomicLong();
@@ -88,11 +93,11 @@ final class ChaosHttp {
                     + credits.get(random.nextInt(credits.size())) + "\",\"amount\":" + amount + "}";
             String key = UUID.randomUUID().toString();
             List<UUID> ids = new ArrayList<>();
-            UUID id = sendUntilAnswered(debit, key, body);
+            UUID id = sendUntilAnswered(debit, amount, key, body);
             if (id != null) {
                 ids.add(id);
                 if (random.nextInt(20) == 0) {
-                    UUID again = sendUntilAnswered(debit, key, body);
+                    UUID again = sendUntilAnswered(debit, amount, key, body);
                     if (again != null) {
                         ids.add(again);
                         if (!again.equals(id)) {
@@ -114,7 +119,7 @@ final class ChaosHttp {
      * The command id of the 202, or null if the request was refused (4xx) or never answered before the client's
      * patience ran out (counted: such a command may or may not have been applied, and the checks say so).
      */
-    private UUID sendUntilAnswered(UUID debit, String key, String body) {
+    private UUID sendUntilAnswered(UUID debit, long amount, String key, String body) {
         long deadline = until.getAsLong() + patience;
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/karma/transfers"))
                 .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + keys.get(debit))
@@ -123,6 +128,7 @@ final class ChaosHttp {
         while (true) {
             if (System.nanoTime() > deadline) {
                 unanswered.incrementAndGet();
+                unansweredRequests.add(new Unanswered(key, debit, amount));
                 return null;
             }
             try {

@@ -77,17 +77,21 @@ final class ChaosReport {
         md.append(runner.exitedWhileStarting.isEmpty() ? "\nEvery restarted instance started at its first attempt.\n"
                 : "\n**Restarted instances that exited while starting** (started again by the supervisor): "
                 + String.join(", ", runner.exitedWhileStarting) + ".\n");
-        md.append("\n## Recovery per fault kind (worst)\n\n| kind | faults | worst recovery (s) | survivors' worst stall (s) |\n"
-                + "|---|---:|---:|---:|\n");
-        byKind.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),
-                kind.equals("postgres") || kind.equals("broker") || kind.startsWith("audit") || kind.equals("ingest")
-                        ? "n/a" : secs(k[1]))));
-
-        md.append("\n## Failover (kills that left a ready instance of each kind struck)\n\n"
+        md.append("\n## Recovery per fault kind (worst; failovers and restarts together)\n\n"
                 + "| kind | faults | worst recovery (s) | survivors' worst stall (s) |\n|---|---:|---:|---:|\n");
-        failovers.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),
-                kind.startsWith("audit") ? "n/a" : secs(k[1]))));
-        md.append(String.format("%nKills that left no ready instance of a kind (both of a kind, the only ingest, or the "
+        byKind.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),
+                noSurvivorStall(kind) ? "n/a" : secs(k[1]))));
+
+        md.append("\n## Failover (kills that left a ready instance of each kind struck)\n\n");
+        if (failovers.isEmpty()) {
+            md.append("None in this run.\n");
+        } else {
+            md.append("| kind | faults | worst recovery (s) | survivors' worst stall (s) |\n|---|---:|---:|---:|\n");
+            failovers.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),
+                    noSurvivorStall(kind) ? "n/a" : secs(k[1]))));
+        }
+        md.append(restarts[1] == 0 ? "\nNo kill left a kind without a ready instance.\n"
+                : String.format("%nKills that left no ready instance of a kind (both of a kind, the only ingest, or the "
                 + "other one still starting): %d, worst recovery %s s: a restart (a JVM start, more while PostgreSQL or the "
                 + "broker is away), not a failover.%n", restarts[1], secs(restarts[0])));
 
@@ -111,6 +115,11 @@ final class ChaosReport {
             md.append(String.format("- +%.1f s: %s%n", s.at().toMillis() / 1000.0, s.fault().describe()));
         }
         return md.toString();
+    }
+
+    /** Kinds without a survivors' stall: all partitions stop (PostgreSQL, broker) or none are owned (audit, ingest). */
+    private static boolean noSurvivorStall(String kind) {
+        return kind.equals("postgres") || kind.equals("broker") || kind.startsWith("audit") || kind.equals("ingest");
     }
 
     private static String secs(long millis) {

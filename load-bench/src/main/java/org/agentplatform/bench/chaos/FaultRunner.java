@@ -156,10 +156,12 @@ final class FaultRunner {
                 alive.add(chosen);
             }
         }
+        if (!alive.isEmpty()) { // probed first: the assignments read next are then the newest before the kill
+            boolean survivors = alive.stream().allMatch(t -> cluster.instances(t.kind()).stream()
+                    .anyMatch(i -> !alive.contains(i) && cluster.isReady(i)));
+            r.failover = (r.failover == null || r.failover) && survivors;
+        }
         assignments(alive).forEach((g, p) -> r.affected.computeIfAbsent(g, x -> new HashSet<>()).addAll(p));
-        boolean survivors = alive.stream().allMatch(t -> cluster.instances(t.kind()).stream()
-                .anyMatch(i -> !alive.contains(i) && cluster.isReady(i)));
-        r.failover = (r.failover == null || r.failover) && survivors;
         r.struckAt = System.currentTimeMillis();
         for (Cluster.Instance i : alive) {
             cluster.kill(i);
