@@ -103,14 +103,9 @@ public final class ChildProcess implements AutoCloseable {
     /** Waits until {@code url} answers 200 (a readiness probe). */
     public void awaitReady(String url, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build();
         while (System.nanoTime() < deadline) {
-            try {
-                if (HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
+            if (isReady(url)) {
+                return;
             }
             failIfDead();
             Thread.sleep(200);
@@ -121,6 +116,19 @@ public final class ChildProcess implements AutoCloseable {
     private void failIfDead() {
         if (!process.isAlive()) {
             throw new IllegalStateException(name + " exited with " + process.exitValue() + " while starting; see " + log);
+        }
+    }
+
+    /** One readiness probe: whether the process runs and {@code url} answers 200 now (within 2 s). */
+    public boolean isReady(String url) throws InterruptedException {
+        if (!process.isAlive()) {
+            return false;
+        }
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false; // not listening (yet)
         }
     }
 

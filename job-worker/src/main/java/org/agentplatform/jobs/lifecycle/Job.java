@@ -334,11 +334,11 @@ final class Job {
         if (token > fencingToken) {
             // only the lessee hears that a token was never issued: to anyone else that would count the job's leases
             return executor.equals(lessee) ? new Refused(UNKNOWN_LEASE, "token " + token + " was never issued", null)
-                    : new Refused(NOT_LESSEE, "the lease belongs to another executor", null);
+                    : notLessee();
         }
         boolean current = token == fencingToken && status == JobStatus.LEASED;
         if (!current && !holders.held(id, token, executor)) {
-            return new Refused(NOT_LESSEE, "the lease belongs to another executor", null);
+            return notLessee();
         }
         if (!current) {
             String detail = command + " with token " + token + " but job is " + status + " with token " + fencingToken;
@@ -348,9 +348,14 @@ final class Job {
                     executor, null, detail));
         }
         if (!executor.equals(lessee)) {
-            return new Refused(NOT_LESSEE, "the lease belongs to another executor", null);
+            return notLessee();
         }
         return null;
+    }
+
+    /** What anyone but the lease's holder hears: nothing of the job's state, nothing kept in its history. */
+    private static Refused notLessee() {
+        return new Refused(NOT_LESSEE, "the lease belongs to another executor", null);
     }
 
     private History history(String kind, UUID executor, Instant at, String detail) {

@@ -48,7 +48,6 @@ final class ChaosHttp {
     final ConcurrentLinkedQueue<Long> answers = new ConcurrentLinkedQueue<>();
     final AtomicLong retried = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
-    final AtomicLong unanswered = new AtomicLong();
     final AtomicLong replayMismatches = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private volatile java.util.function.LongSupplier until = () -> 0;
@@ -127,7 +126,6 @@ final class ChaosHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         while (true) {
             if (System.nanoTime() > deadline) {
-                unanswered.incrementAndGet();
                 unansweredRequests.add(new Unanswered(key, debit, amount));
                 return null;
             }

@@ -42,17 +42,17 @@ final class ChaosReport {
         md.append("| # | at (s) | fault | recovery (s) | survivors' longest stall (s) | partitions | latency p50 / p99 / max (s) | note |\n");
         md.append("|---:|---:|---|---:|---:|---:|---|---|\n");
         long loadStart = samples.isEmpty() ? 0 : samples.get(0).millis();
-        Map<String, long[]> byKind = new LinkedHashMap<>(); // kind -> {worst recovery, worst survivors' stall, count}
-        Map<String, long[]> failovers = new LinkedHashMap<>(); // the same, for kills a ready instance of the kind survived
-        long[] restarts = {0, 0}; // worst recovery and count of kills that left no ready instance of a kind
+        Map<String, Worst> byKind = new LinkedHashMap<>();
+        Map<String, Worst> failovers = new LinkedHashMap<>(); // kills that left a ready instance of the kind
+        Worst restarts = new Worst(); // kills that left no ready instance of a kind
         for (int i = 0; i < faults.size(); i++) {
             FaultRunner.Record r = faults.get(i);
             Recovery.Figures f = Recovery.of(r, samples, httpAnswers);
             if (Boolean.FALSE.equals(r.failover)) {
-                r.note = (r.note.isEmpty() ? "" : r.note + "; ") + "no ready instance of its kind left: a restart";
+                r.note("no ready instance of its kind left: a restart");
             }
             if (i + 1 < faults.size() && (f.recovery() < 0 || r.struckAt + f.recovery() > faults.get(i + 1).struckAt)) {
-                r.note = (r.note.isEmpty() ? "" : r.note + "; ") + "fault " + (i + 2) + " struck before it recovered";
+                r.note("fault " + (i + 2) + " struck before it recovered");
             }
             List<Long> lat = Recovery.latencies(load.sent, outcomes, r.struckAt - 5_000, r.struckAt + 20_000);
             String latency = lat.isEmpty() ? "no commands sent then" : secs(Recovery.percentile(lat, 0.5)) + " / "
@@ -60,18 +60,11 @@ final class ChaosReport {
             md.append(String.format("| %d | %.1f | %s | %s | %s | %d | %s | %s |%n", r.index,
                     (r.struckAt - loadStart) / 1000.0, r.description, secs(f.recovery()), secs(f.survivorsMaxStall()),
                     f.affectedPartitions(), latency, r.note));
-            long[] k = byKind.computeIfAbsent(r.kind, x -> new long[] {0, 0, 0});
-            k[0] = f.recovery() < 0 || k[0] < 0 ? -1 : Math.max(k[0], f.recovery());
-            k[1] = f.survivorsMaxStall() == Recovery.NOT_APPLICABLE ? k[1] : Math.max(k[1], f.survivorsMaxStall());
-            k[2]++;
+            byKind.computeIfAbsent(r.kind, x -> new Worst()).add(f);
             if (Boolean.TRUE.equals(r.failover)) {
-                long[] fo = failovers.computeIfAbsent(r.kind, x -> new long[] {0, 0, 0});
-                fo[0] = f.recovery() < 0 || fo[0] < 0 ? -1 : Math.max(fo[0], f.recovery());
-                fo[1] = f.survivorsMaxStall() == Recovery.NOT_APPLICABLE ? fo[1] : Math.max(fo[1], f.survivorsMaxStall());
-                fo[2]++;
+                failovers.computeIfAbsent(r.kind, x -> new Worst()).add(f);
             } else if (Boolean.FALSE.equals(r.failover)) {
-                restarts[0] = f.recovery() < 0 || restarts[0] < 0 ? -1 : Math.max(restarts[0], f.recovery());
-                restarts[1]++;
+                restarts.add(f);
             }
         }
         md.append(runner.exitedWhileStarting.isEmpty() ? "\nEvery restarted instance started at its first attempt.\n"
@@ -79,21 +72,19 @@ final class ChaosReport {
                 + String.join(", ", runner.exitedWhileStarting) + ".\n");
         md.append("\n## Recovery per fault kind (worst; failovers and restarts together)\n\n"
                 + "| kind | faults | worst recovery (s) | survivors' worst stall (s) |\n|---|---:|---:|---:|\n");
-        byKind.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),
-                noSurvivorStall(kind) ? "n/a" : secs(k[1]))));
+        byKind.forEach((kind, k) -> md.append(k.row(kind)));
 
         md.append("\n## Failover (kills that left a ready instance of each kind struck)\n\n");
         if (failovers.isEmpty()) {
             md.append("None in this run.\n");
         } else {
             md.append("| kind | faults | worst recovery (s) | survivors' worst stall (s) |\n|---|---:|---:|---:|\n");
-            failovers.forEach((kind, k) -> md.append(String.format("| %s | %d | %s | %s |%n", kind, k[2], secs(k[0]),
-                    noSurvivorStall(kind) ? "n/a" : secs(k[1]))));
+            failovers.forEach((kind, k) -> md.append(k.row(kind)));
         }
-        md.append(restarts[1] == 0 ? "\nNo kill left a kind without a ready instance.\n"
+        md.append(restarts.count == 0 ? "\nNo kill left a kind without a ready instance.\n"
                 : String.format("%nKills that left no ready instance of a kind (both of a kind, the only ingest, or the "
-                + "other one still starting): %d, worst recovery %s s: a restart (a JVM start, more while PostgreSQL or the "
-                + "broker is away), not a failover.%n", restarts[1], secs(restarts[0])));
+                + "other one still starting): %d, worst recovery %s: a restart (a JVM start, more while PostgreSQL or the "
+                + "broker is away), not a failover.%n", restarts.count, withUnit(restarts.recovery)));
 
         List<Long> all = Recovery.latencies(load.sent, outcomes, 0, Long.MAX_VALUE);
         md.append(String.format("%nPublish → outcome over the whole run: p50 %s s, p99 %s s, max %s s (%,d commands).%n",
@@ -115,6 +106,29 @@ final class ChaosReport {
             md.append(String.format("- +%.1f s: %s%n", s.at().toMillis() / 1000.0, s.fault().describe()));
         }
         return md.toString();
+    }
+
+    /** The worst figures of a set of faults: the slowest recovery (-1 once one did not recover), the longest stall. */
+    private static final class Worst {
+        long recovery;
+        long stall;
+        int count;
+
+        void add(Recovery.Figures f) {
+            recovery = f.recovery() < 0 || recovery < 0 ? -1 : Math.max(recovery, f.recovery());
+            stall = f.survivorsMaxStall() == Recovery.NOT_APPLICABLE ? stall : Math.max(stall, f.survivorsMaxStall());
+            count++;
+        }
+
+        String row(String kind) {
+            return String.format("| %s | %d | %s | %s |%n", kind, count, secs(recovery),
+                    noSurvivorStall(kind) ? "n/a" : secs(stall));
+        }
+    }
+
+    /** {@link #secs} with its unit, for prose. */
+    private static String withUnit(long millis) {
+        return millis < 0 ? secs(millis) : secs(millis) + " s";
     }
 
     /** Kinds without a survivors' stall: all partitions stop (PostgreSQL, broker) or none are owned (audit, ingest). */

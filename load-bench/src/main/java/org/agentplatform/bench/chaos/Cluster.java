@@ -45,8 +45,6 @@ final class Cluster implements AutoCloseable {
     private final int brokerPort;
     private final int controllerPort;
     private final String adminKey;
-    private static final java.net.http.HttpClient PROBE = java.net.http.HttpClient.newBuilder()
-            .connectTimeout(java.time.Duration.ofSeconds(1)).build();
     private final List<Instance> instances = new ArrayList<>();
     private final Map<String, ChildProcess> running = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Integer> incarnations = new java.util.concurrent.ConcurrentHashMap<>();
@@ -160,21 +158,10 @@ final class Cluster implements AutoCloseable {
         running.get(instance.name()).kill();
     }
 
-    /** Whether the instance runs and answers its readiness probe with 200 now (one probe, 1 s at most). */
-    boolean isReady(Instance instance) {
-        if (!isAlive(instance)) {
-            return false;
-        }
-        try {
-            return PROBE.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(instance.readinessUrl()))
-                    .timeout(java.time.Duration.ofSeconds(1)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (java.io.IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+    /** Whether the instance runs and answers its readiness probe with 200 now (one probe). */
+    boolean isReady(Instance instance) throws InterruptedException {
+        ChildProcess p = running.get(instance.name());
+        return p != null && p.isReady(instance.readinessUrl());
     }
 
     boolean isAlive(Instance instance) {

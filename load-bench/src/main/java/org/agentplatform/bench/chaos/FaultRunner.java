@@ -52,6 +52,11 @@ final class FaultRunner {
             this.description = description;
             this.kind = kind;
         }
+
+        /** Adds a remark to the fault's note column. */
+        void note(String remark) {
+            note = note.isEmpty() ? remark : note + "; " + remark;
+        }
     }
 
     private final Cluster cluster;
@@ -107,10 +112,10 @@ final class FaultRunner {
             String leader = auditLeader();
             Record r = new Record(index, fault.describe(), "audit leader");
             if (leader == null) {
-                r.note = "no leader found; killed audit-1";
+                r.note("no leader found; killed audit-1");
                 leader = "audit-1";
             } else {
-                r.note = "leader was " + leader;
+                r.note("leader was " + leader);
             }
             kill(r, List.of(cluster.instance(leader)), k.restartAfter());
             return r;
@@ -148,18 +153,16 @@ final class FaultRunner {
             Cluster.Instance chosen = cluster.isAlive(t) ? t : cluster.instances(t.kind()).stream()
                     .filter(i -> cluster.isAlive(i) && !alive.contains(i) && !targets.contains(i)).findFirst().orElse(null);
             if (chosen == null) {
-                r.note = (r.note.isEmpty() ? "" : r.note + "; ") + t.name() + " was still restarting, no other to kill";
+                r.note(t.name() + " was still restarting, no other to kill");
             } else {
                 if (chosen != t) {
-                    r.note = (r.note.isEmpty() ? "" : r.note + "; ") + t.name() + " was still restarting: killed " + chosen.name();
+                    r.note(t.name() + " was still restarting: killed " + chosen.name());
                 }
                 alive.add(chosen);
             }
         }
         if (!alive.isEmpty()) { // probed first: the assignments read next are then the newest before the kill
-            boolean survivors = alive.stream().allMatch(t -> cluster.instances(t.kind()).stream()
-                    .anyMatch(i -> !alive.contains(i) && cluster.isReady(i)));
-            r.failover = (r.failover == null || r.failover) && survivors;
+            r.failover = (r.failover == null || r.failover) && everyKindKeepsAReadyInstance(alive);
         }
         assignments(alive).forEach((g, p) -> r.affected.computeIfAbsent(g, x -> new HashSet<>()).addAll(p));
         r.struckAt = System.currentTimeMillis();
@@ -190,6 +193,23 @@ final class FaultRunner {
                 return null;
             });
         }
+    }
+
+    /** Whether each kind among {@code targets} has another instance that answers readiness now. */
+    private boolean everyKindKeepsAReadyInstance(List<Cluster.Instance> targets) throws InterruptedException {
+        for (Cluster.Instance t : targets) {
+            boolean survivor = false;
+            for (Cluster.Instance i : cluster.instances(t.kind())) {
+                if (!targets.contains(i) && cluster.isReady(i)) {
+                    survivor = true;
+                    break;
+                }
+            }
+            if (!survivor) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The partitions each target owns now, per consumer group (static member ids start with the instance name). */

@@ -271,7 +271,7 @@ final class Invariants {
                 String.format("%,d keys answered (%,d retries after errors, %,d refused, %,d never answered within the "
                         + "client's patience), %,d transfers from HTTP agents (%,d of unanswered requests); %,d keys with two "
                         + "command ids, %,d replays with another id", http.accepted.size(), http.retried.get(),
-                        http.refused.get(), http.unanswered.get(), rows, rows - expectedRows, keysWithTwoIds,
+                        http.refused.get(), http.unansweredRequests.size(), rows, rows - expectedRows, keysWithTwoIds,
                         http.replayMismatches.get()), wrong);
     }
 
