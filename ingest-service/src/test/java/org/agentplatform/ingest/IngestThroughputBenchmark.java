@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.agentplatform.embedded.CpuUsage;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.flywaydb.core.Flyway;
@@ -34,7 +35,10 @@ import tools.jackson.databind.json.JsonMapper;
  * Accepted commands per second on one ingest instance against the local broker: closed loop, N agents
  * each sending transfers from its own account with an Idempotency-Key (the full path: key check,
  * idempotency row, publish with acks=all, stored answer). Only with {@code -Dbenchmark=true}:
- * {@code mvn -pl ingest-service test -Dtest=IngestThroughputBenchmark -Dbenchmark=true}.
+ * {@code ./mvnw -B -q -pl ingest-service -am test -Dtest=IngestThroughputBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dbenchmark=true [-Dbenchmark.requests=20000] [-Dbenchmark.warmup=20000]
+ * [-Dbenchmark.clients=32]}. It prints accepted commands/s and the CPU per command of the JVM without the clients'
+ * threads (the broker is in it too) and of PostgreSQL.
  */
 @EnabledIfSystemProperty(named = "benchmark", matches = "true")
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -48,6 +52,8 @@ class IngestThroughputBenchmark {
     static final TestEnvironment env = TestServers.newEnvironment();
     static final int CLIENTS = Integer.getInteger("benchmark.clients", 32);
     static final int REQUESTS = Integer.getInteger("benchmark.requests", 20_000);
+    /** Requests before the measured ones: with a few thousand, the JIT compiler is still busy during the measurement. */
+    static final int WARMUP = Integer.getInteger("benchmark.warmup", 20_000);
     /** {@code -Dbenchmark.idempotency=false}: without Idempotency-Key (no idempotency row, one database round trip less). */
     static final boolean IDEMPOTENCY = !"false".equals(System.getProperty("benchmark.idempotency"));
 
@@ -80,14 +86,32 @@ class IngestThroughputBenchmark {
             agents.add(new String[] { agent.toString(), json.readTree(body).get("apiKey").asString() });
         }
         // warm-up, then the measured run
-        run(http, agents, Math.min(2_000, REQUESTS / 5));
+        run(http, agents, WARMUP);
+        long sessionsBefore = sessions();
+        CpuUsage cpuBefore = CpuUsage.take();
         long start = System.nanoTime();
         long accepted = run(http, agents, REQUESTS);
-        double seconds = (System.nanoTime() - start) / 1e9;
+        long wall = System.nanoTime() - start;
+        CpuUsage.Interval cpu = CpuUsage.take().since(cpuBefore);
+        double seconds = wall / 1e9;
         System.out.printf("BENCHMARK ingest: %d of %d commands accepted (202) in %.2f s = %.0f commands/s with %d clients,"
                 + " idempotency keys %s, on %d cores%n", accepted, REQUESTS, seconds, accepted / seconds, CLIENTS,
                 IDEMPOTENCY ? "on" : "off", Runtime.getRuntime().availableProcessors());
+        // this JVM also runs the clients and the broker: the ingest's share is the JVM without the client threads
+        long clients = cpu.threadsMatching(group -> group.startsWith("pool-") || group.startsWith("HttpClient-"));
+        long ingest = cpu.jvmNanos() - clients;
+        System.out.printf("BENCHMARK ingest cpu: %d core-us/command for the JVM without the HTTP clients (broker "
+                        + "included), %s for PostgreSQL; %d core-us/command of the clients (left out)%n%s%n",
+                ingest / 1000 / accepted, cpu.postgresNanos() < 0 ? "?" : cpu.postgresNanos() / 1000 / accepted + "",
+                clients / 1000 / accepted, cpu.describe(accepted, "command", wall));
+        // a pool that keeps opening connections costs PostgreSQL a backend start each
+        System.out.printf("BENCHMARK ingest: %d PostgreSQL sessions opened during the measured run%n",
+                sessions() - sessionsBefore);
         assertThat(accepted).isEqualTo(REQUESTS);
+    }
+
+    private long sessions() {
+        return jdbc.sql("select sessions from pg_stat_database where datname = current_database()").query(Long.class).single();
     }
 
     private long run(HttpClient http, List<String[]> agents, int requests) throws Exception {
