@@ -1,11 +1,11 @@
 package org.agentplatform.audit.log;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,7 +18,9 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.agentplatform.schema.audit.AuditChange;
+import org.postgresql.PGConnection;
 import org.postgresql.PGStatement;
+import org.postgresql.copy.CopyIn;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -27,7 +29,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Appends changes to {@code audit_log}, one transaction per batch. The transaction first locks the chain
  * head row, so appends from several consumers (several worker instances) are serialised; under that lock
  * it drops the changes already logged (replays of the at-least-once stream) and links the rest to the head.
- * The insert's {@code on conflict do nothing} is a second guard; a count mismatch rolls the batch back.
+ * The unique change id is a second guard: a change logged twice fails the COPY and rolls the batch back.
  */
 class AuditLogWriter {
 
@@ -120,48 +122,25 @@ class AuditLogWriter {
         for (Entry entry : entries) {
             textLength += entry.canonical().length();
         }
-        Object[] seqs = new Object[n], ids = new Object[n];
-        ArrayLiteral schemas = new ArrayLiteral(n * 10), tables = new ArrayLiteral(n * 20), ops = new ArrayLiteral(n * 10),
-                keys = new ArrayLiteral(n * 64), texts = new ArrayLiteral(textLength + textLength / 8 + n * 3),
-                times = new ArrayLiteral(n * 32), prevs = new ArrayLiteral(n * 67), hashes = new ArrayLiteral(n * 67);
+        // one COPY per batch, in COPY's text format: no per-change round trip, and PostgreSQL parses plain columns
+        // instead of unnesting ten text[] literals, which took about a third more of its CPU (CdcThroughputBenchmark)
+        CopyRows rows = new CopyRows(textLength + n * 400);
+        String recorded = recordedAt.toString();
         MessageDigest sha = CanonicalChange.sha256();
         for (int i = 0; i < n; i++) {
             Entry entry = entries.get(i);
             byte[] hash = CanonicalChange.hash(sha, prev, entry.canonical());
-            seqs[i] = ++seq;
-            ids[i] = entry.changeId();
-            schemas.add(entry.schema());
-            tables.add(entry.table());
-            ops.add(entry.operation());
-            keys.add(entry.primaryKeyJson());
-            texts.add(entry.canonical());
-            times.add(entry.commitTime().toString());
-            prevs.add(HEX.formatHex(prev));
-            hashes.add(HEX.formatHex(hash));
+            rows.number(++seq).text(entry.changeId().toString()).text(entry.schema()).text(entry.table())
+                    .text(entry.operation()).text(entry.primaryKeyJson()).text(entry.canonical())
+                    .text(entry.commitTime().toString()).text(recorded).bytea(prev).bytea(hash).endRow();
             prev = hash;
         }
-        // one multi-row statement per batch: no per-change round trip
-        try (PreparedStatement insert = c.prepareStatement("""
-                insert into audit_log (seq, change_id, schema_name, table_name, operation, primary_key, change,
-                                       commit_time, recorded_at, prev_hash, hash)
-                select s, i, sc, t, o, k::jsonb, ch, ct::timestamptz, ?, decode(p, 'hex'), decode(h, 'hex')
-                from unnest(?::bigint[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                            ?::text[], ?::text[]) as x(s, i, sc, t, o, k, ch, ct, p, h)
-                order by s
-                on conflict (change_id) do nothing""")) {
-            insert.setObject(1, java.sql.Timestamp.from(recordedAt));
-            insert.setArray(2, c.createArrayOf("bigint", seqs));
-            insert.setArray(3, c.createArrayOf("uuid", ids));
-            List<ArrayLiteral> textColumns = List.of(schemas, tables, ops, keys, texts, times, prevs, hashes);
-            for (int i = 0; i < textColumns.size(); i++) {
-                // the text[] literal, typed by the statement's cast
-                insert.setObject(4 + i, textColumns.get(i).toString(), Types.OTHER);
-            }
-            int inserted = insert.executeUpdate();
-            if (inserted != n) {
-                // cannot happen under the head lock; if it did, the chain would have a hole: roll back
-                throw new IllegalStateException("expected to append " + n + " audit entries, appended " + inserted);
-            }
+        long inserted = rows.copyInto(c, """
+                copy audit_log (seq, change_id, schema_name, table_name, operation, primary_key, change, commit_time,
+                                recorded_at, prev_hash, hash) from stdin""");
+        if (inserted != n) {
+            // cannot happen: COPY inserts every row or fails; a failure rolls the batch back
+            throw new IllegalStateException("expected to append " + n + " audit entries, appended " + inserted);
         }
         try (PreparedStatement update = c.prepareStatement("update audit_chain_head set seq = ?, hash = ? where id")) {
             update.setLong(1, seq);
@@ -171,41 +150,83 @@ class AuditLogWriter {
     }
 
     /**
-     * A PostgreSQL array literal of text elements, {@code {"a","b \\"quoted\\""}}: every element quoted, quotes and
-     * backslashes escaped (what the driver's createArrayOf writes, in bulk instead of character by character).
+     * Rows in COPY's text format: columns separated by tabs, rows ended by newlines, and in each value the
+     * backslash, tab, newline and carriage return escaped. A change id already logged makes the COPY fail
+     * (the unique index), which rolls the batch back: the duplicates were dropped under the head lock before.
      */
-    private static final class ArrayLiteral {
-        private final StringBuilder literal;
-        private boolean empty = true;
+    private static final class CopyRows {
+        private final StringBuilder text;
+        private boolean rowStart = true;
 
-        ArrayLiteral(int capacity) {
-            literal = new StringBuilder(capacity + 2).append('{');
+        CopyRows(int capacity) {
+            text = new StringBuilder(capacity);
         }
 
-        void add(String element) {
-            if (!empty) {
-                literal.append(',');
-            }
-            empty = false;
-            if (element == null) {
-                literal.append("NULL");
-                return;
-            }
-            literal.append('"');
+        CopyRows number(long value) {
+            separate();
+            text.append(value);
+            return this;
+        }
+
+        CopyRows text(String value) {
+            separate();
             int from = 0;
-            for (int i = 0; i < element.length(); i++) {
-                char ch = element.charAt(i);
-                if (ch == '"' || ch == '\\') {
-                    literal.append(element, from, i).append('\\');
-                    from = i;
+            for (int i = 0; i < value.length(); i++) {
+                String escape = switch (value.charAt(i)) {
+                    case '\\' -> "\\\\";
+                    case '\t' -> "\\t";
+                    case '\n' -> "\\n";
+                    case '\r' -> "\\r";
+                    default -> null;
+                };
+                if (escape != null) {
+                    text.append(value, from, i).append(escape);
+                    from = i + 1;
                 }
             }
-            literal.append(element, from, element.length()).append('"');
+            if (from == 0) {
+                text.append(value); // the common case, copied in bulk
+            } else {
+                text.append(value, from, value.length());
+            }
+            return this;
         }
 
-        @Override
-        public String toString() {
-            return literal.append('}').toString();
+        /** bytea in hex form, {@code \\x…}: the backslash itself escaped for COPY. */
+        CopyRows bytea(byte[] value) {
+            separate();
+            text.append("\\\\x").append(HEX.formatHex(value));
+            return this;
+        }
+
+        void endRow() {
+            text.append('\n');
+            rowStart = true;
+        }
+
+        private void separate() {
+            if (!rowStart) {
+                text.append('\t');
+            }
+            rowStart = false;
+        }
+
+        long copyInto(Connection c, String copy) throws SQLException {
+            byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+            try {
+                in.writeToCopy(bytes, 0, bytes.length);
+                return in.endCopy();
+            } catch (SQLException | RuntimeException e) {
+                if (in.isActive()) {
+                    try {
+                        in.cancelCopy(); // leaves the connection usable for the rollback
+                    } catch (SQLException cancel) {
+                        e.addSuppressed(cancel);
+                    }
+                }
+                throw e;
+            }
         }
     }
 }
