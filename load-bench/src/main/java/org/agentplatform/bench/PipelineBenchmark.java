@@ -145,7 +145,13 @@ public final class PipelineBenchmark {
                 sampler.close();
                 System.out.println("Reading back per-step figures...");
                 for (Window w : windows) {
-                    steps.add(w.result(m, sampler.samples(), ingest));
+                    steps.add(w.result(m, sampler.samples(), ingest, notes));
+                }
+                List<String> impossible = sampler.impossibleRates();
+                if (!impossible.isEmpty()) {
+                    notes.add(String.format("%,d per-sample CPU figures outside 0 to the machine's %d cores were dropped"
+                                    + " as impossible (a bad read of /proc), e.g. %s.", impossible.size(),
+                            Runtime.getRuntime().availableProcessors(), impossible.get(0)));
                 }
             }
             long applied = sampler.applied();
@@ -258,24 +264,27 @@ public final class PipelineBenchmark {
     /** One step's time window and the samples that bound it. */
     record Window(int rate, Instant from, Instant to, Sampler.Sample before, Sampler.Sample after) {
 
-        StepResult result(Measurements m, List<Sampler.Sample> samples, IngestClient ingest) {
+        StepResult result(Measurements m, List<Sampler.Sample> samples, IngestClient ingest, List<String> notes) {
             double seconds = Measurements.seconds(from, to);
-            List<Sampler.Sample> in = samples.stream().filter(s -> s.t() > before.t() && s.t() <= after.t()).toList();
-            Map<String, Double> cores = new LinkedHashMap<>();
-            Map<String, Double> jit = new LinkedHashMap<>();
+            // CPU over the step from the readings at its ends (CPU time at the end minus at the start, processes
+            // alive at both), not a mean of the per-sample rates: those cover intervals of unequal length
+            ProcessStats.Snapshot start = before.processes();
+            ProcessStats.Snapshot end = after.processes();
+            ProcessStats.Rates cores = end.cores(start);
+            ProcessStats.Rates jit = end.jitCores(start);
+            cores.impossible().forEach((name, c) -> notes.add(String.format(
+                    "The %,d/s step's CPU figure of %s (%.1f cores) was impossible: dropped.", rate, name, c)));
+            jit.impossible().forEach((name, c) -> notes.add(String.format(
+                    "The %,d/s step's JIT CPU figure of %s (%.1f cores) was impossible: dropped.", rate, name, c)));
             Map<String, Long> memory = new LinkedHashMap<>();
-            for (Sampler.Sample s : in) {
-                s.cores().forEach((name, c) -> cores.merge(name, c / in.size(), Double::sum));
-                s.jitCores().forEach((name, c) -> jit.merge(name, c / in.size(), Double::sum));
-                s.memory().forEach((name, bytes) -> memory.merge(name, bytes, Math::max));
-            }
+            samples.stream().filter(s -> s.t() > before.t() && s.t() <= after.t())
+                    .forEach(s -> s.memory().forEach((name, bytes) -> memory.merge(name, bytes, Math::max)));
             return new StepResult(rate, seconds, after.scheduled() - before.scheduled(),
                     after.accepted() - before.accepted(), after.failed() - before.failed(),
                     (after.accepted() - before.accepted()) / seconds, m.appliedPerSecond(from, to), before.backlog(),
                     after.backlog(), m.kafkaEndToEnd(from, to), m.httpEndToEnd(List.copyOf(ingest.accepted), from, to),
-                    m.audit(from, to), cores, jit, memory, in.stream().mapToDouble(Sampler.Sample::machineCores).average()
-                    .orElse(Double.NaN), before.lag(), after.lag(), after.slotLagBytes(), before.auditDelaySeconds(),
-                    after.auditDelaySeconds());
+                    m.audit(from, to), cores.cores(), jit.cores(), memory, end.machineCores(start), before.lag(),
+                    after.lag(), after.slotLagBytes(), before.auditDelaySeconds(), after.auditDelaySeconds());
         }
     }
 }

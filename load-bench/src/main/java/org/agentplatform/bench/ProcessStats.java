@@ -3,6 +3,7 @@ package org.agentplatform.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,23 +11,47 @@ import java.util.stream.Stream;
 
 /**
  * CPU and memory of every process of the run, from /proc (Linux only): the benchmark's own JVM (the load
- * generator), each service and broker JVM, and PostgreSQL as the tree under its postmaster. Memory is RSS for the
- * JVMs and the sum of PSS for PostgreSQL (shared buffers split across backends, not counted once per backend).
+ * generator), each service and broker JVM, and PostgreSQL as its postmaster with the backends under it. Memory is
+ * RSS for the JVMs and the sum of PSS for PostgreSQL (shared buffers split across backends, not counted once per
+ * backend).
+ *
+ * <p>CPU is counted per process identity (pid and start time: pids are reused): a rate over an interval only
+ * counts CPU of processes seen at both of its ends. A process that started, restarted or vanished inside the
+ * interval has no known share of it; counting its whole lifetime CPU there, or a delta from zero, is what put
+ * tens of cores on a one-second sample. So PostgreSQL's figure is the postmaster and the backends alive at both
+ * ends: a connection shorter than an interval (such as this sampler's own, unpooled) is not in it.
  */
 final class ProcessStats {
 
     static final String BENCH = "load generator";
     static final String POSTGRES = "postgres";
 
-    private static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
+    static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
 
-    private final Map<String, Long> jvms = new LinkedHashMap<>();
-    private final long postmasterPid;
+    /** A process or thread told apart from a later one with the same pid by its start time (ticks since boot). */
+    record Proc(long pid, long startTicks) {
+    }
+
+    /**
+     * Cumulative CPU ticks (utime + stime) of the members of one named process, read at {@code nanos}: a JVM alone,
+     * a JVM's compiler threads, or PostgreSQL's postmaster and backends. {@code root} is the process the name
+     * stands for; when it is gone or another process holds its pid, there is no reading.
+     */
+    record Reading(Proc root, long nanos, Map<Proc, Long> ticks) {
+    }
+
+    /** CPU of each named process over an interval, in cores; {@code impossible}: rates outside [0, cores], dropped. */
+    record Rates(Map<String, Double> cores, Map<String, Double> impossible) {
+        static final Rates NONE = new Rates(Map.of(), Map.of());
+    }
+
+    private final Map<String, Proc> jvms = new LinkedHashMap<>();
+    private final Proc postmaster;
 
     ProcessStats(Path postgresDataDir, List<ChildProcess> processes) {
-        this.postmasterPid = postmaster(postgresDataDir);
-        jvms.put(BENCH, ProcessHandle.current().pid());
-        processes.forEach(p -> jvms.put(p.name(), p.pid()));
+        this.postmaster = identify(postmaster(postgresDataDir));
+        jvms.put(BENCH, identify(ProcessHandle.current().pid()));
+        processes.forEach(p -> jvms.put(p.name(), identify(p.pid())));
     }
 
     /** Process names in report order: the system's JVMs, PostgreSQL, then the generator. */
@@ -36,27 +61,24 @@ final class ProcessStats {
     }
 
     /**
-     * @param jitSeconds CPU of each JVM's JIT compiler threads: in a JVM that has just started, compiling its
-     *                   hot paths is a large part of its CPU, which says how far a figure is from steady state
+     * @param jit CPU of each JVM's JIT compiler threads: in a JVM that has just started, compiling its hot paths
+     *            is a large part of its CPU, which says how far a figure is from steady state
      */
-    record Snapshot(long nanos, Map<String, Double> cpuSeconds, Map<String, Double> jitSeconds,
-                    Map<String, Long> memoryBytes, long machineBusyTicks, long machineTotalTicks) {
+    record Snapshot(long nanos, Map<String, Reading> cpu, Map<String, Reading> jit, Map<String, Long> memoryBytes,
+                    long machineBusyTicks, long machineTotalTicks) {
 
         /** CPU use of each process between two snapshots, in cores (1.0 = one core busy). */
-        Map<String, Double> cores(Snapshot earlier) {
-            return rates(cpuSeconds, earlier.cpuSeconds, earlier);
+        Rates cores(Snapshot earlier) {
+            return cores(earlier, Runtime.getRuntime().availableProcessors());
+        }
+
+        Rates cores(Snapshot earlier, int processors) {
+            return rates(earlier.cpu, cpu, processors);
         }
 
         /** CPU use of each JVM's JIT compilers between two snapshots, in cores. */
-        Map<String, Double> jitCores(Snapshot earlier) {
-            return rates(jitSeconds, earlier.jitSeconds, earlier);
-        }
-
-        private Map<String, Double> rates(Map<String, Double> now, Map<String, Double> then, Snapshot earlier) {
-            double seconds = Math.max(1e-9, (nanos - earlier.nanos) / 1e9);
-            Map<String, Double> cores = new LinkedHashMap<>();
-            now.forEach((name, cpu) -> cores.put(name, Math.max(0, cpu - then.getOrDefault(name, cpu)) / seconds));
-            return cores;
+        Rates jitCores(Snapshot earlier) {
+            return rates(earlier.jit, jit, Runtime.getRuntime().availableProcessors());
         }
 
         /** Whole machine, in cores: includes anything else running on it. */
@@ -67,44 +89,92 @@ final class ProcessStats {
         }
     }
 
-    Snapshot snapshot() {
-        Map<String, Double> cpu = new LinkedHashMap<>();
-        Map<String, Double> jit = new LinkedHashMap<>();
-        Map<String, Long> memory = new LinkedHashMap<>();
-        jvms.forEach((name, pid) -> {
-            cpu.put(name, cpuTicks(Path.of("/proc/" + pid + "/stat"), false)[0] / TICKS_PER_SECOND);
-            jit.put(name, jitTicks(pid) / TICKS_PER_SECOND);
-            memory.put(name, kb("/proc/" + pid + "/status", "VmRSS:") * 1024);
-        });
-        double pgCpu = 0;
-        long pgPss = 0;
-        if (postmasterPid > 0) {
-            pgCpu += cpuTicks(Path.of("/proc/" + postmasterPid + "/stat"), true)[0]; // + reaped children
-            pgPss += pss(postmasterPid);
-            try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-                for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
-                    long[] t = cpuTicks(p.resolve("stat"), false);
-                    if (t[1] == postmasterPid) {
-                        pgCpu += t[0];
-                        pgPss += pss(Long.parseLong(p.getFileName().toString()));
-                    }
-                }
-            } catch (IOException e) {
-                // a process list that cannot be read leaves PostgreSQL's figures at what was found
+    /**
+     * Each name's CPU between two readings of the same root process: the ticks of the members seen at both ends,
+     * over the time between the readings. No rate for a name whose root is new since {@code then} (its first
+     * reading, or a restart with a new pid or start time). A rate above the core count cannot happen: it comes of
+     * a bad read, and is dropped rather than clamped, since no value near the truth is known.
+     */
+    static Rates rates(Map<String, Reading> then, Map<String, Reading> now, int processors) {
+        Map<String, Double> cores = new LinkedHashMap<>();
+        Map<String, Double> impossible = new LinkedHashMap<>();
+        now.forEach((name, reading) -> {
+            Reading earlier = then.get(name);
+            if (earlier == null || !earlier.root().equals(reading.root()) || reading.nanos() <= earlier.nanos()) {
+                return;
             }
+            long ticks = 0;
+            for (Map.Entry<Proc, Long> member : reading.ticks().entrySet()) {
+                Long before = earlier.ticks().get(member.getKey());
+                if (before != null) {
+                    ticks += member.getValue() - before;
+                }
+            }
+            double rate = ticks / TICKS_PER_SECOND / ((reading.nanos() - earlier.nanos()) / 1e9);
+            (rate < 0 || rate > processors ? impossible : cores).put(name, rate);
+        });
+        return new Rates(cores, impossible);
+    }
+
+    Snapshot snapshot() {
+        long nanos = System.nanoTime();
+        Map<String, Reading> cpu = new LinkedHashMap<>();
+        Map<String, Reading> jit = new LinkedHashMap<>();
+        Map<String, Long> memory = new LinkedHashMap<>();
+        jvms.forEach((name, proc) -> {
+            long readAt = System.nanoTime();
+            Stat s = stat(Path.of("/proc/" + proc.pid() + "/stat"));
+            if (s == null || !s.proc().equals(proc)) {
+                return; // gone, or its pid reused by another process
+            }
+            cpu.put(name, new Reading(proc, readAt, Map.of(proc, s.ticks())));
+            jit.put(name, new Reading(proc, readAt, compilerThreads(proc.pid())));
+            memory.put(name, kb("/proc/" + proc.pid() + "/status", "VmRSS:") * 1024);
+        });
+        Reading pg = postgres();
+        if (pg != null) {
+            cpu.put(POSTGRES, pg);
+            memory.put(POSTGRES, pg.ticks().keySet().stream().mapToLong(p -> pss(p.pid())).sum());
         }
-        cpu.put(POSTGRES, pgCpu / TICKS_PER_SECOND);
-        memory.put(POSTGRES, pgPss);
         long[] machine = machineTicks();
-        return new Snapshot(System.nanoTime(), cpu, jit, memory, machine[0], machine[1]);
+        return new Snapshot(nanos, cpu, jit, memory, machine[0], machine[1]);
     }
 
     /**
-     * CPU of the live "C1/C2 CompilerThread" threads of a JVM. HotSpot stops idle compiler threads it added, and
-     * their time then leaves this sum: a lower bound.
+     * The postmaster's own CPU and that of its children. Not the postmaster's cutime: it grows by a backend's whole
+     * lifetime CPU at the moment the backend is reaped, which is the spike this class avoids.
      */
-    private static long jitTicks(long pid) {
-        long ticks = 0;
+    private Reading postgres() {
+        if (postmaster.startTicks() < 0) {
+            return null; // no postmaster.pid was found
+        }
+        long from = System.nanoTime();
+        Stat pm = stat(Path.of("/proc/" + postmaster.pid() + "/stat"));
+        if (pm == null || !pm.proc().equals(postmaster)) {
+            return null;
+        }
+        Map<Proc, Long> ticks = new HashMap<>();
+        ticks.put(postmaster, pm.ticks());
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                Stat s = stat(p.resolve("stat"));
+                if (s != null && s.ppid() == postmaster.pid()) {
+                    ticks.put(s.proc(), s.ticks());
+                }
+            }
+        } catch (IOException e) {
+            // a process list that cannot be read leaves PostgreSQL's figures at what was found
+        }
+        // the members were read over the scan: its middle is the reading's time
+        return new Reading(postmaster, (from + System.nanoTime()) / 2, ticks);
+    }
+
+    /**
+     * CPU of the live "C1/C2 CompilerThread" threads of a JVM, by thread. HotSpot stops idle compiler threads it
+     * added, and their time then leaves the figure: a lower bound.
+     */
+    private static Map<Proc, Long> compilerThreads(long pid) {
+        Map<Proc, Long> ticks = new HashMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : tasks.toList()) {
                 String comm;
@@ -114,7 +184,10 @@ final class ProcessStats {
                     continue; // the thread ended
                 }
                 if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
-                    ticks += cpuTicks(task.resolve("stat"), false)[0];
+                    Stat s = stat(task.resolve("stat"));
+                    if (s != null) {
+                        ticks.put(s.proc(), s.ticks());
+                    }
                 }
             }
         } catch (IOException e) {
@@ -123,19 +196,27 @@ final class ProcessStats {
         return ticks;
     }
 
-    /** [utime+stime (+cutime+cstime), ppid]; zeros if the process is gone. */
-    private static long[] cpuTicks(Path stat, boolean withChildren) {
+    /** The fields of /proc/PID/stat used here; ticks is utime + stime. */
+    private record Stat(Proc proc, long ppid, long ticks) {
+    }
+
+    /** Null if the process is gone or the line unreadable: a zero would read as a counter that went back. */
+    private static Stat stat(Path stat) {
         try {
             String s = Files.readString(stat);
+            long pid = Long.parseLong(s.substring(0, s.indexOf(' ')));
             String[] f = s.substring(s.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            if (withChildren) {
-                ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
-            }
-            return new long[] {ticks, Long.parseLong(f[1])};
+            return new Stat(new Proc(pid, Long.parseLong(f[19])), Long.parseLong(f[1]),
+                    Long.parseLong(f[11]) + Long.parseLong(f[12]));
         } catch (IOException | RuntimeException e) {
-            return new long[] {0, -1};
+            return null;
         }
+    }
+
+    /** The process with this pid now; a start time of -1 (matching no reading) if there is none. */
+    private static Proc identify(long pid) {
+        Stat s = pid > 0 ? stat(Path.of("/proc/" + pid + "/stat")) : null;
+        return s != null ? s.proc() : new Proc(pid, -1);
     }
 
     private static long pss(long pid) {

@@ -4,7 +4,10 @@ import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+
+import org.jfree.chart.JFreeChart;
 
 /** summary.md plus PNG charts in the report folder. */
 final class Report {
@@ -91,7 +94,9 @@ final class Report {
         s.append("---:|\n");
         for (StepResult r : d.steps()) {
             s.append(String.format("| %,d |", r.targetRate()));
-            d.processes().forEach(p -> s.append(String.format(" %.2f%s / %d |", r.cores().getOrDefault(p, 0.0),
+            // no figure (the process started or restarted during the step) is a dash, not a zero
+            d.processes().forEach(p -> s.append(String.format(" %s%s / %d |",
+                    r.cores().containsKey(p) ? String.format("%.2f", r.cores().get(p)) : "–",
                     r.jitCores().containsKey(p) ? String.format(" (%.2f)", r.jitCores().get(p)) : "",
                     r.memoryMax().getOrDefault(p, 0L) >> 20)));
             s.append(String.format(" %.2f |%n", r.machineCores()));
@@ -131,7 +136,11 @@ final class Report {
                 - Kafka lag: end offset minus the committed offset of every consumer group, summed over the command topics
                   (the workers: the backlog) and over audit.changes (the audit log writer).
                 - CPU in cores (1.0 = one core busy), read from /proc; "load generator" is the benchmark's own JVM (producer,
-                  HTTP client, job executors, sampling); whole machine includes anything else running on it. The JIT
+                  HTTP client, job executors, sampling); whole machine includes anything else running on it. A figure
+                  counts the CPU time of the processes (pid and start time) alive at both ends of its interval, the
+                  step or the sample: a process that started or restarted within it has none there (a dash, a gap),
+                  and PostgreSQL's leaves out connections shorter than that (the sampler's own). A figure above the
+                  core count (or below zero) cannot be true: it is dropped, and the notes count such. The JIT
                   share (C1/C2 compiler threads) says how far a JVM is from its steady state: each service compiles its
                   hot paths under the first minutes of load, so short runs (--quick) overstate the CPU per command.
                 - Charts: rate-latency.png (p50/p99 vs target), rate-throughput.png (applied vs target), lag.png (backlog,
@@ -147,31 +156,40 @@ final class Report {
     private static void charts(RunData d, Path dir) throws IOException {
         List<StepResult> st = d.steps();
         double[] target = st.stream().mapToDouble(StepResult::targetRate).toArray();
-        new LineChart("Publish-to-commit latency vs offered rate", "target rate (commands/s)", "latency (ms)")
-                .add("p50", PALETTE[0], target, st.stream().mapToDouble(r -> r.kafkaE2e().p50()).toArray())
-                .add("p99", PALETTE[1], target, st.stream().mapToDouble(r -> r.kafkaE2e().p99()).toArray())
-                .add("commit->audit p99", PALETTE[6], target, st.stream().mapToDouble(r -> r.audit().p99()).toArray())
-                .write(dir.resolve("rate-latency.png"));
-        new LineChart("Applied vs offered rate", "target rate (commands/s)", "commands/s")
-                .add("target", Color.GRAY, target, target)
-                .add("applied", PALETTE[2], target, st.stream().mapToDouble(StepResult::appliedPerSec).toArray())
-                .write(dir.resolve("rate-throughput.png"));
+        Charts.png(Charts.lines("Publish-to-commit latency vs offered rate", "target rate (commands/s)", "latency (ms)",
+                List.of(new Charts.Line("p50", PALETTE[0], target, st.stream().mapToDouble(r -> r.kafkaE2e().p50()).toArray()),
+                        new Charts.Line("p99", PALETTE[1], target, st.stream().mapToDouble(r -> r.kafkaE2e().p99()).toArray()),
+                        new Charts.Line("commit->audit p99", PALETTE[6], target,
+                                st.stream().mapToDouble(r -> r.audit().p99()).toArray())),
+                List.of()), dir.resolve("rate-latency.png"));
+        Charts.png(Charts.lines("Applied vs offered rate", "target rate (commands/s)", "commands/s",
+                List.of(new Charts.Line("target", Color.GRAY, target, target),
+                        new Charts.Line("applied", PALETTE[2], target, st.stream().mapToDouble(StepResult::appliedPerSec).toArray())),
+                List.of()), dir.resolve("rate-throughput.png"));
         List<Sampler.Sample> sm = d.samples();
         double[] t = sm.stream().mapToDouble(Sampler.Sample::t).toArray();
-        LineChart lag = new LineChart("Backlogs over time", "seconds", "commands / records / seconds x 100")
-                .add("commands not applied (Kafka lag, command topics)", PALETTE[1], t,
-                        sm.stream().mapToDouble(Sampler.Sample::backlog).toArray())
-                .add("Kafka lag, audit.changes", PALETTE[3], t, sm.stream().mapToDouble(s -> Math.max(0, s.lag().auditChanges())).toArray())
-                .add("audit log trails commits (s x 100)", PALETTE[6], t, sm.stream().mapToDouble(s -> 100 * s.auditDelaySeconds()).toArray());
-        d.stepStarts().forEach(lag::marker);
-        lag.write(dir.resolve("lag.png"));
-        LineChart cpu = new LineChart("CPU per process", "seconds", "cores");
-        for (int i = 0; i < d.processes().size(); i++) {
-            String p = d.processes().get(i);
-            cpu.add(p, PALETTE[i % PALETTE.length], t, sm.stream().mapToDouble(s -> s.cores().getOrDefault(p, 0.0)).toArray());
+        Charts.png(Charts.lines("Backlogs over time", "seconds", "commands / records / seconds x 100",
+                List.of(new Charts.Line("commands not applied (Kafka lag, command topics)", PALETTE[1], t,
+                                sm.stream().mapToDouble(Sampler.Sample::backlog).toArray()),
+                        new Charts.Line("Kafka lag, audit.changes", PALETTE[3], t,
+                                sm.stream().mapToDouble(s -> Math.max(0, s.lag().auditChanges())).toArray()),
+                        new Charts.Line("audit log trails commits (s x 100)", PALETTE[6], t,
+                                sm.stream().mapToDouble(s -> 100 * s.auditDelaySeconds()).toArray())),
+                d.stepStarts()), dir.resolve("lag.png"));
+        Charts.png(cpuChart(d.processes(), sm, d.stepStarts()), dir.resolve("cpu.png"));
+    }
+
+    /** Cores per process over time: a sample without a figure for a process (see {@link ProcessStats}) is a gap. */
+    static JFreeChart cpuChart(List<String> processes, List<Sampler.Sample> samples, List<Double> stepStarts) {
+        double[] t = samples.stream().mapToDouble(Sampler.Sample::t).toArray();
+        List<Charts.Line> lines = new ArrayList<>();
+        for (int i = 0; i < processes.size(); i++) {
+            String p = processes.get(i);
+            lines.add(new Charts.Line(p, PALETTE[i % PALETTE.length], t,
+                    samples.stream().mapToDouble(s -> s.cores().getOrDefault(p, Double.NaN)).toArray()));
         }
-        cpu.add("whole machine", Color.BLACK, t, sm.stream().mapToDouble(Sampler.Sample::machineCores).toArray());
-        d.stepStarts().forEach(cpu::marker);
-        cpu.write(dir.resolve("cpu.png"));
+        lines.add(new Charts.Line("whole machine", Color.BLACK, t,
+                samples.stream().mapToDouble(Sampler.Sample::machineCores).toArray()));
+        return Charts.lines("CPU per process", "seconds", "cores", lines, stepStarts);
     }
 }

@@ -23,11 +23,14 @@ final class Sampler implements AutoCloseable {
      * @param auditDelaySeconds now minus the commit time of the newest audit log entry: how far the audit log
      *                          trails the database while commits keep coming
      * @param slotLagBytes      WAL between the current position and what the CDC engine has confirmed
+     * @param cores             CPU since the previous rated sample, of the processes that have a figure (see
+     *                          {@link ProcessStats}); empty, and machineCores NaN, for a sample too close to it
+     * @param processes         the readings the rates came from: a step's figures are taken from those at its ends
      */
     record Sample(double t, int targetRate, long scheduled, long accepted, long failed,
                   Map<String, Double> cores, Map<String, Double> jitCores, Map<String, Long> memory,
                   double machineCores, ConsumerLag.Lag lag,
-                  long slotLagBytes, double auditDelaySeconds) {
+                  long slotLagBytes, double auditDelaySeconds, ProcessStats.Snapshot processes) {
 
         /**
          * Commands accepted but not yet applied: the workers' consumer lag on the command topics (a command accepted
@@ -41,6 +44,11 @@ final class Sampler implements AutoCloseable {
 
     private static final String SLOT_LAG = "select coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)), 0)::bigint"
             + " from pg_replication_slots where slot_type = 'logical' and database = current_database()";
+    /**
+     * A step boundary takes a sample right after the timer's: over a few milliseconds, one clock tick (10 ms) of
+     * CPU reads as cores. Such a sample has no CPU figures; the next one covers both intervals.
+     */
+    private static final long MIN_RATE_NANOS = 500_000_000L;
     private static final String AUDIT_DELAY = "select coalesce(extract(epoch from clock_timestamp() - (select commit_time"
             + " from audit_log order by seq desc limit 1)), 0)";
 
@@ -51,6 +59,7 @@ final class Sampler implements AutoCloseable {
     private final Timestamp since;
     private final long t0 = System.nanoTime();
     private final List<Sample> samples = new ArrayList<>();
+    private final List<String> impossible = new ArrayList<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "bench-sampler");
         t.setDaemon(true);
@@ -94,16 +103,25 @@ final class Sampler implements AutoCloseable {
         long slot = jdbc.queryForObject(SLOT_LAG, Long.class);
         double auditDelay = jdbc.queryForObject(AUDIT_DELAY, Double.class);
         ProcessStats.Snapshot now = stats.snapshot();
-        Map<String, Double> cores = now.cores(last);
+        boolean rated = now.nanos() - last.nanos() >= MIN_RATE_NANOS;
+        ProcessStats.Rates cpuRates = rated ? now.cores(last) : ProcessStats.Rates.NONE;
+        ProcessStats.Rates jitRates = rated ? now.jitCores(last) : ProcessStats.Rates.NONE;
+        Map<String, Double> cores = cpuRates.cores();
         Sample s = new Sample((System.nanoTime() - t0) / 1e9, targetRate, counters.scheduled.sum(), counters.accepted(),
-                counters.failed(), cores, now.jitCores(last), now.memoryBytes(), now.machineCores(last), kafkaLag, slot, auditDelay);
-        last = now;
+                counters.failed(), cores, jitRates.cores(), now.memoryBytes(), rated ? now.machineCores(last) : Double.NaN,
+                kafkaLag, slot, auditDelay, now);
+        if (rated) {
+            last = now;
+        }
         samples.add(s);
+        cpuRates.impossible().forEach((name, c) -> impossible.add(String.format("%s %.1f cores at %.0f s", name, c, s.t())));
+        jitRates.impossible().forEach((name, c) -> impossible.add(String.format("%s JIT %.1f cores at %.0f s", name, c, s.t())));
         StringBuilder cpu = new StringBuilder();
-        stats.names().forEach(n -> cpu.append(' ').append(shortName(n)).append(String.format(" %.1f", cores.getOrDefault(n, 0.0))));
-        System.out.printf("\r%-20s t=%4.0fs sent=%,d accepted=%,d lag commands/audit %,d/%,d slot %,d KiB audit -%.1fs | cpu%s box %.1f   ",
+        stats.names().forEach(n -> cpu.append(' ').append(shortName(n))
+                .append(cores.containsKey(n) ? String.format(" %.1f", cores.get(n)) : " -"));
+        System.out.printf("\r%-20s t=%4.0fs sent=%,d accepted=%,d lag commands/audit %,d/%,d slot %,d KiB audit -%.1fs | cpu%s box %s   ",
                 label, s.t(), s.scheduled(), s.accepted(), kafkaLag.commands(), kafkaLag.auditChanges(),
-                slot >> 10, auditDelay, cpu, s.machineCores());
+                slot >> 10, auditDelay, cpu, rated ? String.format("%.1f", s.machineCores()) : "-");
         return s;
     }
 
@@ -125,6 +143,11 @@ final class Sampler implements AutoCloseable {
 
     synchronized List<Sample> samples() {
         return List.copyOf(samples);
+    }
+
+    /** The per-sample CPU rates dropped as impossible (above the core count, or below zero), as "name cores at t". */
+    synchronized List<String> impossibleRates() {
+        return List.copyOf(impossible);
     }
 
     @Override

@@ -5,7 +5,9 @@ import java.util.Map;
 /**
  * One open-loop step and what the system did with it.
  *
- * @param cores      average CPU of each process over the step, in cores
+ * @param cores      CPU of each process over the step, in cores: its CPU time at the step's end minus at its
+ *                   start, of the processes (and PostgreSQL backends) alive at both ends; none for a process that
+ *                   started or restarted during the step
  * @param jitCores   of which the JIT compiler threads of each JVM
  * @param memoryMax  peak RSS of each JVM (PSS of PostgreSQL's tree) over the step, bytes
  * @param lagStart   Kafka consumer-group lag at the step's start
