@@ -21,6 +21,8 @@ import org.agentplatform.schema.audit.AuditChange;
 import org.postgresql.PGConnection;
 import org.postgresql.PGStatement;
 import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -29,10 +31,12 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Appends changes to {@code audit_log}, one transaction per batch. The transaction first locks the chain
  * head row, so appends from several consumers (several worker instances) are serialised; under that lock
  * it drops the changes already logged (replays of the at-least-once stream) and links the rest to the head.
- * The unique change id is a second guard: a change logged twice fails the COPY and rolls the batch back.
+ * The unique change id is a second guard: a change logged twice fails the COPY and rolls the batch back;
+ * nothing is skipped silently.
  */
 class AuditLogWriter {
 
+    private static final Logger log = LoggerFactory.getLogger(AuditLogWriter.class);
     private static final HexFormat HEX = HexFormat.of();
 
     private final JdbcTemplate jdbc;
@@ -108,7 +112,8 @@ class AuditLogWriter {
     /**
      * Appends entries in the caller's transaction (which must not auto-commit), after locking the chain
      * head; for entries that do not come from the stream, such as the GAP marker of a slot recovery, which
-     * is appended in the same transaction that discards the old offsets.
+     * is appended in the same transaction that discards the old offsets. It does not drop entries already
+     * logged: the caller checks, and an entry logged twice fails and aborts the caller's transaction.
      */
     static void appendInTransaction(Connection c, List<Entry> entries, Instant recordedAt) throws SQLException {
         insert(c, lockHead(c), entries, recordedAt);
@@ -151,8 +156,9 @@ class AuditLogWriter {
 
     /**
      * Rows in COPY's text format: columns separated by tabs, rows ended by newlines, and in each value the
-     * backslash, tab, newline and carriage return escaped. A change id already logged makes the COPY fail
-     * (the unique index), which rolls the batch back: the duplicates were dropped under the head lock before.
+     * backslash, tab, newline and carriage return escaped. A change id already logged makes the COPY fail on
+     * the unique index, which aborts the transaction (the caller's, for {@link #appendInTransaction}):
+     * {@link #append} drops such ids under the head lock first, so there it only happens through a bug.
      */
     private static final class CopyRows {
         private final StringBuilder text;
@@ -214,18 +220,22 @@ class AuditLogWriter {
         long copyInto(Connection c, String copy) throws SQLException {
             byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
             CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+            boolean ended = false;
             try {
                 in.writeToCopy(bytes, 0, bytes.length);
-                return in.endCopy();
-            } catch (SQLException | RuntimeException e) {
-                if (in.isActive()) {
+                long rows = in.endCopy();
+                ended = true;
+                return rows;
+            } finally {
+                // whatever was thrown (an Error too): a COPY left open holds the driver's connection lock, and the
+                // rollback would wait for it forever while the chain head stays locked
+                if (!ended && in.isActive()) {
                     try {
-                        in.cancelCopy(); // leaves the connection usable for the rollback
+                        in.cancelCopy();
                     } catch (SQLException cancel) {
-                        e.addSuppressed(cancel);
+                        log.warn("Cancelling an audit log COPY failed: {}", cancel.toString());
                     }
                 }
-                throw e;
             }
         }
     }
