@@ -45,13 +45,16 @@ final class ChaosReport {
         Map<String, Worst> byKind = new LinkedHashMap<>();
         Map<String, Worst> failovers = new LinkedHashMap<>(); // kills that left a ready instance of the kind
         Worst restarts = new Worst(); // kills that left no ready instance of a kind
+        int overlappedFailovers = 0;
         for (int i = 0; i < faults.size(); i++) {
             FaultRunner.Record r = faults.get(i);
             Recovery.Figures f = Recovery.of(r, samples, httpAnswers);
             if (Boolean.FALSE.equals(r.failover)) {
                 r.note("no ready instance of its kind left: a restart");
             }
-            if (i + 1 < faults.size() && (f.recovery() < 0 || r.struckAt + f.recovery() > faults.get(i + 1).struckAt)) {
+            boolean overlapped = i + 1 < faults.size()
+                    && (f.recovery() < 0 || r.struckAt + f.recovery() > faults.get(i + 1).struckAt);
+            if (overlapped) {
                 r.note("fault " + (i + 2) + " struck before it recovered");
             }
             List<Long> lat = Recovery.latencies(load.sent, outcomes, r.struckAt - 5_000, r.struckAt + 20_000);
@@ -61,7 +64,9 @@ final class ChaosReport {
                     (r.struckAt - loadStart) / 1000.0, r.description, secs(f.recovery()), secs(f.survivorsMaxStall()),
                     f.affectedPartitions(), latency, r.note));
             byKind.computeIfAbsent(r.kind, x -> new Worst()).add(f);
-            if (Boolean.TRUE.equals(r.failover)) {
+            if (Boolean.TRUE.equals(r.failover) && overlapped) {
+                overlappedFailovers++; // its recovery also waited for the later fault: not a failover time
+            } else if (Boolean.TRUE.equals(r.failover)) {
                 failovers.computeIfAbsent(r.kind, x -> new Worst()).add(f);
             } else if (Boolean.FALSE.equals(r.failover)) {
                 restarts.add(f);
@@ -80,6 +85,10 @@ final class ChaosReport {
         } else {
             md.append("| kind | faults | worst recovery (s) | survivors' worst stall (s) |\n|---|---:|---:|---:|\n");
             failovers.forEach((kind, k) -> md.append(k.row(kind)));
+        }
+        if (overlappedFailovers > 0) {
+            md.append(String.format("%nLeft out: %d such kill(s) that a later fault struck before they recovered (their "
+                    + "recovery measures that fault too; see the note in the table above).%n", overlappedFailovers));
         }
         md.append(restarts.count == 0 ? "\nNo kill left a kind without a ready instance.\n"
                 : String.format("%nKills that left no ready instance of a kind (both of a kind, the only ingest, or the "
