@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -18,8 +19,7 @@ import java.util.stream.Collectors;
  */
 public final class CpuUsage {
 
-    /** USER_HZ on Linux: /proc counts CPU in ticks of 10 ms. */
-    private static final long NANOS_PER_TICK = 10_000_000L;
+    private static final long NANOS_PER_TICK = ProcStat.NANOS_PER_TICK;
 
     private final long processNanos;
     private final Map<Long, Named> threads;
@@ -139,11 +139,7 @@ public final class CpuUsage {
 
     /** CPU so far of a process (its utime + stime), in nanoseconds; -1 where /proc is not there. */
     public static long processNanos(long pid) {
-        try {
-            return ticks(pid, false) * NANOS_PER_TICK;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return ProcStat.of(pid).map(p -> p.ticks() * NANOS_PER_TICK).orElse(-1L);
     }
 
     /** Every thread of this process as Linux sees it (VM threads included: JIT compilers, GC), by name. */
@@ -151,16 +147,9 @@ public final class CpuUsage {
         Map<Long, Named> tasks = new HashMap<>();
         try (var dirs = Files.list(Path.of("/proc/self/task"))) {
             for (Path dir : dirs.toList()) {
-                try {
-                    String stat = Files.readString(dir.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                    tasks.put(Long.parseLong(dir.getFileName().toString()), new Named(name.replaceAll("\\d+", "#"),
-                            ticks * NANOS_PER_TICK));
-                } catch (IOException | RuntimeException e) {
-                    // the thread ended meanwhile
-                }
+                // a thread that ended meanwhile has no line
+                ProcStat.read(dir.resolve("stat")).ifPresent(t -> tasks.put(t.pid(),
+                        new Named(t.name().replaceAll("\\d+", "#"), t.ticks() * NANOS_PER_TICK)));
             }
         } catch (IOException | RuntimeException e) {
             return Map.of();
@@ -173,16 +162,24 @@ public final class CpuUsage {
         return name.startsWith("pool-") ? name : name.replaceAll("\\d+", "#");
     }
 
-    /** utime + stime of the postmaster, its reaped children and its live children; -1 where /proc is not there. */
+    /**
+     * utime + stime of the postmaster, its reaped children and its live children; -1 where /proc is not there. The
+     * reaped children count here (unlike in a per-second rate, where one would bring its whole life into a single
+     * sample): over a benchmark's interval, the CPU of a backend or autovacuum worker that ended in it is that work's.
+     */
     private static long postgresCpuNanos(Map<Long, Named> byProcess) {
         try {
             if (!(TestServers.postgres() instanceof PostgresServer server)) {
                 return -1;
             }
             long pid = Long.parseLong(Files.readAllLines(server.dataDirectory().resolve("postmaster.pid")).get(0).trim());
-            long ticks = ticks(pid, true);
+            Optional<ProcStat> postmaster = ProcStat.of(pid);
+            if (postmaster.isEmpty()) {
+                return -1;
+            }
+            long ticks = postmaster.get().ticks() + postmaster.get().reapedChildrenTicks();
             for (ProcessHandle child : ProcessHandle.of(pid).map(p -> p.children().toList()).orElse(List.of())) {
-                long own = Math.max(0, ticks(child.pid(), false));
+                long own = ProcStat.of(child.pid()).map(ProcStat::ticks).orElse(0L);
                 ticks += own;
                 byProcess.put(child.pid(), new Named(title(child.pid()), own * NANOS_PER_TICK));
             }
@@ -201,17 +198,5 @@ public final class CpuUsage {
         } catch (IOException e) {
             return "?";
         }
-    }
-
-    private static long ticks(long pid, boolean withReapedChildren) throws IOException {
-        Path stat = Path.of("/proc", Long.toString(pid), "stat");
-        if (!Files.exists(stat)) {
-            return 0;
-        }
-        String line = Files.readString(stat);
-        // fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15, cutime 16, cstime 17
-        String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
-        long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        return withReapedChildren ? t + Long.parseLong(f[13]) + Long.parseLong(f[14]) : t;
     }
 }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.agentplatform.embedded.ProcStat;
+
 /**
  * CPU and memory of every process of the run, from /proc (Linux only): the benchmark's own JVM (the load
  * generator), each service and broker JVM, and PostgreSQL as its postmaster with the backends under it. Memory is
@@ -26,7 +28,7 @@ final class ProcessStats {
     static final String BENCH = "load generator";
     static final String POSTGRES = "postgres";
 
-    static final double TICKS_PER_SECOND = 100.0; // USER_HZ on Linux
+    static final double TICKS_PER_SECOND = 1e9 / ProcStat.NANOS_PER_TICK;
 
     /** A process or thread told apart from a later one with the same pid by its start time (ticks since boot). */
     record Proc(long pid, long startTicks) {
@@ -123,8 +125,8 @@ final class ProcessStats {
         Map<String, Long> memory = new LinkedHashMap<>();
         jvms.forEach((name, proc) -> {
             long readAt = System.nanoTime();
-            Stat s = stat(Path.of("/proc/" + proc.pid() + "/stat"));
-            if (s == null || !s.proc().equals(proc)) {
+            ProcStat s = ProcStat.of(proc.pid()).orElse(null);
+            if (s == null || !proc(s).equals(proc)) {
                 return; // gone, or its pid reused by another process
             }
             cpu.put(name, new Reading(proc, readAt, Map.of(proc, s.ticks())));
@@ -149,18 +151,16 @@ final class ProcessStats {
             return null; // no postmaster.pid was found
         }
         long from = System.nanoTime();
-        Stat pm = stat(Path.of("/proc/" + postmaster.pid() + "/stat"));
-        if (pm == null || !pm.proc().equals(postmaster)) {
+        ProcStat pm = ProcStat.of(postmaster.pid()).orElse(null);
+        if (pm == null || !proc(pm).equals(postmaster)) {
             return null;
         }
         Map<Proc, Long> ticks = new HashMap<>();
         ticks.put(postmaster, pm.ticks());
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
-                Stat s = stat(p.resolve("stat"));
-                if (s != null && s.ppid() == postmaster.pid()) {
-                    ticks.put(s.proc(), s.ticks());
-                }
+                ProcStat.read(p.resolve("stat")).filter(s -> s.ppid() == postmaster.pid())
+                        .ifPresent(s -> ticks.put(proc(s), s.ticks()));
             }
         } catch (IOException e) {
             // a process list that cannot be read leaves PostgreSQL's figures at what was found
@@ -177,18 +177,10 @@ final class ProcessStats {
         Map<Proc, Long> ticks = new HashMap<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
             for (Path task : tasks.toList()) {
-                String comm;
-                try {
-                    comm = Files.readString(task.resolve("comm")).trim();
-                } catch (IOException e) {
-                    continue; // the thread ended
-                }
-                if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
-                    Stat s = stat(task.resolve("stat"));
-                    if (s != null) {
-                        ticks.put(s.proc(), s.ticks());
-                    }
-                }
+                // a thread that ended meanwhile has no line
+                ProcStat.read(task.resolve("stat"))
+                        .filter(s -> s.name().startsWith("C1 CompilerThre") || s.name().startsWith("C2 CompilerThre"))
+                        .ifPresent(s -> ticks.put(proc(s), s.ticks()));
             }
         } catch (IOException e) {
             // the process is gone
@@ -196,27 +188,13 @@ final class ProcessStats {
         return ticks;
     }
 
-    /** The fields of /proc/PID/stat used here; ticks is utime + stime. */
-    private record Stat(Proc proc, long ppid, long ticks) {
-    }
-
-    /** Null if the process is gone or the line unreadable: a zero would read as a counter that went back. */
-    private static Stat stat(Path stat) {
-        try {
-            String s = Files.readString(stat);
-            long pid = Long.parseLong(s.substring(0, s.indexOf(' ')));
-            String[] f = s.substring(s.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
-            return new Stat(new Proc(pid, Long.parseLong(f[19])), Long.parseLong(f[1]),
-                    Long.parseLong(f[11]) + Long.parseLong(f[12]));
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+    private static Proc proc(ProcStat s) {
+        return new Proc(s.pid(), s.startTicks());
     }
 
     /** The process with this pid now; a start time of -1 (matching no reading) if there is none. */
     private static Proc identify(long pid) {
-        Stat s = pid > 0 ? stat(Path.of("/proc/" + pid + "/stat")) : null;
-        return s != null ? s.proc() : new Proc(pid, -1);
+        return ProcStat.of(pid).map(ProcessStats::proc).orElse(new Proc(pid, -1));
     }
 
     private static long pss(long pid) {
