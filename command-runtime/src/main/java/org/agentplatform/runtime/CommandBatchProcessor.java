@@ -1,6 +1,5 @@
 package org.agentplatform.runtime;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
@@ -30,6 +29,7 @@ import org.agentplatform.schema.ledger.SuspendAgent;
 import org.agentplatform.schema.ledger.VerifyClaim;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.CommandRejected;
+import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Event;
 import org.agentplatform.schema.messaging.MalformedMessageException;
@@ -340,7 +340,7 @@ final class CommandBatchProcessor<C extends Command> {
 
     /** Stable: each command is rejected once, and downstream can recognise it. */
     static UUID rejectionId(UUID commandId) {
-        return UUID.nameUUIDFromBytes(("rejected:" + commandId).getBytes(StandardCharsets.UTF_8));
+        return DerivedIds.of("rejected", commandId);
     }
 
     /** What the runtime refuses before the handler sees it: inadmissible, off-contract or forbidden commands. */

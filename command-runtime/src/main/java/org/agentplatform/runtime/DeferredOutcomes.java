@@ -1,11 +1,11 @@
 package org.agentplatform.runtime;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Event;
 
@@ -41,7 +41,7 @@ public class DeferredOutcomes {
         List<Event> applied = ((Outcome.Applied) finished.outcome()).events();
         List<Envelope<? extends Event>> events = new ArrayList<>(applied.size());
         for (int i = 0; i < applied.size(); i++) {
-            UUID id = UUID.nameUUIDFromBytes(("finished:" + command.id() + ":" + i).getBytes(StandardCharsets.UTF_8));
+            UUID id = DerivedIds.of("finished", command.id(), i);
             events.add(Envelope.causedBy(command, id, applied.get(i), command.actor(), at));
         }
         return events;

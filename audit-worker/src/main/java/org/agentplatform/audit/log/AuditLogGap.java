@@ -1,6 +1,5 @@
 package org.agentplatform.audit.log;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -10,6 +9,8 @@ import java.util.UUID;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
+
+import org.agentplatform.schema.messaging.DerivedIds;
 
 /**
  * The GAP marker: an audit log entry saying that changes after a position were lost (the replication slot
@@ -34,7 +35,7 @@ public final class AuditLogGap {
     public static UUID append(Connection c, String slotName, String lostOffsetJson, String reason, Instant detectedAt)
             throws SQLException {
         String lost = lostOffsetJson != null ? lostOffsetJson : "after-seq:" + newestSeq(c);
-        UUID id = UUID.nameUUIDFromBytes(("audit-gap:v1|" + slotName + "|" + lost).getBytes(StandardCharsets.UTF_8));
+        UUID id = DerivedIds.ofName("audit-gap:v1|" + slotName + "|" + lost);
         try (var exists = c.prepareStatement("select 1 from audit_log where change_id = ?")) {
             exists.setObject(1, id);
             try (var rs = exists.executeQuery()) {

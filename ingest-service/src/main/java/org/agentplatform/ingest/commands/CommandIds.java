@@ -1,11 +1,8 @@
 package org.agentplatform.ingest.commands;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.UUID;
 
+import org.agentplatform.schema.messaging.DerivedIds;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -41,23 +38,6 @@ public final class CommandIds {
      * them: a retry of the command then names the same entity.
      */
     public static UUID derived(UUID commandId, String purpose) {
-        return nameBased(commandId, purpose);
-    }
-
-    /** RFC 9562 version 5: SHA-1 over namespace and name. */
-    static UUID nameBased(UUID namespace, String name) {
-        MessageDigest sha1;
-        try {
-            sha1 = MessageDigest.getInstance("SHA-1");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        sha1.update(ByteBuffer.allocate(16).putLong(namespace.getMostSignificantBits())
-                .putLong(namespace.getLeastSignificantBits()).array());
-        byte[] hash = sha1.digest(name.getBytes(StandardCharsets.UTF_8));
-        hash[6] = (byte) ((hash[6] & 0x0f) | 0x50);
-        hash[8] = (byte) ((hash[8] & 0x3f) | 0x80);
-        ByteBuffer bytes = ByteBuffer.wrap(hash, 0, 16);
-        return new UUID(bytes.getLong(), bytes.getLong());
+        return DerivedIds.within(commandId, purpose);
     }
 }

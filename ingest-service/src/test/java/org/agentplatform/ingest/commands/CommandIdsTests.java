@@ -11,14 +11,6 @@ import org.springframework.web.ErrorResponseException;
 class CommandIdsTests {
 
     @Test
-    void nameBasedIdsAreVersion5() {
-        // RFC 9562 appendix A.4: namespace DNS, name "www.example.com"
-        UUID dns = UUID.fromString("6ba7b810-9dad-11d1-80b4-00c04fd430c8");
-        assertThat(CommandIds.nameBased(dns, "www.example.com"))
-                .isEqualTo(UUID.fromString("2ed6657d-e927-568b-95e1-2665a8aea6a2"));
-    }
-
-    @Test
     void idsAreRandomWithOrWithoutAKey() {
         // the same key gives another id each time: a retry reuses the id stored with the key, nothing derives it
         assertThat(CommandIds.next("k")).isNotEqualTo(CommandIds.next("k"));

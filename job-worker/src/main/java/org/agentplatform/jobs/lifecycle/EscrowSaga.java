@@ -18,6 +18,7 @@ import org.agentplatform.jobs.lifecycle.Transition.Changed;
 import org.agentplatform.runtime.Outbox;
 import org.agentplatform.schema.jobs.EscrowStatus;
 import org.agentplatform.schema.jobs.JobEvent;
+import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -197,8 +198,7 @@ class EscrowSaga extends PeriodicTask {
                 }
                 if (t instanceof Changed c) {
                     history.add(new HistoryRow(c.history(), r.commandId()));
-                    UUID eventId = UUID.nameUUIDFromBytes(("job-escrow-event:" + r.commandId())
-                            .getBytes(StandardCharsets.UTF_8));
+                    UUID eventId = DerivedIds.of("job-escrow-event", r.commandId());
                     events.add(Envelope.of(eventId, c.event(), "job-worker", now));
                 }
                 if (step != null) {
@@ -291,8 +291,7 @@ class EscrowSaga extends PeriodicTask {
             Job job = jobs.get(r.jobId());
             if (job.escrowNoOutcome() instanceof Changed c) {
                 history.add(new HistoryRow(c.history(), r.commandId()));
-                UUID eventId = UUID.nameUUIDFromBytes(("job-escrow-event:" + r.commandId())
-                        .getBytes(StandardCharsets.UTF_8));
+                UUID eventId = DerivedIds.of("job-escrow-event", r.commandId());
                 events.add(Envelope.of(eventId, c.event(), "job-worker", now));
             }
             log.error("Escrow of job {} is stuck: its {} command {} got no outcome after {} publications ({})",

@@ -1,9 +1,9 @@
 package org.agentplatform.jobs.lifecycle;
 
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 
 import org.agentplatform.schema.ledger.LedgerCommand;
+import org.agentplatform.schema.messaging.DerivedIds;
 
 /**
  * One ledger command of a job's escrow saga. Its id is derived from the job and the step, so a step is the
@@ -22,6 +22,6 @@ record EscrowStep(UUID jobId, String step, LedgerCommand command) {
     }
 
     static UUID commandId(UUID jobId, String step) {
-        return UUID.nameUUIDFromBytes(("job-escrow:" + step + ":" + jobId).getBytes(StandardCharsets.UTF_8));
+        return DerivedIds.of("job-escrow", step, jobId);
     }
 }

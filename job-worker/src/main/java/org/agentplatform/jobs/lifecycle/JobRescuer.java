@@ -1,6 +1,5 @@
 package org.agentplatform.jobs.lifecycle;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import org.agentplatform.jobs.lifecycle.Transition.Changed;
 import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
 import org.agentplatform.runtime.Outbox;
 import org.agentplatform.schema.jobs.JobEvent;
+import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Envelope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,8 +79,7 @@ class JobRescuer extends PeriodicTask {
                 history.add(new HistoryRow(c.history(), null));
                 ended.add(c.leaseEnded());
                 // Stable id: a lease (job, token) expires once, so downstream can dedupe on it.
-                UUID eventId = UUID.nameUUIDFromBytes(("job-lease-expired:" + job.id() + ":" + token)
-                        .getBytes(StandardCharsets.UTF_8));
+                UUID eventId = DerivedIds.of("job-lease-expired", job.id(), token);
                 events.add(Envelope.of(eventId, c.event(), "job-worker", now));
                 EscrowStep refund = job.settlement(); // a job that died here gives its price back
                 if (refund != null) {

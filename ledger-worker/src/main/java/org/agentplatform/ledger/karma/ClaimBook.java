@@ -1,6 +1,5 @@
 package org.agentplatform.ledger.karma;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -20,6 +19,7 @@ import org.agentplatform.schema.ledger.ClaimVoted;
 import org.agentplatform.schema.ledger.Claims;
 import org.agentplatform.schema.ledger.SubmitClaim;
 import org.agentplatform.schema.ledger.TransferKind;
+import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Event;
 
 /**
@@ -153,7 +153,7 @@ final class ClaimBook {
 
     /** Ids of the transfers a claim makes: derived, so that they are the same on every replay. */
     private static UUID derived(String what, UUID claimId) {
-        return UUID.nameUUIDFromBytes((what + ":" + claimId).getBytes(StandardCharsets.UTF_8));
+        return DerivedIds.of(what, claimId);
     }
 
     private static Outcome rejected(UUID claimId, String reason, String detail) {

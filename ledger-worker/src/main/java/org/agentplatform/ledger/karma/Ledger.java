@@ -1,6 +1,5 @@
 package org.agentplatform.ledger.karma;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,6 +14,7 @@ import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferStatus;
+import org.agentplatform.schema.messaging.DerivedIds;
 
 /**
  * The accounts (and pending transfers) one batch touches, locked for the batch's transaction, and the
@@ -246,7 +246,7 @@ final class Ledger {
     }
 
     static UUID expiryId(UUID pendingId) {
-        return UUID.nameUUIDFromBytes(("expired:" + pendingId).getBytes(StandardCharsets.UTF_8));
+        return DerivedIds.of("expired", pendingId);
     }
 
     /** {@code now == null}: release whatever the timeout (the sweeper checked it). */

@@ -1,6 +1,5 @@
 package org.agentplatform.ledger.karma;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,6 +8,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 import org.agentplatform.runtime.Outbox;
+import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Envelope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,7 +102,7 @@ class PendingExpirySweeper {
     /** Stable event ids: an expiry happens once, and downstream can dedupe on it. */
     private void publish(List<Posting.Recorded> rows, Instant now) {
         outbox.append(rows.stream().map(r -> Envelope.of(
-                UUID.nameUUIDFromBytes(("event:" + r.transferId()).getBytes(StandardCharsets.UTF_8)), r.event(),
+                DerivedIds.of("event", r.transferId()), r.event(),
                 "ledger-worker", now)).toList(), now);
     }
 }

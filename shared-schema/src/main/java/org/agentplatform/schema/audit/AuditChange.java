@@ -1,6 +1,5 @@
 package org.agentplatform.schema.audit;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Objects;
@@ -9,6 +8,8 @@ import java.util.UUID;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
+
+import org.agentplatform.schema.messaging.DerivedIds;
 
 /**
  * One row change of an audited table, as published on {@code audit.changes} (JSON, see
@@ -122,7 +123,7 @@ public record AuditChange(
         String position = operation == Operation.SNAPSHOT ? "snapshot|" + lsn : txId + "|" + lsn;
         String name = "audit-change:v1|" + position + "|" + schema + "." + table + "|" + operation.code()
                 + "|" + primaryKey;
-        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
+        return DerivedIds.ofName(name);
     }
 
     /**

@@ -1,9 +1,10 @@
 package org.agentplatform.schema.ledger;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+
+import org.agentplatform.schema.messaging.DerivedIds;
 
 /**
  * Linked transfers: all legs are posted, in order, or none is (the command is rejected with the reason of
@@ -23,7 +24,7 @@ public record TransferBatch(List<Leg> transfers) implements LedgerCommand {
     }
 
     public static UUID legId(UUID commandId, int index) {
-        return UUID.nameUUIDFromBytes(("leg:" + commandId + ":" + index).getBytes(StandardCharsets.UTF_8));
+        return DerivedIds.of("leg", commandId, index);
     }
 
     public record Leg(UUID debitAccountId, UUID creditAccountId, long amount) {
