@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.core.MicrometerConsumerListener;
 import org.springframework.kafka.listener.BatchConsumerAwareMessageListener;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
@@ -59,7 +58,7 @@ public final class CommandConsumers {
     private final Map<ConcurrentMessageListenerContainer<String, byte[]>, GroupMembership> joined = new ConcurrentHashMap<>();
 
     CommandConsumers(RuntimeProperties properties, ConsumerGroupSettings group, KafkaProperties kafka, JdbcTemplate jdbc,
-                     TransactionOperations tx, MessageCodec codec, Outbox outbox, KafkaOperations<?, ?> template,
+                     TransactionOperations tx, MessageCodec codec, Outbox outbox, DeadLetters deadLetters,
                      Topics topics, MeterRegistry meters, Clock clock) {
         if (properties.groupId() == null || properties.groupId().isBlank()) {
             throw new IllegalStateException("platform.consumer.group-id must be set");
@@ -71,7 +70,7 @@ public final class CommandConsumers {
         this.tx = tx;
         this.codec = codec;
         this.outbox = outbox;
-        this.deadLetters = new DeadLetters(template, topics);
+        this.deadLetters = deadLetters;
         this.meters = meters;
         this.clock = clock;
         this.topics = topics;

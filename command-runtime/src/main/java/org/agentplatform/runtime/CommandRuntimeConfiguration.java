@@ -1,14 +1,9 @@
 package org.agentplatform.runtime;
 
 import java.time.Clock;
-import java.util.HashMap;
-import java.util.Map;
 
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -16,8 +11,6 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.kafka.core.DefaultKafkaProducerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -70,13 +63,7 @@ public class CommandRuntimeConfiguration {
                                       JdbcTemplate jdbc,
                                       PlatformTransactionManager transactions, MessageCodec codec, Outbox outbox,
                                       Topics topics, MeterRegistry meters, Clock clock) {
-        // Dead letters carry the original bytes, whatever the application's own template serializes.
-        Map<String, Object> producer = new HashMap<>(kafka.buildProducerProperties());
-        producer.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        var deadLetterTemplate = new KafkaTemplate<>(
-                new DefaultKafkaProducerFactory<>(producer, new StringSerializer(), new ByteArraySerializer()));
         return new CommandConsumers(properties, group, kafka, jdbc, new TransactionTemplate(transactions), codec, outbox,
-                deadLetterTemplate, topics, meters, clock);
+                DeadLetters.create(kafka.buildProducerProperties(), topics), topics, meters, clock);
     }
 }

@@ -1,6 +1,7 @@
 package org.agentplatform.runtime;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -9,15 +10,22 @@ import org.springframework.kafka.core.KafkaOperations;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 
 /**
- * Sends records that cannot be applied to {@code <topic>.dlt}, with Spring Kafka's standard headers
- * (original topic, partition, offset, exception class and message) plus a short {@code dlt-reason}.
- * Publishing waits for the broker: the record's position is committed only after that.
+ * The platform's one dead-letter path: sends records that cannot be applied to {@code <topic>.dlt}, with Spring
+ * Kafka's standard headers (original topic, partition, offset, exception class and message) plus a short
+ * {@code dlt-reason}. Publishing waits for the broker, so a caller commits the record's position only after the
+ * dead letter is stored; a failed publish throws, and the caller retries the record.
  */
-class DeadLetters {
+public final class DeadLetters {
 
-    static final String REASON_HEADER = "dlt-reason";
+    public static final String REASON_HEADER = "dlt-reason";
 
     private final DeadLetterPublishingRecoverer recoverer;
+
+    /** Dead letters sent by their own durable producer, built from {@code producerSettings}. */
+    public static DeadLetters create(Map<String, Object> producerSettings, Topics topics) {
+        // dead letters carry the original bytes, whatever the application's own template serializes
+        return new DeadLetters(DurableProducers.template(producerSettings), topics);
+    }
 
     DeadLetters(KafkaOperations<?, ?> template, Topics topics) {
         this.recoverer = new DeadLetterPublishingRecoverer(template,
@@ -31,7 +39,8 @@ class DeadLetters {
         });
     }
 
-    void publish(ConsumerRecord<String, byte[]> record, Exception reason) {
+    /** Stores {@code record} as a dead letter for {@code reason}; returns once the broker acknowledged it. */
+    public void publish(ConsumerRecord<String, byte[]> record, Exception reason) {
         recoverer.accept(record, reason);
     }
 }
