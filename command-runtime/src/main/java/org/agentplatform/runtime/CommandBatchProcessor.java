@@ -19,14 +19,6 @@ import org.agentplatform.schema.admission.Violation;
 import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.authorization.Refusal;
-import org.agentplatform.schema.jobs.JobCommand;
-import org.agentplatform.schema.ledger.Claims;
-import org.agentplatform.schema.ledger.DisputeClaim;
-import org.agentplatform.schema.ledger.ReactivateAgent;
-import org.agentplatform.schema.ledger.RegisterAgent;
-import org.agentplatform.schema.ledger.SubmitClaim;
-import org.agentplatform.schema.ledger.SuspendAgent;
-import org.agentplatform.schema.ledger.VerifyClaim;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.CommandRejected;
 import org.agentplatform.schema.messaging.DerivedIds;
@@ -385,20 +377,7 @@ final class CommandBatchProcessor<C extends Command> {
      */
     private static Outcome.Rejected runtimeRejection(Command payload, String reason, String detail) {
         String key = payload.partitionKey();
-        return new Outcome.Rejected(reason, detail, aggregateTypeOf(payload), key == null || key.isEmpty() ? "unknown" : key);
-    }
-
-    private static String aggregateTypeOf(Command payload) {
-        if (payload instanceof JobCommand) {
-            return Topics.AGGREGATE_JOB;
-        }
-        if (payload instanceof SubmitClaim || payload instanceof VerifyClaim || payload instanceof DisputeClaim) {
-            return Claims.AGGREGATE;
-        }
-        if (payload instanceof RegisterAgent || payload instanceof SuspendAgent || payload instanceof ReactivateAgent) {
-            return Topics.AGGREGATE_AGENT;
-        }
-        return Topics.AGGREGATE_KARMA;
+        return new Outcome.Rejected(reason, detail, payload.aggregateType(), key == null || key.isEmpty() ? "unknown" : key);
     }
 
     /**

@@ -64,7 +64,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
         TreeSet<UUID> named = new TreeSet<>();
         List<UUID> executors = new ArrayList<>();
         for (Envelope<JobCommand> e : commands) {
-            UUID jobId = jobIdOf(e.payload());
+            UUID jobId = e.payload().jobId();
             if (jobId == null) {
                 executors.add(((RequestLease) e.payload()).executorId());
             } else {
@@ -114,7 +114,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                         Topics.AGGREGATE_JOB, c.executorId().toString())
                         : batch.outcome(job.lease(c.executorId(), now), null, commandId));
             } else {
-                UUID jobId = jobIdOf(command);
+                UUID jobId = command.jobId();
                 Job job = jobs.get(jobId);
                 if (job == null) {
                     outcomes.add(Outcome.rejected(JOB_NOT_FOUND, null, Topics.AGGREGATE_JOB, jobId.toString()));
@@ -165,22 +165,6 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 ? new Refused(AGENT_SUSPENDED, "agent " + executor + " is suspended", null) : null;
     }
 
-    /** The job a command names; null for a lease request, which names none. */
-    private static UUID jobIdOf(JobCommand command) {
-        if (command instanceof SubmitJob c) {
-            return c.jobId();
-        } else if (command instanceof Heartbeat c) {
-            return c.jobId();
-        } else if (command instanceof CompleteJob c) {
-            return c.jobId();
-        } else if (command instanceof FailJob c) {
-            return c.jobId();
-        } else if (command instanceof CancelJob c) {
-            return c.jobId();
-        }
-        return null; // RequestLease
-
-    }
 
     /** The rows a batch writes, collected in command order. */
     private static final class Batch {

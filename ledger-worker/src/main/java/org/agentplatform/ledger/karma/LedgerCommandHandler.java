@@ -74,10 +74,11 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
         Instant now = clock.instant();
         // Lock order, the same in every transaction: claims, pending transfers, parked resolutions, accounts; each
         // by id.
-        List<Claim> claims = claimRepository.lock(claimsNamedBy(commands));
-        TreeSet<UUID> targets = pendingsNamedBy(commands);
+        BatchLocks named = BatchLocks.of(commands);
+        List<Claim> claims = claimRepository.lock(named.claims());
+        TreeSet<UUID> targets = named.pendings();
         TreeSet<UUID> pendingIds = new TreeSet<>(targets);
-        TreeSet<UUID> accountIds = accountsNamedBy(commands);
+        TreeSet<UUID> accountIds = named.accounts();
         for (Claim claim : claims) {
             accountIds.add(claim.claimantId());
             if (claim.stakePendingId() != null) {
@@ -89,7 +90,7 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
             accountIds.add(p.debitAccountId());
             accountIds.add(p.creditAccountId());
         });
-        TreeSet<UUID> reservations = reservationsMadeBy(commands);
+        TreeSet<UUID> reservations = named.reservations();
         pendings.forEach(p -> targets.remove(p.id()));
         targets.removeAll(reservations);
         // read after the reservations are locked: a sweep that decided their parked ones meanwhile is seen
@@ -202,84 +203,5 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
 
     private static Outcome refused(Posting.Refused refused, String aggregateType, UUID aggregateId) {
         return Outcome.rejected(refused.reason(), refused.detail(), aggregateType, aggregateId.toString());
-    }
-
-    /** Pending transfers that already exist (reservations made earlier in this batch are not in the table yet). */
-    private static TreeSet<UUID> pendingsNamedBy(List<Envelope<LedgerCommand>> commands) {
-        TreeSet<UUID> ids = new TreeSet<>();
-        for (Envelope<LedgerCommand> envelope : commands) {
-            LedgerCommand command = envelope.payload();
-            if (command instanceof PostPending c) {
-                ids.add(c.pendingId());
-            } else if (command instanceof VoidPending c) {
-                ids.add(c.pendingId());
-            }
-        }
-        return ids;
-    }
-
-    /** The reservations this batch may make: their ids are the command ids. */
-    private static TreeSet<UUID> reservationsMadeBy(List<Envelope<LedgerCommand>> commands) {
-        TreeSet<UUID> ids = new TreeSet<>();
-        for (Envelope<LedgerCommand> envelope : commands) {
-            if (envelope.payload() instanceof ReserveKarma) {
-                ids.add(envelope.id());
-            }
-        }
-        return ids;
-    }
-
-    private static TreeSet<UUID> claimsNamedBy(List<Envelope<LedgerCommand>> commands) {
-        TreeSet<UUID> ids = new TreeSet<>();
-        for (Envelope<LedgerCommand> envelope : commands) {
-            LedgerCommand command = envelope.payload();
-            if (command instanceof SubmitClaim c) {
-                ids.add(c.claimId());
-            } else if (command instanceof VerifyClaim c) {
-                ids.add(c.claimId());
-            } else if (command instanceof DisputeClaim c) {
-                ids.add(c.claimId());
-            }
-        }
-        return ids;
-    }
-
-    /** Sorted, so that the lock order is the same for every batch. */
-    private static TreeSet<UUID> accountsNamedBy(List<Envelope<LedgerCommand>> commands) {
-        TreeSet<UUID> ids = new TreeSet<>();
-        for (Envelope<LedgerCommand> envelope : commands) {
-            LedgerCommand command = envelope.payload();
-            if (command instanceof RegisterAgent c) {
-                ids.add(c.agentId());
-            } else if (command instanceof SuspendAgent c) {
-                ids.add(c.agentId());
-            } else if (command instanceof ReactivateAgent c) {
-                ids.add(c.agentId());
-            } else if (command instanceof GrantKarma c) {
-                ids.add(Accounts.TREASURY);
-                ids.add(c.accountId());
-            } else if (command instanceof TransferKarma c) {
-                ids.add(c.debitAccountId());
-                ids.add(c.creditAccountId());
-            } else if (command instanceof TransferBatch c) {
-                c.transfers().forEach(l -> {
-                    ids.add(l.debitAccountId());
-                    ids.add(l.creditAccountId());
-                });
-            } else if (command instanceof ReserveKarma c) {
-                ids.add(c.debitAccountId());
-                ids.add(c.creditAccountId());
-            } else if (command instanceof SubmitClaim c) {
-                ids.add(c.claimantId());
-                ids.add(Accounts.TREASURY);
-            } else if (command instanceof VerifyClaim c) {
-                ids.add(c.verifierId());
-                ids.add(Accounts.TREASURY);
-            } else if (command instanceof DisputeClaim c) {
-                ids.add(c.verifierId());
-                ids.add(Accounts.TREASURY);
-            }
-        }
-        return ids;
     }
 }

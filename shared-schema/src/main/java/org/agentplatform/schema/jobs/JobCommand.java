@@ -1,6 +1,10 @@
 package org.agentplatform.schema.jobs;
 
+import java.util.UUID;
+
 import org.agentplatform.schema.messaging.Command;
+import org.agentplatform.schema.messaging.CommandTopic;
+import org.agentplatform.schema.messaging.Topics;
 
 /**
  * Commands applied by the job worker, on {@code commands.jobs}. Keyed by job id, except
@@ -8,4 +12,17 @@ import org.agentplatform.schema.messaging.Command;
  */
 public sealed interface JobCommand extends Command
         permits SubmitJob, RequestLease, Heartbeat, CompleteJob, FailJob, CancelJob {
+
+    /** The job it names; null for a {@link RequestLease}, which names none. */
+    UUID jobId();
+
+    @Override
+    default CommandTopic topic() {
+        return CommandTopic.JOBS;
+    }
+
+    @Override
+    default String aggregateType() {
+        return Topics.AGGREGATE_JOB;
+    }
 }

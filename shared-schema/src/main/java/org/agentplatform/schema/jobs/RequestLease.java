@@ -20,4 +20,10 @@ public record RequestLease(UUID executorId) implements JobCommand {
     public String partitionKey() {
         return executorId.toString();
     }
+
+    /** None: the worker picks the job. */
+    @Override
+    public UUID jobId() {
+        return null;
+    }
 }

@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** A vote that the claim does not hold. Not by the claimant; one vote per agent and claim. */
-public record DisputeClaim(UUID claimId, UUID verifierId) implements LedgerCommand {
+public record DisputeClaim(UUID claimId, UUID verifierId) implements ClaimCommand {
 
     public DisputeClaim {
         Objects.requireNonNull(claimId, "claimId");

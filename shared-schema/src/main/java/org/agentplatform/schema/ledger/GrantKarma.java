@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** Admin command: karma from the treasury to an account. The command id becomes the transfer id. */
-public record GrantKarma(UUID accountId, long amount) implements LedgerCommand {
+public record GrantKarma(UUID accountId, long amount) implements KarmaCommand {
 
     public GrantKarma {
         Objects.requireNonNull(accountId, "accountId");

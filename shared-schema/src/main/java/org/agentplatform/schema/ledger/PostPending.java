@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** Phase two: moves the reserved amount of a pending transfer. The command id becomes the posting's id. */
-public record PostPending(UUID pendingId) implements LedgerCommand {
+public record PostPending(UUID pendingId) implements KarmaCommand {
 
     public PostPending {
         Objects.requireNonNull(pendingId, "pendingId");

@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** Admin command: lifts a suspension. */
-public record ReactivateAgent(UUID agentId) implements LedgerCommand {
+public record ReactivateAgent(UUID agentId) implements AgentCommand {
 
     public ReactivateAgent {
         Objects.requireNonNull(agentId, "agentId");

@@ -6,7 +6,7 @@ import java.util.UUID;
 import org.agentplatform.schema.admission.Text;
 
 /** Admin command: a new agent and its karma account (same id). */
-public record RegisterAgent(UUID agentId, @Text(min = 1, max = 200) String name) implements LedgerCommand {
+public record RegisterAgent(UUID agentId, @Text(min = 1, max = 200) String name) implements AgentCommand {
 
     public RegisterAgent {
         Objects.requireNonNull(agentId, "agentId");

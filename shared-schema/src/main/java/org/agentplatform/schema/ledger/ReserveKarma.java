@@ -10,7 +10,7 @@ import java.util.UUID;
  * transfer's id, which {@link PostPending} and {@link VoidPending} name.
  */
 public record ReserveKarma(UUID debitAccountId, UUID creditAccountId, long amount, Instant expiresAt)
-        implements LedgerCommand {
+        implements KarmaCommand {
 
     public ReserveKarma {
         Objects.requireNonNull(debitAccountId, "debitAccountId");

@@ -13,7 +13,7 @@ import org.agentplatform.schema.admission.Text;
  */
 public record SubmitClaim(UUID claimId, UUID claimantId, @Text(min = 1, max = 500) String subject,
                           @Text(max = 10_000) String statement, Map<String, Object> evidence,
-                          long stake) implements LedgerCommand {
+                          long stake) implements ClaimCommand {
 
     public SubmitClaim {
         Objects.requireNonNull(claimId, "claimId");

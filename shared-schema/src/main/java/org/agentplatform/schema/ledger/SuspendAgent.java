@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** Admin command: the agent's account can no longer be debited until the agent is reactivated. */
-public record SuspendAgent(UUID agentId) implements LedgerCommand {
+public record SuspendAgent(UUID agentId) implements AgentCommand {
 
     public SuspendAgent {
         Objects.requireNonNull(agentId, "agentId");

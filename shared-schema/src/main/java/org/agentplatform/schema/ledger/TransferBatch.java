@@ -11,7 +11,7 @@ import org.agentplatform.schema.messaging.DerivedIds;
  * the first leg that fails). Leg {@code i} gets the transfer id {@link #legId(UUID, int)}, derived from the
  * command id, so the command id stays the one idempotency key.
  */
-public record TransferBatch(List<Leg> transfers) implements LedgerCommand {
+public record TransferBatch(List<Leg> transfers) implements KarmaCommand {
 
     public TransferBatch {
         transfers = List.copyOf(Objects.requireNonNull(transfers, "transfers"));

@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** Karma from one account to another. The command id becomes the transfer id. */
-public record TransferKarma(UUID debitAccountId, UUID creditAccountId, long amount) implements LedgerCommand {
+public record TransferKarma(UUID debitAccountId, UUID creditAccountId, long amount) implements KarmaCommand {
 
     public TransferKarma {
         Objects.requireNonNull(debitAccountId, "debitAccountId");

@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** A vote that the claim holds. Not by the claimant; one vote per agent and claim. */
-public record VerifyClaim(UUID claimId, UUID verifierId) implements LedgerCommand {
+public record VerifyClaim(UUID claimId, UUID verifierId) implements ClaimCommand {
 
     public VerifyClaim {
         Objects.requireNonNull(claimId, "claimId");

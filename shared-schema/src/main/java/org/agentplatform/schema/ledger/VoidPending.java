@@ -4,7 +4,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 /** Phase two, cancelled: releases the reservation of a pending transfer. */
-public record VoidPending(UUID pendingId) implements LedgerCommand {
+public record VoidPending(UUID pendingId) implements KarmaCommand {
 
     public VoidPending {
         Objects.requireNonNull(pendingId, "pendingId");

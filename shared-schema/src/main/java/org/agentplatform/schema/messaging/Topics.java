@@ -1,13 +1,8 @@
 package org.agentplatform.schema.messaging;
 
-import org.agentplatform.schema.jobs.JobCommand;
-import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.Accounts;
-import org.agentplatform.schema.ledger.DisputeClaim;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.RegisterAgent;
-import org.agentplatform.schema.ledger.SubmitClaim;
-import org.agentplatform.schema.ledger.VerifyClaim;
 
 /**
  * Topic names. A prefix (empty in production) lets several isolated systems share one broker, as the
@@ -50,16 +45,11 @@ public record Topics(String prefix) {
      * movements and the grants to it.
      */
     public String commandsFor(Command command) {
-        if (command instanceof SubmitClaim || command instanceof VerifyClaim || command instanceof DisputeClaim) {
-            return claimCommands();
-        }
-        if (command instanceof LedgerCommand) {
-            return karmaCommands();
-        }
-        if (command instanceof JobCommand) {
-            return jobCommands();
-        }
-        throw new IllegalArgumentException("No topic for " + command.getClass().getName());
+        return switch (command.topic()) {
+            case KARMA -> karmaCommands();
+            case CLAIMS -> claimCommands();
+            case JOBS -> jobCommands();
+        };
     }
 
     /** Whether a command record on {@code topic} with {@code key} follows the contract (or its legacy route). */

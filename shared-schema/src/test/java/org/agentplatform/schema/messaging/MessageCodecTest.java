@@ -7,9 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.agentplatform.schema.jobs.RequestLease;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.TransferKarma;
+import org.agentplatform.schema.ledger.VerifyClaim;
 import org.junit.jupiter.api.Test;
 
 class MessageCodecTest {
@@ -47,6 +49,19 @@ class MessageCodecTest {
         assertMalformed(json("GrantKarma", 1, "{\"accountId\":\"not-a-uuid\",\"amount\":1}"), "invalid GrantKarma");
         assertThatThrownBy(() -> codec.decode(json("TransferPosted", 1, "{}").getBytes(StandardCharsets.UTF_8),
                 LedgerCommand.class)).hasMessageContaining("does not belong on this topic");
+    }
+
+    @Test
+    void aCommandsRoutingIsNotPartOfItsPayload() {
+        // topic(), aggregateType() and a lease request's jobId() are not record components: were they written,
+        // the fingerprints already stored with every applied command would no longer match their retries
+        UUID executor = UUID.randomUUID();
+        assertThat(codec.encodePayload(new RequestLease(executor)))
+                .isEqualTo("{\"executorId\":\"" + executor + "\"}");
+        UUID claim = UUID.randomUUID();
+        UUID verifier = UUID.randomUUID();
+        assertThat(codec.encodePayload(new VerifyClaim(claim, verifier)))
+                .isEqualTo("{\"claimId\":\"" + claim + "\",\"verifierId\":\"" + verifier + "\"}");
     }
 
     @Test
