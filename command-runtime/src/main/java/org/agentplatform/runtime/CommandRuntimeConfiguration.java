@@ -49,6 +49,11 @@ public class CommandRuntimeConfiguration {
     }
 
     @Bean
+    CommandOutcomes commandOutcomes(JdbcTemplate jdbc) {
+        return new CommandOutcomes(jdbc);
+    }
+
+    @Bean
     DeferredOutcomes deferredOutcomes(JdbcTemplate jdbc, Outbox outbox) {
         return new DeferredOutcomes(new Inbox(jdbc), outbox);
     }

@@ -10,18 +10,25 @@ import org.agentplatform.schema.messaging.DerivedIds;
  * same command however often it is re-sent (the ledger's inbox applies it once), and the reservation's id is
  * the pending transfer's id.
  */
-record EscrowStep(UUID jobId, String step, LedgerCommand command) {
+record EscrowStep(UUID jobId, Kind step, LedgerCommand command) {
 
-    static final String RESERVE = "RESERVE";
-    static final String POST = "POST";
-    static final String PAY = "PAY";
-    static final String REFUND = "REFUND";
+    /** The saga's steps; their names are stored ({@code job_saga_commands.step}) and part of the derived ids. */
+    enum Kind {
+        /** Holds the price from the submitter, as a reservation to the escrow account. */
+        RESERVE,
+        /** Moves the held price into the escrow account once the job is done. */
+        POST,
+        /** Pays the escrowed price to the executor. */
+        PAY,
+        /** Voids the hold: the job ended without success (failed, dead or cancelled). */
+        REFUND
+    }
 
     UUID commandId() {
         return commandId(jobId, step);
     }
 
-    static UUID commandId(UUID jobId, String step) {
-        return DerivedIds.of("job-escrow", step, jobId);
+    static UUID commandId(UUID jobId, Kind step) {
+        return DerivedIds.of("job-escrow", step.name(), jobId);
     }
 }

@@ -122,7 +122,7 @@ final class Job {
      * makes it, so the ledger lets only the job worker post or void it, never the submitter.
      */
     EscrowStep reservation() {
-        return new EscrowStep(id, EscrowStep.RESERVE,
+        return new EscrowStep(id, EscrowStep.Kind.RESERVE,
                 new ReserveKarma(submitterId, JobEscrow.ACCOUNT, price, ESCROW_HOLD_UNTIL));
     }
 
@@ -135,7 +135,7 @@ final class Job {
             status = JobStatus.QUEUED;
             runAt = now;
         }
-        return new Changed(new JobEscrowHeld(id, EscrowStep.commandId(id, EscrowStep.RESERVE), price),
+        return new Changed(new JobEscrowHeld(id, EscrowStep.commandId(id, EscrowStep.Kind.RESERVE), price),
                 history("ESCROW_HELD", null, null, null), null, null);
     }
 
@@ -159,20 +159,20 @@ final class Job {
         if (escrowStatus != EscrowStatus.HELD || !status.isFinal()) {
             return null;
         }
-        UUID pendingId = EscrowStep.commandId(id, EscrowStep.RESERVE);
+        UUID pendingId = EscrowStep.commandId(id, EscrowStep.Kind.RESERVE);
         changed = true;
         if (status == JobStatus.SUCCEEDED) {
             escrowStatus = EscrowStatus.PAYING;
-            return new EscrowStep(id, EscrowStep.POST, new PostPending(pendingId));
+            return new EscrowStep(id, EscrowStep.Kind.POST, new PostPending(pendingId));
         }
         escrowStatus = EscrowStatus.REFUNDING;
-        return new EscrowStep(id, EscrowStep.REFUND, new VoidPending(pendingId));
+        return new EscrowStep(id, EscrowStep.Kind.REFUND, new VoidPending(pendingId));
     }
 
     /** The reservation was posted into escrow: pay the executor from it. */
     EscrowStep escrowPosted() {
         requireEscrow(EscrowStatus.PAYING);
-        return new EscrowStep(id, EscrowStep.PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price));
+        return new EscrowStep(id, EscrowStep.Kind.PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price));
     }
 
     /** The last settlement step was applied ({@code outcome} PAID or REFUNDED), or refused (STUCK). */

@@ -122,7 +122,7 @@ class JobRepository {
                     ps.setTimestamp(16, ts);
                     ps.setTimestamp(17, ts);
                     ps.setString(18, j.escrowStatus().name());
-                    ps.setObject(19, j.price() == null ? null : EscrowStep.commandId(j.id(), EscrowStep.RESERVE), Types.OTHER);
+                    ps.setObject(19, j.price() == null ? null : EscrowStep.commandId(j.id(), EscrowStep.Kind.RESERVE), Types.OTHER);
                     ps.setObject(20, j.payee(), Types.OTHER);
                 });
     }
@@ -168,7 +168,7 @@ class JobRepository {
                 steps, steps.size(), (ps, s) -> {
                     ps.setObject(1, s.commandId());
                     ps.setObject(2, s.jobId());
-                    ps.setString(3, s.step());
+                    ps.setString(3, s.step().name());
                     ps.setString(4, s.command().partitionKey());
                     ps.setString(5, codec.encodeToString(Envelope.of(s.commandId(), s.command(), "job-worker", at)));
                     ps.setTimestamp(6, ts);

@@ -10,6 +10,7 @@ import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
 import org.agentplatform.jobs.lifecycle.Transition.Changed;
 import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
 import org.agentplatform.runtime.Outbox;
+import org.agentplatform.runtime.PeriodicTask;
 import org.agentplatform.schema.jobs.JobEvent;
 import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Envelope;
@@ -49,7 +50,7 @@ class JobRescuer extends PeriodicTask {
     }
 
     @Override
-    void runPass() {
+    protected void runPass() {
         try {
             int rescued;
             do {

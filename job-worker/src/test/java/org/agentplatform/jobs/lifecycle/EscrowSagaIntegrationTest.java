@@ -176,8 +176,8 @@ class EscrowSagaIntegrationTest {
         assertThat(account(rich)).containsEntry("balance", 1000L).containsEntry("pending_debits", 0L);
         assertThat(balance(e1)).isZero();
         assertThat(jdbc.queryForObject("select count(*) from transfers where pending_id = any(?) and status = 'VOIDED'",
-                Long.class, (Object) new UUID[] {EscrowStep.commandId(cancelled.jobId(), EscrowStep.RESERVE),
-                        EscrowStep.commandId(dies.jobId(), EscrowStep.RESERVE)})).isEqualTo(2);
+                Long.class, (Object) new UUID[] {EscrowStep.commandId(cancelled.jobId(), EscrowStep.Kind.RESERVE),
+                        EscrowStep.commandId(dies.jobId(), EscrowStep.Kind.RESERVE)})).isEqualTo(2);
         assertConservation();
     }
 
@@ -187,7 +187,7 @@ class EscrowSagaIntegrationTest {
         UUID job = submit.jobId();
         client.send(submit);
         await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
-        UUID hold = EscrowStep.commandId(job, EscrowStep.RESERVE);
+        UUID hold = EscrowStep.commandId(job, EscrowStep.Kind.RESERVE);
         assertThat(jdbc.queryForObject("select controller from transfers where id = ?", String.class, hold))
                 .isEqualTo("job-worker");
 
@@ -238,7 +238,7 @@ class EscrowSagaIntegrationTest {
         // the old rule held it for 30 days: a job still retrying after that paid nobody. Now the hold ends only when
         // the job worker settles it (the ledger's sweeper would void it at expires_at).
         Instant expiresAt = jdbc.queryForObject("select expires_at from transfers where id = ?", java.sql.Timestamp.class,
-                EscrowStep.commandId(job, EscrowStep.RESERVE)).toInstant();
+                EscrowStep.commandId(job, EscrowStep.Kind.RESERVE)).toInstant();
         assertThat(expiresAt).isEqualTo(Instant.parse("9999-12-31T23:59:59Z"))
                 .isAfter(Instant.now().plus(Duration.ofDays(365L * 1000)));
         awaitOutcome(client.send(new RequestLease(e1)), "APPLIED");
@@ -251,10 +251,10 @@ class EscrowSagaIntegrationTest {
     /** The executor got the price exactly once, from escrow, which holds nothing afterwards. */
     private void assertPaidOnce(UUID job, UUID executor, long price) {
         assertThat(jdbc.queryForList("select amount from transfers where debit_account_id = ? and credit_account_id = ? "
-                + "and id = ?", Long.class, JobEscrow.ACCOUNT, executor, EscrowStep.commandId(job, EscrowStep.PAY)))
+                + "and id = ?", Long.class, JobEscrow.ACCOUNT, executor, EscrowStep.commandId(job, EscrowStep.Kind.PAY)))
                 .containsExactly(price);
         assertThat(jdbc.queryForObject("select count(*) from transfers where pending_id = ?", Long.class,
-                EscrowStep.commandId(job, EscrowStep.RESERVE))).isOne();
+                EscrowStep.commandId(job, EscrowStep.Kind.RESERVE))).isOne();
         assertThat(account(JobEscrow.ACCOUNT)).containsEntry("balance", 0L).containsEntry("pending_credits", 0L);
         assertThat(jdbc.queryForList("select kind from job_history where job_id = ? and kind like 'ESCROW%' order by id",
                 String.class, job)).containsExactly("ESCROW_HELD", "ESCROW_PAID");

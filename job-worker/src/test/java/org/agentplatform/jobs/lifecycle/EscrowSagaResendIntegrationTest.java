@@ -66,7 +66,7 @@ class EscrowSagaResendIntegrationTest {
     @Autowired
     JdbcTemplate jdbc;
     @Autowired
-    EscrowSaga saga;
+    EscrowRelay saga;
     @Autowired
     MeterRegistry meters;
 
@@ -117,7 +117,7 @@ class EscrowSagaResendIntegrationTest {
     @Test
     void aStepWhoseFirstPublicationWasLostIsResentAndTheExecutorIsPaid() {
         UUID job = completedWhileTheSagaIsStopped(100);
-        UUID post = EscrowStep.commandId(job, EscrowStep.POST);
+        UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
         // marked sent as if the broker had it, but the ledger never will: the publication is lost
         assertThat(jdbc.update("update job_saga_commands set sent_at = ? where id = ? and sent_at is null",
                 java.sql.Timestamp.from(Instant.now()), post)).isOne();
@@ -140,7 +140,7 @@ class EscrowSagaResendIntegrationTest {
     @Test
     void aStepTheLedgerNeverSeesEndsStuckWithNoOutcomeAfterTheLastResendAndIsCounted() {
         UUID job = completedWhileTheSagaIsStopped(60);
-        UUID post = EscrowStep.commandId(job, EscrowStep.POST);
+        UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
         // every publication of this record is dead-lettered by the ledger (unknown type): no outcome, ever
         assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"Lost\"') "
                 + "where id = ? and sent_at is null", post)).isOne();
@@ -167,7 +167,7 @@ class EscrowSagaResendIntegrationTest {
     @Test
     void aSettlementTheLedgerRefusesIsCountedStuck() {
         UUID job = completedWhileTheSagaIsStopped(30);
-        UUID hold = EscrowStep.commandId(job, EscrowStep.RESERVE);
+        UUID hold = EscrowStep.commandId(job, EscrowStep.Kind.RESERVE);
         // the hold is voided behind the saga's back (as its controller), so the ledger refuses to post it
         UUID voided = ledger(new VoidPending(hold), "job-worker");
         await().atMost(WAIT).until(() -> "APPLIED".equals(client.outcome(voided)));
@@ -175,7 +175,7 @@ class EscrowSagaResendIntegrationTest {
         saga.start();
 
         await().atMost(WAIT).until(() -> "STUCK".equals(escrow(job)));
-        assertThat(client.outcome(EscrowStep.commandId(job, EscrowStep.POST))).isNotNull().isNotEqualTo("APPLIED");
+        assertThat(client.outcome(EscrowStep.commandId(job, EscrowStep.Kind.POST))).isNotNull().isNotEqualTo("APPLIED");
         assertThat(stuck("refused")).isEqualTo(stuckBefore + 1);
     }
 

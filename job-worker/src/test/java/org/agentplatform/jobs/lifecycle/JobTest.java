@@ -199,7 +199,7 @@ class JobTest {
         // held until the job worker settles it, however long the job takes
         assertThat(reserve.command()).isEqualTo(new ReserveKarma(SUBMITTER, JobEscrow.ACCOUNT, 40,
                 Instant.parse("9999-12-31T23:59:59Z")));
-        assertThat(reserve.commandId()).isEqualTo(EscrowStep.commandId(job.id(), EscrowStep.RESERVE));
+        assertThat(reserve.commandId()).isEqualTo(EscrowStep.commandId(job.id(), EscrowStep.Kind.RESERVE));
 
         job.escrowReserved(T0.plusSeconds(1));
         assertThat(job.isRunnable(T0.plusSeconds(1))).isTrue();
@@ -222,7 +222,7 @@ class JobTest {
         assertThat(job.settlement()).isNull();
         job.escrowReserved(T0);
         assertThat(job.status()).isEqualTo(JobStatus.CANCELLED);
-        assertThat(job.settlement().command()).isEqualTo(new VoidPending(EscrowStep.commandId(job.id(), EscrowStep.RESERVE)));
+        assertThat(job.settlement().command()).isEqualTo(new VoidPending(EscrowStep.commandId(job.id(), EscrowStep.Kind.RESERVE)));
         assertThat(job.escrowStatus()).isEqualTo(EscrowStatus.REFUNDING);
     }
 

@@ -12,11 +12,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.scheduling.annotation.EnableScheduling;
 
-/** The ledger worker's command consumer, the topics it owns, and the schedule of the expiry sweeper. */
+/** The ledger worker's command consumer and the topics it owns. */
 @Configuration(proxyBeanMethods = false)
-@EnableScheduling
 class LedgerConsumerConfiguration {
 
     @Bean

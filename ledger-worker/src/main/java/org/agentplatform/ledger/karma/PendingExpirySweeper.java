@@ -8,12 +8,11 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 import org.agentplatform.runtime.Outbox;
+import org.agentplatform.runtime.PeriodicTask;
 import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Envelope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -26,7 +25,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@link ParkedResolutionSweeper}: the two-phase protocol's other timeout.
  */
 @Component
-class PendingExpirySweeper {
+class PendingExpirySweeper extends PeriodicTask {
 
     private static final Logger log = LoggerFactory.getLogger(PendingExpirySweeper.class);
 
@@ -38,19 +37,18 @@ class PendingExpirySweeper {
     private final int batchSize;
 
     PendingExpirySweeper(LedgerRepository repository, Outbox outbox, ParkedResolutionSweeper parked,
-                         PlatformTransactionManager transactions, Clock clock,
-                         @Value("${platform.ledger.expiry-sweep-batch:500}") int batchSize) {
+                         PlatformTransactionManager transactions, Clock clock, ExpirySweepProperties properties) {
+        super("ledger-expiry-sweeper", properties.expirySweepIntervalMs());
         this.repository = repository;
         this.outbox = outbox;
         this.parked = parked;
         this.tx = new TransactionTemplate(transactions);
         this.clock = clock;
-        this.batchSize = batchSize;
+        this.batchSize = properties.expirySweepBatch();
     }
 
-    @Scheduled(fixedDelayString = "${platform.ledger.expiry-sweep-interval-ms:1000}",
-            initialDelayString = "${platform.ledger.expiry-sweep-interval-ms:1000}")
-    void scheduledSweep() {
+    @Override
+    protected void runPass() {
         try {
             int expired;
             do {

@@ -1,37 +1,46 @@
-package org.agentplatform.jobs.lifecycle;
+package org.agentplatform.runtime;
 
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * A pass that every instance runs on its own thread at a fixed delay, started and stopped with the
- * context (so a test can stop one instance's passes). Passes are safe to run concurrently across
- * instances; each catches its own failures and the next pass retries.
+ * The platform's one way to run a periodic pass (sweeps, relays, rescues): every instance runs it on its own
+ * thread at a fixed delay, started and stopped with the context (so a test can stop one instance's passes).
+ * Passes must be safe to run concurrently across instances. A pass that throws is logged and the next one
+ * retries: one failure never ends the schedule.
  */
-abstract class PeriodicTask implements SmartLifecycle {
+public abstract class PeriodicTask implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(PeriodicTask.class);
+
 
     private final String threadName;
     private final Duration interval;
     private ScheduledExecutorService scheduler;
 
-    PeriodicTask(String threadName, Duration interval) {
+    protected PeriodicTask(String threadName, Duration interval) {
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException(threadName + ": the interval must be positive, not " + interval);
+        }
         this.threadName = threadName;
         this.interval = interval;
     }
 
     /** One pass. */
-    abstract void runPass();
+    protected abstract void runPass();
 
     /** Resources the pass needs, opened on start. */
-    void opened() {
+    protected void opened() {
     }
 
     /** Closed on stop, after the last pass ended. */
-    void closed() {
+    protected void closed() {
     }
 
     @Override
@@ -43,7 +52,16 @@ abstract class PeriodicTask implements SmartLifecycle {
             return t;
         });
         long millis = interval.toMillis();
-        scheduler.scheduleWithFixedDelay(this::runPass, millis, millis, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::safePass, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void safePass() {
+        try {
+            runPass();
+        } catch (RuntimeException e) {
+            // a scheduled executor would silently cancel every later run
+            log.warn("{}: pass failed, retrying on the next one: {}", threadName, e.toString());
+        }
     }
 
     @Override

@@ -1,0 +1,65 @@
+package org.agentplatform.runtime;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * What the workers recorded for commands, read by id: the runtime's inbox as an API, so that sagas, the ingest
+ * service and sweeps ask it instead of reading its table. Reads see what is committed, or what the caller's own
+ * transaction wrote.
+ */
+public final class CommandOutcomes {
+
+    /** How a handled command ended, or that it waits for something ({@link #DEFERRED}: not decided yet). */
+    public enum Status {
+        APPLIED, REJECTED, DEFERRED
+    }
+
+    /** A handled command: its status, the reason and detail of a rejection or deferral, who issued it, when. */
+    public record Recorded(UUID commandId, Status status, String reason, String detail, String actor,
+                           Instant processedAt) {
+
+        /** Applied or rejected: the outcome no redelivery or sweep changes any more. */
+        public boolean isFinal() {
+            return status != Status.DEFERRED;
+        }
+
+        public boolean isApplied() {
+            return status == Status.APPLIED;
+        }
+    }
+
+    private final JdbcTemplate jdbc;
+
+    public CommandOutcomes(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public Optional<Recorded> find(UUID commandId) {
+        return Optional.ofNullable(find(List.of(commandId)).get(commandId));
+    }
+
+    /** The recorded ones among {@code commandIds}; an id never handled is absent. */
+    public Map<UUID, Recorded> find(Collection<UUID> commandIds) {
+        Map<UUID, Recorded> found = new HashMap<>();
+        if (commandIds.isEmpty()) {
+            return found;
+        }
+        jdbc.query("""
+                select command_id, outcome, reason, detail, actor, processed_at
+                from processed_commands where command_id = any(?)""", rs -> {
+            UUID id = rs.getObject(1, UUID.class);
+            found.put(id, new Recorded(id, Status.valueOf(rs.getString(2)), rs.getString(3), rs.getString(4),
+                    rs.getString(5), rs.getObject(6, OffsetDateTime.class).toInstant()));
+        }, (Object) commandIds.toArray(UUID[]::new));
+        return found;
+    }
+}

@@ -1,0 +1,158 @@
+package org.agentplatform.jobs.lifecycle;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.agentplatform.runtime.CommandOutcomes;
+import org.agentplatform.runtime.CommandSender;
+import org.agentplatform.runtime.DurableProducers;
+import org.agentplatform.runtime.PeriodicTask;
+import org.agentplatform.schema.messaging.MessageCodec;
+import org.agentplatform.schema.messaging.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The escrow saga's sending half, in every instance: publishes the ledger commands that job transitions wrote to
+ * {@code job_saga_commands} (rows taken with skip locked, marked sent after the broker acknowledged them; a crash
+ * in between re-sends them, and the ledger's inbox applies each id once), and publishes again a sent command that
+ * got no outcome within {@code sagaResendAfter} (lost before the ledger read it, e.g. dead-lettered while the
+ * database was down), with the same id and envelope, up to {@code sagaMaxResends} times. The
+ * {@link EscrowTracker} applies the outcomes, and gives up on a command resent that often.
+ */
+@Component
+class EscrowRelay extends PeriodicTask {
+
+    private static final Logger log = LoggerFactory.getLogger(EscrowRelay.class);
+    static final int BATCH = 500;
+    /** Below every id in PostgreSQL's order (bytes, unsigned): where paging by id starts. */
+    static final UUID FIRST = new UUID(0L, 0L);
+
+    private final JdbcTemplate jdbc;
+    private final CommandOutcomes outcomes;
+    private final TransactionTemplate tx;
+    private final JobsProperties properties;
+    private final KafkaProperties kafka;
+    private final Topics topics;
+    private final MessageCodec codec;
+    private final Clock clock;
+    private CommandSender sender;
+
+    EscrowRelay(JdbcTemplate jdbc, CommandOutcomes outcomes, PlatformTransactionManager transactions,
+                JobsProperties properties, KafkaProperties kafka, Topics topics, MessageCodec codec, Clock clock) {
+        super("job-escrow-relay", properties.sagaInterval());
+        this.jdbc = jdbc;
+        this.outcomes = outcomes;
+        this.tx = new TransactionTemplate(transactions);
+        this.properties = properties;
+        this.kafka = kafka;
+        this.topics = topics;
+        this.codec = codec;
+        this.clock = clock;
+    }
+
+    @Override
+    protected void opened() {
+        sender = new CommandSender(DurableProducers.producer(kafka.buildProducerProperties()), topics, codec);
+    }
+
+    @Override
+    protected void closed() {
+        sender.close();
+    }
+
+    @Override
+    protected void runPass() {
+        while (relay() == BATCH) {
+            // more to send
+        }
+        UUID after = FIRST;
+        while ((after = resend(after)) != null) {
+            // the next page of overdue commands
+        }
+    }
+
+    /** Publishes unsent saga commands and marks them sent once the broker has them; returns how many. */
+    int relay() {
+        Integer n = tx.execute(status -> {
+            List<Stored> rows = jdbc.query("""
+                    select id, topic_key, envelope::text from job_saga_commands where sent_at is null
+                    order by created_at limit ? for update skip locked""",
+                    (rs, i) -> new Stored(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)), BATCH);
+            if (rows.isEmpty()) {
+                return 0;
+            }
+            publish(rows);
+            jdbc.update("update job_saga_commands set sent_at = ? where id = any(?)", Timestamp.from(clock.instant()),
+                    (Object) rows.stream().map(Stored::commandId).toArray(UUID[]::new));
+            return rows.size();
+        });
+        return n == null ? 0 : n;
+    }
+
+    /**
+     * One page, by id after {@code after}, of sent commands overdue for an outcome that may still be resent: those
+     * the ledger recorded nothing for (not even DEFERRED: a post parked until its reservation arrives is decided
+     * by the ledger within its deadline, and a resend would be a duplicate). Returns the page's last id, or null
+     * after the last page. Paged, so that overdue rows waiting for the tracker never hide the ones behind them.
+     */
+    UUID resend(UUID after) {
+        return tx.execute(status -> {
+            Instant now = clock.instant();
+            List<Stored> page = jdbc.query("""
+                    select id, topic_key, envelope::text from job_saga_commands
+                    where resolved_at is null and sent_at is not null and coalesce(last_sent_at, sent_at) <= ?
+                      and attempts <= ? and id > ?
+                    order by id limit ? for update skip locked""",
+                    (rs, i) -> new Stored(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)),
+                    Timestamp.from(now.minus(properties.sagaResendAfter())), properties.sagaMaxResends(), after, BATCH);
+            if (page.isEmpty()) {
+                return null;
+            }
+            Map<UUID, CommandOutcomes.Recorded> recorded =
+                    outcomes.find(page.stream().map(Stored::commandId).toList());
+            List<Stored> again = page.stream()
+                    .filter(s -> !recorded.containsKey(s.commandId())).toList();
+            if (!again.isEmpty()) {
+                publish(again);
+                // attempts counts publications: the first send, then one per resend
+                jdbc.update("update job_saga_commands set attempts = attempts + 1, last_sent_at = ? where id = any(?)",
+                        Timestamp.from(now), (Object) again.stream().map(Stored::commandId).toArray(UUID[]::new));
+                log.warn("Resent {} escrow commands that got no outcome within {}", again.size(),
+                        properties.sagaResendAfter());
+            }
+            return page.size() < BATCH ? null : page.get(page.size() - 1).commandId();
+        });
+    }
+
+    /** Returns once the broker acknowledged every one; throws (rolling the caller's transaction back) otherwise. */
+    private void publish(List<Stored> commands) {
+        CompletableFuture<?>[] acks = commands.stream()
+                .map(c -> sender.sendEncoded(topics.karmaCommands(), c.topicKey(),
+                        c.envelope().getBytes(StandardCharsets.UTF_8)))
+                .toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(acks).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing escrow commands", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("escrow command not acknowledged by the broker", e);
+        }
+    }
+
+    private record Stored(UUID commandId, String topicKey, String envelope) {
+    }
+}

@@ -1,0 +1,251 @@
+package org.agentplatform.jobs.lifecycle;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.UUID;
+
+import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
+import org.agentplatform.jobs.lifecycle.Transition.Changed;
+import org.agentplatform.runtime.CommandOutcomes;
+import org.agentplatform.runtime.Outbox;
+import org.agentplatform.runtime.PeriodicTask;
+import org.agentplatform.schema.jobs.EscrowStatus;
+import org.agentplatform.schema.jobs.JobEvent;
+import org.agentplatform.schema.messaging.DerivedIds;
+import org.agentplatform.schema.messaging.Envelope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The escrow saga's tracking half, in every instance: reads the ledger's recorded outcome of each sent saga
+ * command ({@link CommandOutcomes}) and applies it to the job under the job's row lock, which may write the next
+ * step for the {@link EscrowRelay}; and marks a job's escrow STUCK when its command got no outcome after
+ * {@code sagaMaxResends} resends, instead of waiting for ever in silence. Each is written in the transaction of
+ * the state change that needs it, so no crash loses or repeats a movement of karma.
+ */
+@Component
+class EscrowTracker extends PeriodicTask {
+
+    private static final Logger log = LoggerFactory.getLogger(EscrowTracker.class);
+    private static final int BATCH = EscrowRelay.BATCH;
+
+    private final JdbcTemplate jdbc;
+    private final JobRepository repository;
+    private final CommandOutcomes outcomes;
+    private final Outbox outbox;
+    private final TransactionTemplate tx;
+    private final JobsProperties properties;
+    private final Clock clock;
+    private final Counter stuckRefused;
+    private final Counter stuckNoOutcome;
+
+    EscrowTracker(JdbcTemplate jdbc, JobRepository repository, CommandOutcomes outcomes, Outbox outbox,
+                  PlatformTransactionManager transactions, JobsProperties properties, MeterRegistry meters,
+                  Clock clock) {
+        super("job-escrow-tracker", properties.sagaInterval());
+        this.jdbc = jdbc;
+        this.repository = repository;
+        this.outcomes = outcomes;
+        this.outbox = outbox;
+        this.tx = new TransactionTemplate(transactions);
+        this.properties = properties;
+        this.clock = clock;
+        this.stuckRefused = stuck(meters, "refused");
+        this.stuckNoOutcome = stuck(meters, "no_outcome");
+    }
+
+    private static Counter stuck(MeterRegistry meters, String cause) {
+        return Counter.builder("platform.jobs.escrow.stuck")
+                .description("Job escrows marked STUCK (the price stays in escrow until an operator settles it), by cause: "
+                        + "the ledger refused a settlement step, or a step never got an outcome")
+                .tag("cause", cause)
+                .register(meters);
+    }
+
+    @Override
+    protected void runPass() {
+        UUID after = EscrowRelay.FIRST;
+        while ((after = track(after)) != null) {
+            // the next page of sent commands
+        }
+        after = EscrowRelay.FIRST;
+        while ((after = giveUp(after)) != null) {
+            // the next page of overdue commands
+        }
+    }
+
+    /**
+     * One page, by id after {@code after}, of sent unresolved saga commands: applies the final outcomes recorded
+     * for them (not DEFERRED ones) to their jobs. Returns the page's last id, or null after the last page. Paged,
+     * so that commands still in flight never hide the decided ones behind them.
+     */
+    UUID track(UUID after) {
+        int[] stuck = {0};
+        UUID next = tx.execute(status -> {
+            stuck[0] = 0; // counted once committed
+            Instant now = clock.instant();
+            List<Sent> page = jdbc.query("""
+                    select id, job_id, step from job_saga_commands
+                    where resolved_at is null and sent_at is not null and id > ?
+                    order by id limit ? for update skip locked""",
+                    (rs, i) -> new Sent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                            EscrowStep.Kind.valueOf(rs.getString(3))), after, BATCH);
+            if (page.isEmpty()) {
+                return null;
+            }
+            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page.stream().map(Sent::commandId).toList());
+            List<Resolved> resolved = page.stream()
+                    .filter(s -> recorded.containsKey(s.commandId()) && recorded.get(s.commandId()).isFinal())
+                    .map(s -> new Resolved(s, recorded.get(s.commandId()))).toList();
+            if (!resolved.isEmpty()) {
+                stuck[0] = apply(resolved, now);
+            }
+            return page.size() < BATCH ? null : page.get(page.size() - 1).commandId();
+        });
+        stuckRefused.increment(stuck[0]);
+        return next;
+    }
+
+    /** Applies each outcome to its job and records the commands resolved; returns how many escrows became STUCK. */
+    private int apply(List<Resolved> resolved, Instant now) {
+        Map<UUID, Job> jobs = lockJobs(resolved.stream().map(r -> r.sent().jobId()).toList());
+        List<HistoryRow> history = new ArrayList<>();
+        List<Envelope<JobEvent>> events = new ArrayList<>();
+        List<EscrowStep> next = new ArrayList<>();
+        int stuck = 0;
+        for (Resolved r : resolved) {
+            Job job = jobs.get(r.sent().jobId());
+            Effect effect = effect(job, r.sent().step(), r.outcome(), now);
+            if (effect.transition() instanceof Changed c) {
+                history.add(new HistoryRow(c.history(), r.sent().commandId()));
+                events.add(event(r.sent().commandId(), c, now));
+                if (job.escrowStatus() == EscrowStatus.STUCK) {
+                    stuck++;
+                    log.error("Escrow of job {} is stuck: the ledger refused {} ({})", job.id(), r.sent().step(),
+                            r.outcome().reason());
+                }
+            }
+            if (effect.next() != null) {
+                next.add(effect.next());
+            }
+        }
+        jdbc.update("""
+                update job_saga_commands s set resolved_at = ?, outcome = v.outcome, reason = v.reason
+                from unnest(?::uuid[], ?::text[], ?::text[]) as v(id, outcome, reason) where s.id = v.id""",
+                Timestamp.from(now), resolved.stream().map(r -> r.sent().commandId()).toArray(UUID[]::new),
+                resolved.stream().map(r -> r.outcome().status().name()).toArray(String[]::new),
+                resolved.stream().map(r -> r.outcome().reason()).toArray(String[]::new));
+        repository.update(jobs.values().stream().filter(Job::isChanged).toList(), now);
+        repository.appendHistory(history, now);
+        repository.insertEscrowSteps(next, now);
+        outbox.append(events, now);
+        return stuck;
+    }
+
+    /** What a step's final outcome does to its job: a transition, the next step, or both. */
+    private static Effect effect(Job job, EscrowStep.Kind step, CommandOutcomes.Recorded outcome, Instant now) {
+        boolean applied = outcome.isApplied();
+        return switch (step) {
+            // settlement() after the transition: a job cancelled while its reservation was on its way is refunded
+            case RESERVE -> new Effect(applied ? job.escrowReserved(now)
+                    : job.escrowRejected(outcome.reason(), outcome.detail()), job.settlement());
+            case POST -> applied ? new Effect(null, job.escrowPosted())
+                    : new Effect(job.escrowSettled(EscrowStatus.STUCK, outcome.reason()), null);
+            case PAY -> new Effect(job.escrowSettled(applied ? EscrowStatus.PAID : EscrowStatus.STUCK,
+                    outcome.reason()), null);
+            case REFUND -> new Effect(job.escrowSettled(applied ? EscrowStatus.REFUNDED : EscrowStatus.STUCK,
+                    outcome.reason()), null);
+        };
+    }
+
+    /**
+     * One page, by id after {@code after}, of sent commands resent {@code sagaMaxResends} times that still got no
+     * outcome: marks their jobs' escrow STUCK and the commands resolved. Returns the page's last id, or null after
+     * the last page.
+     */
+    UUID giveUp(UUID after) {
+        int[] stuck = {0};
+        UUID next = tx.execute(status -> {
+            stuck[0] = 0;
+            Instant now = clock.instant();
+            List<Sent> page = jdbc.query("""
+                    select id, job_id, step from job_saga_commands
+                    where resolved_at is null and sent_at is not null and coalesce(last_sent_at, sent_at) <= ?
+                      and attempts > ? and id > ?
+                    order by id limit ? for update skip locked""",
+                    (rs, i) -> new Sent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                            EscrowStep.Kind.valueOf(rs.getString(3))),
+                    Timestamp.from(now.minus(properties.sagaResendAfter())), properties.sagaMaxResends(), after, BATCH);
+            if (page.isEmpty()) {
+                return null;
+            }
+            // a command with any recorded outcome is the tracker's to apply, or the ledger's to decide (DEFERRED)
+            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page.stream().map(Sent::commandId).toList());
+            List<Sent> lost = page.stream().filter(s -> !recorded.containsKey(s.commandId())).toList();
+            if (!lost.isEmpty()) {
+                stuck[0] = markStuck(lost, now);
+            }
+            return page.size() < BATCH ? null : page.get(page.size() - 1).commandId();
+        });
+        stuckNoOutcome.increment(stuck[0]);
+        return next;
+    }
+
+    /** Marks the jobs of commands that never got an outcome STUCK, and the commands resolved; returns how many jobs. */
+    private int markStuck(List<Sent> lost, Instant now) {
+        Map<UUID, Job> jobs = lockJobs(lost.stream().map(Sent::jobId).toList());
+        List<HistoryRow> history = new ArrayList<>();
+        List<Envelope<JobEvent>> events = new ArrayList<>();
+        for (Sent s : lost) {
+            Job job = jobs.get(s.jobId());
+            if (job.escrowNoOutcome() instanceof Changed c) {
+                history.add(new HistoryRow(c.history(), s.commandId()));
+                events.add(event(s.commandId(), c, now));
+            }
+            log.error("Escrow of job {} is stuck: its {} command {} got no outcome after {} resends ({})",
+                    job.id(), s.step(), s.commandId(), properties.sagaMaxResends(), Job.NO_OUTCOME);
+        }
+        // resolved, so that a late outcome is left to the operator rather than applied to a STUCK escrow
+        jdbc.update("update job_saga_commands set resolved_at = ?, outcome = ?, reason = ? where id = any(?)",
+                Timestamp.from(now), Job.NO_OUTCOME, Job.NO_OUTCOME,
+                (Object) lost.stream().map(Sent::commandId).toArray(UUID[]::new));
+        repository.update(jobs.values().stream().filter(Job::isChanged).toList(), now);
+        repository.appendHistory(history, now);
+        outbox.append(events, now);
+        return history.size();
+    }
+
+    /** In id order, like every transaction that locks jobs. */
+    private Map<UUID, Job> lockJobs(List<UUID> jobIds) {
+        Map<UUID, Job> jobs = new HashMap<>();
+        repository.lock(new TreeSet<>(jobIds)).forEach(j -> jobs.put(j.id(), j));
+        return jobs;
+    }
+
+    /** Stable: the same step's outcome is the same event however often a crash makes it be applied again. */
+    private static Envelope<JobEvent> event(UUID commandId, Changed change, Instant now) {
+        return Envelope.of(DerivedIds.of("job-escrow-event", commandId), change.event(), "job-worker", now);
+    }
+
+    private record Sent(UUID commandId, UUID jobId, EscrowStep.Kind step) {
+    }
+
+    private record Resolved(Sent sent, CommandOutcomes.Recorded outcome) {
+    }
+
+    private record Effect(Transition transition, EscrowStep next) {
+    }
+}
