@@ -128,17 +128,6 @@ class ParkedResolutionRepository {
         return found;
     }
 
-    /** Which of these ids are ids of handled commands (whatever their outcome). */
-    Set<UUID> handledCommands(Collection<UUID> ids) {
-        Set<UUID> found = new HashSet<>();
-        if (!ids.isEmpty()) {
-            jdbc.query("select command_id from processed_commands where command_id = any(?)", rs -> {
-                found.add(rs.getObject(1, UUID.class));
-            }, (Object) ids.toArray(UUID[]::new));
-        }
-        return found;
-    }
-
     /** In arrival order: the rows are numbered as inserted. */
     void insert(List<ParkedResolution> parked) {
         if (parked.isEmpty()) {

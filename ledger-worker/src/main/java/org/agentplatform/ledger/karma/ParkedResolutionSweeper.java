@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 
+import org.agentplatform.runtime.CommandOutcomes;
 import org.agentplatform.runtime.DeferredOutcomes;
 import org.agentplatform.runtime.Outcome;
 import org.springframework.stereotype.Component;
@@ -28,16 +29,18 @@ class ParkedResolutionSweeper {
     private final ParkedResolutionRepository parkedRepository;
     private final LedgerRepository repository;
     private final DeferredOutcomes deferredOutcomes;
+    private final CommandOutcomes outcomes;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final int batchSize;
 
     ParkedResolutionSweeper(ParkedResolutionRepository parkedRepository, LedgerRepository repository,
-                            DeferredOutcomes deferredOutcomes, PlatformTransactionManager transactions, Clock clock,
-                            ParkedResolutionProperties properties) {
+                            DeferredOutcomes deferredOutcomes, CommandOutcomes outcomes,
+                            PlatformTransactionManager transactions, Clock clock, ParkedResolutionProperties properties) {
         this.parkedRepository = parkedRepository;
         this.repository = repository;
         this.deferredOutcomes = deferredOutcomes;
+        this.outcomes = outcomes;
         this.tx = new TransactionTemplate(transactions);
         this.clock = clock;
         this.batchSize = properties.sweepBatch();
@@ -59,7 +62,7 @@ class ParkedResolutionSweeper {
             due.forEach(p -> pendingIds.add(p.pendingId()));
             List<PendingTransfer> pendings = repository.lockPendingsSkipLocked(pendingIds);
             Map<UUID, String> transfers = parkedRepository.transferStatuses(pendingIds);
-            Set<UUID> handled = parkedRepository.handledCommands(pendingIds);
+            Set<UUID> handled = outcomes.find(pendingIds).keySet();
             Set<UUID> behind = parkedRepository.behindOthers(due);
             TreeSet<UUID> accountIds = new TreeSet<>();
             pendings.forEach(p -> {
