@@ -10,11 +10,15 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.web.ErrorResponseException;
 
+import io.swagger.v3.oas.annotations.Hidden;
+
 /**
  * The authenticated caller: the admin (configured key) or an agent (one of its API keys). Its {@link #name()}
  * goes into the envelope's {@code actor} and scopes idempotency keys. It is the principal of Spring Security's
  * authentication ({@link ApiSecurity}); controllers take it as a parameter, resolved by {@link ActorResolver}.
+ * Hidden from the API description: it comes from the {@code Authorization} header, not from a query parameter.
  */
+@Hidden
 public record Actor(String name, @Nullable UUID agentId, @Nullable UUID keyId) {
 
     public static final String ADMIN_NAME = "admin";
