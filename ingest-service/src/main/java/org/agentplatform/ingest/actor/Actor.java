@@ -37,6 +37,19 @@ public record Actor(String name, @Nullable UUID agentId, @Nullable UUID keyId) {
                 && authentication.getPrincipal() instanceof Actor actor ? actor : null;
     }
 
+    /**
+     * The caller of a request a handler serves: a handler on a path the API chain leaves open must not act for
+     * anyone, so without an authenticated caller this fails closed with a 401.
+     */
+    public static Actor authenticated(jakarta.servlet.http.HttpServletRequest request) {
+        Actor actor = of(request);
+        if (actor != null) {
+            return actor;
+        }
+        throw new ErrorResponseException(HttpStatus.UNAUTHORIZED,
+                ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, "Authentication required"), null);
+    }
+
     public static Actor admin() {
         return new Actor(ADMIN_NAME, null, null);
     }

@@ -3,10 +3,7 @@ package org.agentplatform.ingest.actor;
 import java.util.List;
 
 import org.springframework.core.MethodParameter;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
-import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.support.WebDataBinderFactory;
 import org.springframework.web.context.request.NativeWebRequest;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
@@ -30,13 +27,7 @@ class ActorResolver implements HandlerMethodArgumentResolver, WebMvcConfigurer {
     @Override
     public Actor resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer,
                                  NativeWebRequest request, WebDataBinderFactory binderFactory) {
-        Actor actor = Actor.of(request.getNativeRequest(HttpServletRequest.class));
-        if (actor != null) {
-            return actor;
-        }
-        // a controller on a path the API chain leaves open must not take an Actor: fail closed
-        throw new ErrorResponseException(HttpStatus.UNAUTHORIZED,
-                ProblemDetail.forStatusAndDetail(HttpStatus.UNAUTHORIZED, "Authentication required"), null);
+        return Actor.authenticated(request.getNativeRequest(HttpServletRequest.class));
     }
 
     @Override

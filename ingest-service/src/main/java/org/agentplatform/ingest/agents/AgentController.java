@@ -11,8 +11,7 @@ import org.agentplatform.ingest.commands.Accepted;
 import org.agentplatform.ingest.commands.CommandIds;
 import org.agentplatform.ingest.commands.CommandOutcomes;
 import org.agentplatform.ingest.commands.CommandOutcomes.Outcome;
-import org.agentplatform.ingest.commands.CommandPublisher;
-import org.agentplatform.ingest.commands.Idempotency;
+import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.ingest.commands.Replayable;
 import org.agentplatform.ingest.keys.ApiKeys;
 import org.agentplatform.ingest.keys.ApiKeys.NewKey;
@@ -30,12 +29,10 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Size;
@@ -44,19 +41,14 @@ import jakarta.validation.constraints.Size;
 @RestController
 class AgentController {
 
-    private final CommandPublisher publisher;
-    private final Idempotency idempotency;
     private final ApiKeys keys;
     private final JdbcClient jdbc;
     private final CommandOutcomes outcomes;
     private final RegistrationProperties registration;
 
-    AgentController(CommandPublisher publisher, Idempotency idempotency, ApiKeys keys, JdbcClient jdbc,
-                    CommandOutcomes outcomes, RegistrationProperties registration) {
+    AgentController(ApiKeys keys, JdbcClient jdbc, CommandOutcomes outcomes, RegistrationProperties registration) {
         this.outcomes = outcomes;
         this.registration = registration;
-        this.publisher = publisher;
-        this.idempotency = idempotency;
         this.keys = keys;
         this.jdbc = jdbc;
     }
@@ -69,12 +61,11 @@ class AgentController {
      * the agent is registered. A replayed answer never carries the key (it is not stored).
      */
     @PostMapping(path = "/agents", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> register(@Valid @RequestBody RegisterAgentRequest request, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
+    ResponseEntity<?> register(@Valid @RequestBody RegisterAgentRequest request, CommandRequest command) {
+        return command.submit(request, commandId -> {
             // derived from the (random, stored) command id: a retry under the same Idempotency-Key names the same agent
             UUID agentId = request.agentId() != null ? request.agentId() : CommandIds.derived(commandId, "agent");
-            publisher.publish(commandId, new RegisterAgent(agentId, request.name()), actor);
+            command.publish(commandId, new RegisterAgent(agentId, request.name()));
             Optional<Outcome> outcome = outcomes.await(commandId, registration.timeout(), registration.pollInterval());
             if (outcome.isEmpty()) {
                 return Accepted.response(commandId, new RegistrationPending(commandId, agentId));
@@ -95,21 +86,13 @@ class AgentController {
     }
 
     @PostMapping("/agents/{agentId}/suspension")
-    ResponseEntity<?> suspend(@PathVariable UUID agentId, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
-            publisher.publish(commandId, new SuspendAgent(agentId), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> suspend(@PathVariable UUID agentId, CommandRequest command) {
+        return command.accept(id -> new SuspendAgent(agentId));
     }
 
     @PostMapping("/agents/{agentId}/reactivation")
-    ResponseEntity<?> reactivate(@PathVariable UUID agentId, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
-            publisher.publish(commandId, new ReactivateAgent(agentId), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> reactivate(@PathVariable UUID agentId, CommandRequest command) {
+        return command.accept(id -> new ReactivateAgent(agentId));
     }
 
     /** Any authenticated caller may read an agent: verifiers need to know whom they vote on. */

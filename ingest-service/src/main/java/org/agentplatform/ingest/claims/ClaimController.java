@@ -7,10 +7,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
-import org.agentplatform.ingest.commands.Accepted;
 import org.agentplatform.ingest.commands.CommandIds;
-import org.agentplatform.ingest.commands.CommandPublisher;
-import org.agentplatform.ingest.commands.Idempotency;
+import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.schema.ledger.DisputeClaim;
 import org.agentplatform.schema.ledger.SubmitClaim;
 import org.agentplatform.schema.ledger.VerifyClaim;
@@ -24,10 +22,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
-import jakarta.servlet.http.HttpServletRequest;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import jakarta.validation.Valid;
@@ -43,51 +39,34 @@ import jakarta.validation.constraints.Size;
 @RestController
 class ClaimController {
 
-    private final CommandPublisher publisher;
-    private final Idempotency idempotency;
     private final JdbcClient jdbc;
     private final JsonMapper json;
 
-    ClaimController(CommandPublisher publisher, Idempotency idempotency, JdbcClient jdbc, JsonMapper json) {
-        this.publisher = publisher;
-        this.idempotency = idempotency;
+    ClaimController(JdbcClient jdbc, JsonMapper json) {
         this.jdbc = jdbc;
         this.json = json;
     }
 
     @PostMapping(path = "/claims", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> submit(@Valid @RequestBody SubmitClaimRequest request, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID claimant = request.claimantId() != null ? request.claimantId() : actor.agentId();
+    ResponseEntity<?> submit(@Valid @RequestBody SubmitClaimRequest request, CommandRequest command) {
+        UUID claimant = request.claimantId() != null ? request.claimantId() : command.actor().agentId();
         if (claimant == null) {
             throw Actor.forbidden("Only an agent can submit a claim (the admin is not an agent)");
         }
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            UUID claimId = request.claimId() != null ? request.claimId() : CommandIds.derived(commandId, "claim");
-            publisher.publish(commandId, new SubmitClaim(claimId, claimant, request.subject(), request.statement(),
-                    request.evidence(), request.stake() == null ? 0 : request.stake()), actor);
-            return Accepted.response(commandId, new ClaimAccepted(commandId, claimId));
-        });
+        return command.accept(request, id -> request.command(id, claimant),
+                (id, claim) -> new ClaimAccepted(id, claim.claimId()));
     }
 
     @PostMapping("/claims/{claimId}/verifications")
-    ResponseEntity<?> verify(@PathVariable UUID claimId, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID voter = voter(actor);
-        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
-            publisher.publish(commandId, new VerifyClaim(claimId, voter), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> verify(@PathVariable UUID claimId, CommandRequest command) {
+        UUID voter = voter(command.actor());
+        return command.accept(id -> new VerifyClaim(claimId, voter));
     }
 
     @PostMapping("/claims/{claimId}/disputes")
-    ResponseEntity<?> dispute(@PathVariable UUID claimId, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID voter = voter(actor);
-        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
-            publisher.publish(commandId, new DisputeClaim(claimId, voter), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> dispute(@PathVariable UUID claimId, CommandRequest command) {
+        UUID voter = voter(command.actor());
+        return command.accept(id -> new DisputeClaim(claimId, voter));
     }
 
     /** Any authenticated caller: claims are public so that other agents can judge them (and vote). */
@@ -127,6 +106,12 @@ class ClaimController {
     record SubmitClaimRequest(@Nullable UUID claimId, @Nullable UUID claimantId, @NotBlank @Size(max = 500) String subject,
                               @NotBlank @Size(max = 10_000) String statement, @Nullable Map<String, Object> evidence,
                               @Nullable @PositiveOrZero Long stake) {
+
+        /** Without a {@code claimId}, one derived from the command id: a retry under the same key names the same claim. */
+        SubmitClaim command(UUID commandId, UUID claimant) {
+            return new SubmitClaim(claimId != null ? claimId : CommandIds.derived(commandId, "claim"), claimant, subject,
+                    statement, evidence, stake == null ? 0 : stake);
+        }
     }
 
     record ClaimAccepted(UUID commandId, UUID claimId) {

@@ -23,7 +23,7 @@ import org.springframework.stereotype.Component;
  * command is durably on its topic. Anything else is a {@link PublishFailedException}: never a silent loss.
  */
 @Component
-public class CommandPublisher {
+class CommandPublisher {
 
     private static final Logger log = LoggerFactory.getLogger(CommandPublisher.class);
 
@@ -49,7 +49,7 @@ public class CommandPublisher {
      *
      * @throws CommandRefusedException (400 or 403) if it may not be published; nothing was then written or sent
      */
-    public void publish(UUID commandId, Command command, Actor actor) {
+    void publish(UUID commandId, Command command, Actor actor) {
         admission.admit(command, actor);
         Instant now = clock.instant();
         Envelope<Command> envelope = Envelope.of(commandId, command, actor.name(), now);

@@ -38,9 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Without the header every request is a new command.
  */
 @Component
-public class Idempotency {
+class Idempotency {
 
-    public static final String REPLAYED = "Idempotent-Replayed";
+    static final String REPLAYED = "Idempotent-Replayed";
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -57,7 +57,7 @@ public class Idempotency {
      *
      * @param body the parsed request body (its canonical JSON is fingerprinted), {@code null} if none
      */
-    public ResponseEntity<?> submit(Actor actor, @Nullable String key, HttpServletRequest request, @Nullable Object body,
+    ResponseEntity<?> submit(Actor actor, @Nullable String key, HttpServletRequest request, @Nullable Object body,
                                     Function<UUID, ResponseEntity<?>> action) {
         UUID commandId = CommandIds.next(key);
         if (key == null) {

@@ -7,10 +7,8 @@ import java.util.List;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
-import org.agentplatform.ingest.commands.Accepted;
 import org.agentplatform.ingest.commands.CommandIds;
-import org.agentplatform.ingest.commands.CommandPublisher;
-import org.agentplatform.ingest.commands.Idempotency;
+import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.schema.jobs.CancelJob;
 import org.agentplatform.schema.jobs.CompleteJob;
 import org.agentplatform.schema.jobs.FailJob;
@@ -27,10 +25,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -51,41 +47,25 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class JobController {
 
-    private final CommandPublisher publisher;
-    private final Idempotency idempotency;
     private final JdbcClient jdbc;
     private final JsonMapper json;
 
-    JobController(CommandPublisher publisher, Idempotency idempotency, JdbcClient jdbc, JsonMapper json) {
-        this.publisher = publisher;
-        this.idempotency = idempotency;
+    JobController(JdbcClient jdbc, JsonMapper json) {
         this.jdbc = jdbc;
         this.json = json;
     }
 
     @PostMapping(path = "/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> submit(@Valid @RequestBody SubmitJobRequest request, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID submitter = agent(actor, "submit a job");
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            UUID jobId = request.jobId() != null ? request.jobId() : CommandIds.derived(commandId, "job");
-            publisher.publish(commandId, new SubmitJob(jobId, submitter, request.spec(),
-                    request.priority() == null ? 0 : request.priority(),
-                    request.maxAttempts() == null ? 3 : request.maxAttempts(),
-                    request.leaseTimeout() == null ? Duration.ofSeconds(30) : request.leaseTimeout(), request.price()), actor);
-            return Accepted.response(commandId, new JobAccepted(commandId, jobId));
-        });
+    ResponseEntity<?> submit(@Valid @RequestBody SubmitJobRequest request, CommandRequest command) {
+        UUID submitter = agent(command.actor(), "submit a job");
+        return command.accept(request, id -> request.command(id, submitter), (id, job) -> new JobAccepted(id, job.jobId()));
     }
 
     /** Asks for work as the caller; the leased job (if any) shows in {@code GET /jobs/leases}. */
     @PostMapping("/jobs/leases")
-    ResponseEntity<?> requestLease(Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID executor = agent(actor, "lease a job");
-        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
-            publisher.publish(commandId, new RequestLease(executor), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> requestLease(CommandRequest command) {
+        UUID executor = agent(command.actor(), "lease a job");
+        return command.accept(id -> new RequestLease(executor));
     }
 
     /** The caller's current leases, with the fencing tokens its heartbeats and completions must carry. */
@@ -102,37 +82,23 @@ class JobController {
     }
 
     @PostMapping(path = "/jobs/{jobId}/heartbeats", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> heartbeat(@PathVariable UUID jobId, @Valid @RequestBody LeaseRequest request, Actor actor,
-            HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID executor = agent(actor, "heartbeat a lease");
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            publisher.publish(commandId, new Heartbeat(jobId, executor, request.fencingToken()), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> heartbeat(@PathVariable UUID jobId, @Valid @RequestBody LeaseRequest request, CommandRequest command) {
+        UUID executor = agent(command.actor(), "heartbeat a lease");
+        return command.accept(request, id -> new Heartbeat(jobId, executor, request.fencingToken()));
     }
 
     @PostMapping(path = "/jobs/{jobId}/completion", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> complete(@PathVariable UUID jobId, @Valid @RequestBody CompleteRequest request, Actor actor,
-            HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID executor = agent(actor, "complete a job");
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            publisher.publish(commandId, new CompleteJob(jobId, executor, request.fencingToken(), request.result()), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> complete(@PathVariable UUID jobId, @Valid @RequestBody CompleteRequest request,
+                               CommandRequest command) {
+        UUID executor = agent(command.actor(), "complete a job");
+        return command.accept(request, id -> new CompleteJob(jobId, executor, request.fencingToken(), request.result()));
     }
 
     @PostMapping(path = "/jobs/{jobId}/failure", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> fail(@PathVariable UUID jobId, @Valid @RequestBody FailRequest request, Actor actor,
-            HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID executor = agent(actor, "fail a job");
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            publisher.publish(commandId, new FailJob(jobId, executor, request.fencingToken(), request.error(),
-                    request.retryable()), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> fail(@PathVariable UUID jobId, @Valid @RequestBody FailRequest request, CommandRequest command) {
+        UUID executor = agent(command.actor(), "fail a job");
+        return command.accept(request,
+                id -> new FailJob(jobId, executor, request.fencingToken(), request.error(), request.retryable()));
     }
 
     /**
@@ -140,13 +106,9 @@ class JobController {
      * recorded yet is left to the worker to judge.
      */
     @PostMapping("/jobs/{jobId}/cancellation")
-    ResponseEntity<?> cancel(@PathVariable UUID jobId, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        UUID requester = agent(actor, "cancel a job");
-        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
-            publisher.publish(commandId, new CancelJob(jobId, requester), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> cancel(@PathVariable UUID jobId, CommandRequest command) {
+        UUID requester = agent(command.actor(), "cancel a job");
+        return command.accept(id -> new CancelJob(jobId, requester));
     }
 
     /**
@@ -193,6 +155,13 @@ class JobController {
         boolean isLeaseTimeout() {
             return leaseTimeout == null
                     || (!leaseTimeout.isNegative() && !leaseTimeout.isZero() && leaseTimeout.compareTo(Duration.ofDays(1)) <= 0);
+        }
+
+        /** Without a {@code jobId}, one derived from the command id: a retry under the same key names the same job. */
+        SubmitJob command(UUID commandId, UUID submitter) {
+            return new SubmitJob(jobId != null ? jobId : CommandIds.derived(commandId, "job"), submitter, spec,
+                    priority == null ? 0 : priority, maxAttempts == null ? 3 : maxAttempts,
+                    leaseTimeout == null ? Duration.ofSeconds(30) : leaseTimeout, price);
         }
     }
 

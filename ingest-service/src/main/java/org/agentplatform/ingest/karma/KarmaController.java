@@ -4,28 +4,21 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-import org.agentplatform.ingest.actor.Actor;
-import org.agentplatform.ingest.commands.Accepted;
-import org.agentplatform.ingest.commands.CommandIds;
-import org.agentplatform.ingest.commands.CommandPublisher;
-import org.agentplatform.ingest.commands.Idempotency;
+import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.PostPending;
 import org.agentplatform.schema.ledger.ReserveKarma;
 import org.agentplatform.schema.ledger.TransferBatch;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.ledger.VoidPending;
-import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Future;
@@ -45,54 +38,30 @@ class KarmaController {
 
     static final int MAX_BATCH = 100;
 
-    private final CommandPublisher publisher;
-    private final Idempotency idempotency;
-
-    KarmaController(CommandPublisher publisher, Idempotency idempotency) {
-        this.publisher = publisher;
-        this.idempotency = idempotency;
-    }
-
     @PostMapping(path = "/grants", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> grant(@Valid @RequestBody GrantRequest request, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            publisher.publish(commandId, new GrantKarma(request.accountId(), request.amount()), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> grant(@Valid @RequestBody GrantRequest request, CommandRequest command) {
+        return command.accept(request, id -> new GrantKarma(request.accountId(), request.amount()));
     }
 
     @PostMapping(path = "/transfers", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> transfer(@Valid @RequestBody TransferRequest request, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            publisher.publish(commandId,
-                    new TransferKarma(request.debitAccountId(), request.creditAccountId(), request.amount()), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> transfer(@Valid @RequestBody TransferRequest request, CommandRequest command) {
+        return command.accept(request,
+                id -> new TransferKarma(request.debitAccountId(), request.creditAccountId(), request.amount()));
     }
 
     /** Linked transfers, all or none. Every leg debits the caller: an agent cannot move another's karma. */
     @PostMapping(path = "/batches", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> batch(@Valid @RequestBody BatchRequest request, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            publisher.publish(commandId, new TransferBatch(request.transfers().stream()
-                    .map(leg -> new TransferBatch.Leg(leg.debitAccountId(), leg.creditAccountId(), leg.amount()))
-                    .toList()), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> batch(@Valid @RequestBody BatchRequest request, CommandRequest command) {
+        return command.accept(request, id -> new TransferBatch(request.transfers().stream()
+                .map(leg -> new TransferBatch.Leg(leg.debitAccountId(), leg.creditAccountId(), leg.amount()))
+                .toList()));
     }
 
     /** Phase one of a two-phase transfer; the command id is the pending transfer's id. */
     @PostMapping(path = "/reservations", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<?> reserve(@Valid @RequestBody ReserveRequest request, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, request, commandId -> {
-            publisher.publish(commandId, new ReserveKarma(request.debitAccountId(), request.creditAccountId(),
-                    request.amount(), request.expiresAt()), actor);
-            return Accepted.response(commandId, new ReservationAccepted(commandId, commandId));
-        });
+    ResponseEntity<?> reserve(@Valid @RequestBody ReserveRequest request, CommandRequest command) {
+        return command.accept(request, id -> new ReserveKarma(request.debitAccountId(), request.creditAccountId(),
+                request.amount(), request.expiresAt()), (id, reserve) -> new ReservationAccepted(id, id));
     }
 
     /**
@@ -100,22 +69,14 @@ class KarmaController {
      * system). A reservation the ledger has not applied yet is published anyway: the ledger re-checks the controller.
      */
     @PostMapping("/reservations/{pendingId}/post")
-    ResponseEntity<?> post(@PathVariable UUID pendingId, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
-            publisher.publish(commandId, new PostPending(pendingId), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> post(@PathVariable UUID pendingId, CommandRequest command) {
+        return command.accept(id -> new PostPending(pendingId));
     }
 
     /** Releases a reservation: like posting, only its controller may. */
     @PostMapping("/reservations/{pendingId}/void")
-    ResponseEntity<?> voidPending(@PathVariable UUID pendingId, Actor actor, HttpServletRequest http,
-            @RequestHeader(name = CommandIds.IDEMPOTENCY_KEY, required = false) @Nullable String idempotencyKey) {
-        return idempotency.submit(actor, idempotencyKey, http, null, commandId -> {
-            publisher.publish(commandId, new VoidPending(pendingId), actor);
-            return Accepted.response(commandId);
-        });
+    ResponseEntity<?> voidPending(@PathVariable UUID pendingId, CommandRequest command) {
+        return command.accept(id -> new VoidPending(pendingId));
     }
 
     record GrantRequest(@NotNull UUID accountId, @NotNull @Positive Long amount) {
