@@ -1,8 +1,6 @@
 package org.agentplatform.ingest.agents;
 
 import java.net.URI;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -15,6 +13,7 @@ import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.ingest.commands.Replayable;
 import org.agentplatform.ingest.keys.ApiKeys;
 import org.agentplatform.ingest.keys.ApiKeys.NewKey;
+import org.agentplatform.ingest.web.Reads;
 import org.agentplatform.schema.ledger.ReactivateAgent;
 import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.SuspendAgent;
@@ -23,7 +22,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -42,15 +40,15 @@ import jakarta.validation.constraints.Size;
 class AgentController {
 
     private final ApiKeys keys;
-    private final JdbcClient jdbc;
+    private final AgentQueries agents;
     private final CommandOutcomes outcomes;
     private final RegistrationProperties registration;
 
-    AgentController(ApiKeys keys, JdbcClient jdbc, CommandOutcomes outcomes, RegistrationProperties registration) {
+    AgentController(ApiKeys keys, AgentQueries agents, CommandOutcomes outcomes, RegistrationProperties registration) {
+        this.keys = keys;
+        this.agents = agents;
         this.outcomes = outcomes;
         this.registration = registration;
-        this.keys = keys;
-        this.jdbc = jdbc;
     }
 
     /**
@@ -98,14 +96,7 @@ class AgentController {
     /** Any authenticated caller may read an agent: verifiers need to know whom they vote on. */
     @GetMapping("/agents/{agentId}")
     ResponseEntity<?> agent(@PathVariable UUID agentId, Actor actor) {
-        return jdbc.sql("select name, status, created_at from agents where id = ?")
-                .param(agentId)
-                .query((rs, n) -> new AgentView(agentId, rs.getString(1), rs.getString(2),
-                        rs.getObject(3, OffsetDateTime.class).toInstant()))
-                .optional()
-                .<ResponseEntity<?>>map(ResponseEntity::ok)
-                .orElseGet(() -> ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                        "No agent " + agentId + " (a registration may still be pending)")).build());
+        return Reads.found(agents.find(agentId), "No agent " + agentId + " (a registration may still be pending)");
     }
 
     /** {@code agentId} is optional: without it the service assigns one. */
@@ -125,8 +116,5 @@ class AgentController {
 
     /** The ledger had not answered in time: no key yet. */
     record RegistrationPending(UUID commandId, UUID agentId) {
-    }
-
-    record AgentView(UUID agentId, String name, String status, Instant createdAt) {
     }
 }

@@ -1,16 +1,14 @@
 package org.agentplatform.ingest.commands;
 
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
+import org.agentplatform.ingest.commands.CommandStatusQueries.Handled;
+import org.agentplatform.ingest.web.Reads;
 import org.jspecify.annotations.Nullable;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -30,47 +28,32 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @RestController
 class CommandStatusController {
 
-    private final JdbcClient jdbc;
+    private final CommandStatusQueries commands;
 
-    CommandStatusController(JdbcClient jdbc) {
-        this.jdbc = jdbc;
+    CommandStatusController(CommandStatusQueries commands) {
+        this.commands = commands;
     }
 
     @GetMapping("/commands/{commandId}")
     ResponseEntity<?> status(@PathVariable UUID commandId, Actor actor) {
-        Optional<Handled> handled = jdbc.sql("""
-                        select outcome, reason, detail, processed_at, actor from processed_commands where command_id = ?""")
-                .param(commandId)
-                .query((rs, n) -> new Handled(status(commandId, rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getObject(4, OffsetDateTime.class).toInstant()), rs.getString(5)))
-                .optional();
-        if (handled.isPresent()) {
-            return visibleTo(actor, handled.get().issuer())
-                    ? ResponseEntity.ok(handled.get().status()) : notFound(commandId);
-        }
-        return jdbc.sql("select issuer from command_issuers where command_id = ?")
-                .param(commandId).query(String.class).optional()
-                .filter(issuer -> visibleTo(actor, issuer))
-                .<ResponseEntity<?>>map(issuer -> ResponseEntity.ok(new CommandStatus(commandId, Status.PENDING, null, null, null)))
-                .orElseGet(() -> notFound(commandId));
+        Optional<Handled> handled = commands.handled(commandId);
+        Optional<CommandStatus> visible = handled.isPresent()
+                ? handled.filter(h -> visibleTo(actor, h.issuer())).map(h -> status(commandId, h))
+                : commands.issuerOf(commandId).filter(issuer -> visibleTo(actor, issuer))
+                        .map(issuer -> new CommandStatus(commandId, Status.PENDING, null, null, null));
+        return Reads.found(visible, "No command " + commandId
+                + " of yours (the outcome of a command is visible to its issuer and the admin)");
     }
 
-    private static CommandStatus status(UUID commandId, String outcome, String reason, String detail, Instant at) {
-        return "DEFERRED".equals(outcome) ? new CommandStatus(commandId, Status.PENDING, reason, detail, null)
-                : new CommandStatus(commandId, Status.valueOf(outcome), reason, detail, at);
+    private static CommandStatus status(UUID commandId, Handled handled) {
+        return "DEFERRED".equals(handled.outcome())
+                ? new CommandStatus(commandId, Status.PENDING, handled.reason(), handled.detail(), null)
+                : new CommandStatus(commandId, Status.valueOf(handled.outcome()), handled.reason(), handled.detail(),
+                        handled.processedAt());
     }
 
     private static boolean visibleTo(Actor actor, @Nullable String issuer) {
         return actor.isAdmin() || actor.name().equals(issuer);
-    }
-
-    private static ResponseEntity<?> notFound(UUID commandId) {
-        return ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                "No command " + commandId + " of yours (the outcome of a command is visible to its issuer and the admin)"))
-                .build();
-    }
-
-    private record Handled(CommandStatus status, @Nullable String issuer) {
     }
 
     enum Status {

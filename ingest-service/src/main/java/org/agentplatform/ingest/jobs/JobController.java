@@ -1,14 +1,16 @@
 package org.agentplatform.ingest.jobs;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.commands.CommandIds;
 import org.agentplatform.ingest.commands.CommandRequest;
+import org.agentplatform.ingest.jobs.JobQueries.JobView;
+import org.agentplatform.ingest.jobs.JobQueries.LeaseView;
+import org.agentplatform.ingest.web.Reads;
 import org.agentplatform.schema.jobs.CancelJob;
 import org.agentplatform.schema.jobs.CompleteJob;
 import org.agentplatform.schema.jobs.FailJob;
@@ -16,11 +18,8 @@ import org.agentplatform.schema.jobs.Heartbeat;
 import org.agentplatform.schema.jobs.RequestLease;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.jspecify.annotations.Nullable;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -37,7 +36,6 @@ import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Compute jobs. Agents submit jobs as themselves and lease, heartbeat, complete and fail them as themselves
@@ -47,12 +45,10 @@ import tools.jackson.databind.json.JsonMapper;
 @RestController
 class JobController {
 
-    private final JdbcClient jdbc;
-    private final JsonMapper json;
+    private final JobQueries jobs;
 
-    JobController(JdbcClient jdbc, JsonMapper json) {
-        this.jdbc = jdbc;
-        this.json = json;
+    JobController(JobQueries jobs) {
+        this.jobs = jobs;
     }
 
     @PostMapping(path = "/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -72,13 +68,7 @@ class JobController {
     @GetMapping("/jobs/leases")
     List<LeaseView> leases(Actor actor) {
         UUID executor = agent(actor, "hold leases");
-        return jdbc.sql("""
-                select id, fencing_token, attempts, lease_expires_at, spec::text from jobs
-                where status = 'LEASED' and lessee = ? order by lease_expires_at, id""")
-                .param(executor)
-                .query((rs, n) -> new LeaseView(rs.getObject(1, UUID.class), rs.getLong(2), rs.getInt(3),
-                        rs.getObject(4, OffsetDateTime.class).toInstant(), json.readTree(rs.getString(5))))
-                .list();
+        return jobs.leasesOf(executor);
     }
 
     @PostMapping(path = "/jobs/{jobId}/heartbeats", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -117,22 +107,9 @@ class JobController {
      */
     @GetMapping("/jobs/{jobId}")
     ResponseEntity<?> job(@PathVariable UUID jobId, Actor actor) {
-        return jdbc.sql("""
-                select submitter_id, status, priority, attempts, max_attempts, fencing_token, lessee, lease_expires_at,
-                       run_at, spec::text, result::text, last_error, price, escrow_status, created_at, updated_at
-                from jobs where id = ?""")
-                .param(jobId)
-                .query((rs, n) -> new JobView(jobId, rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getInt(4),
-                        rs.getInt(5), rs.getLong(6), rs.getObject(7, UUID.class), instant(rs.getObject(8, OffsetDateTime.class)),
-                        instant(rs.getObject(9, OffsetDateTime.class)), json.readTree(rs.getString(10)),
-                        rs.getString(11) == null ? null : json.readTree(rs.getString(11)), rs.getString(12),
-                        (Long) rs.getObject(13), rs.getString(14), instant(rs.getObject(15, OffsetDateTime.class)),
-                        instant(rs.getObject(16, OffsetDateTime.class))))
-                .optional()
-                .filter(job -> actor.isAdmin() || actor.isAgent(job.submitterId()) || actor.isAgent(job.lessee()))
-                .<ResponseEntity<?>>map(ResponseEntity::ok)
-                .orElseGet(() -> ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                        "No job " + jobId + " of yours (a submission may still be pending)")).build());
+        Optional<JobView> visible = jobs.find(jobId)
+                .filter(job -> actor.isAdmin() || actor.isAgent(job.submitterId()) || actor.isAgent(job.lessee()));
+        return Reads.found(visible, "No job " + jobId + " of yours (a submission may still be pending)");
     }
 
     private static UUID agent(Actor actor, String what) {
@@ -140,10 +117,6 @@ class JobController {
             throw Actor.forbidden("Only an agent can " + what + " (the admin is not an agent)");
         }
         return actor.agentId();
-    }
-
-    private static @Nullable Instant instant(@Nullable OffsetDateTime time) {
-        return time == null ? null : time.toInstant();
     }
 
     /** Defaults: priority 0, 3 attempts, a 30 s lease; {@code price} (karma, through escrow) is optional. */
@@ -176,14 +149,5 @@ class JobController {
     }
 
     record JobAccepted(UUID commandId, UUID jobId) {
-    }
-
-    record LeaseView(UUID jobId, long fencingToken, int attempt, Instant leaseExpiresAt, JsonNode spec) {
-    }
-
-    record JobView(UUID jobId, UUID submitterId, String status, int priority, int attempts, int maxAttempts,
-                   long fencingToken, @Nullable UUID lessee, @Nullable Instant leaseExpiresAt, @Nullable Instant runAt,
-                   JsonNode spec, @Nullable JsonNode result, @Nullable String lastError, @Nullable Long price,
-                   String escrowStatus, Instant createdAt, Instant updatedAt) {
     }
 }

@@ -7,11 +7,11 @@ import java.util.UUID;
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.keys.ApiKeys.KeyInfo;
 import org.agentplatform.ingest.keys.ApiKeys.NewKey;
+import org.agentplatform.ingest.web.Reads;
 import org.agentplatform.schema.ledger.Accounts;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -26,11 +26,11 @@ import org.springframework.web.bind.annotation.RestController;
 class KeyController {
 
     private final ApiKeys keys;
-    private final JdbcClient jdbc;
+    private final KeyQueries queries;
 
-    KeyController(ApiKeys keys, JdbcClient jdbc) {
+    KeyController(ApiKeys keys, KeyQueries queries) {
         this.keys = keys;
-        this.jdbc = jdbc;
+        this.queries = queries;
     }
 
     /**
@@ -46,9 +46,8 @@ class KeyController {
             problem.setTitle("System account");
             return ResponseEntity.of(problem).build();
         }
-        if (!jdbc.sql("select exists (select 1 from agents where id = ?)").param(agentId).query(Boolean.class).single()) {
-            return ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                    "No agent " + agentId + " is registered (a registration may still be pending)")).build();
+        if (!queries.isRegistered(agentId)) {
+            return Reads.notFound("No agent " + agentId + " is registered (a registration may still be pending)");
         }
         NewKey key = keys.create(agentId);
         return ResponseEntity.created(URI.create("/agents/" + agentId + "/keys/" + key.keyId())).body(key);
@@ -65,8 +64,7 @@ class KeyController {
     ResponseEntity<?> revoke(@PathVariable UUID agentId, @PathVariable UUID keyId, Actor actor) {
         actor.requireSelfOrAdmin(agentId, "Revoking a key");
         if (!keys.revoke(agentId, keyId)) {
-            return ResponseEntity.of(ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND,
-                    "Agent " + agentId + " has no key " + keyId)).build();
+            return Reads.notFound("Agent " + agentId + " has no key " + keyId);
         }
         return ResponseEntity.noContent().build();
     }

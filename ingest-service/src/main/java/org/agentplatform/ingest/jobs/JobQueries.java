@@ -1,0 +1,66 @@
+package org.agentplatform.ingest.jobs;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Jobs as the job worker last committed them. Who may see which is the controller's to decide. */
+@Component
+class JobQueries {
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    JobQueries(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    /** The jobs {@code executor} holds a lease on, soonest to expire first. */
+    List<LeaseView> leasesOf(UUID executor) {
+        return jdbc.sql("""
+                select id, fencing_token, attempts, lease_expires_at, spec::text from jobs
+                where status = 'LEASED' and lessee = ? order by lease_expires_at, id""")
+                .param(executor)
+                .query((rs, n) -> new LeaseView(rs.getObject(1, UUID.class), rs.getLong(2), rs.getInt(3),
+                        rs.getObject(4, OffsetDateTime.class).toInstant(), json.readTree(rs.getString(5))))
+                .list();
+    }
+
+    Optional<JobView> find(UUID jobId) {
+        return jdbc.sql("""
+                select submitter_id, status, priority, attempts, max_attempts, fencing_token, lessee, lease_expires_at,
+                       run_at, spec::text, result::text, last_error, price, escrow_status, created_at, updated_at
+                from jobs where id = ?""")
+                .param(jobId)
+                .query((rs, n) -> new JobView(jobId, rs.getObject(1, UUID.class), rs.getString(2), rs.getInt(3), rs.getInt(4),
+                        rs.getInt(5), rs.getLong(6), rs.getObject(7, UUID.class), instant(rs.getObject(8, OffsetDateTime.class)),
+                        instant(rs.getObject(9, OffsetDateTime.class)), json.readTree(rs.getString(10)),
+                        rs.getString(11) == null ? null : json.readTree(rs.getString(11)), rs.getString(12),
+                        (Long) rs.getObject(13), rs.getString(14), instant(rs.getObject(15, OffsetDateTime.class)),
+                        instant(rs.getObject(16, OffsetDateTime.class))))
+                .optional();
+    }
+
+    private static @Nullable Instant instant(@Nullable OffsetDateTime time) {
+        return time == null ? null : time.toInstant();
+    }
+
+    record LeaseView(UUID jobId, long fencingToken, int attempt, Instant leaseExpiresAt, JsonNode spec) {
+    }
+
+    record JobView(UUID jobId, UUID submitterId, String status, int priority, int attempts, int maxAttempts,
+                   long fencingToken, @Nullable UUID lessee, @Nullable Instant leaseExpiresAt, @Nullable Instant runAt,
+                   JsonNode spec, @Nullable JsonNode result, @Nullable String lastError, @Nullable Long price,
+                   String escrowStatus, Instant createdAt, Instant updatedAt) {
+    }
+}
