@@ -12,8 +12,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  * The HTTP entry point for producers: validates commands, publishes them to Kafka and answers 202 with
  * the command id; reads state and command outcomes from PostgreSQL.
  *
- * <p>Flyway is excluded by name because it is only on the classpath when several apps share one JVM (the
- * local stack): the workers own the schema.
+ * <p>Flyway's auto-configuration is excluded by name: the workers own the schema, and it is on the classpath only
+ * through command-runtime (which ingest uses for producing, not its consumers) and in the local stack.
  */
 @SpringBootApplication(excludeName = "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration")
 @ConfigurationPropertiesScan

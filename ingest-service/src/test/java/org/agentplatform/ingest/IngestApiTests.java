@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -36,6 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -105,6 +108,9 @@ class IngestApiTests {
 
     @Autowired
     CommandOutcomes outcomes;
+
+    @Autowired
+    ApplicationContext context;
 
     RestTestClient http;
 
@@ -551,6 +557,15 @@ class IngestApiTests {
                 .containsEntry(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000L)
                 .containsEntry(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 5000)
                 .containsEntry(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+    }
+
+    /** Ingest produces with command-runtime's parts; its consumers and its schema migration are the workers'. */
+    @Test
+    void commandRuntimeOnTheClasspathAddsNoBeans() {
+        assertThat(Arrays.stream(context.getBeanDefinitionNames()).map(context::getType).filter(Objects::nonNull)
+                .map(Class::getName))
+                .isNotEmpty()
+                .noneMatch(type -> type.startsWith("org.agentplatform.runtime.") || type.startsWith("org.flywaydb."));
     }
 
     // ------------------------------------------------------------------ invalid requests

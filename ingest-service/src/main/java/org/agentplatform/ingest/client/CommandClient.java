@@ -11,44 +11,35 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.agentplatform.runtime.CommandSender;
+import org.agentplatform.runtime.DurableProducers;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Publishes commands straight to the command topics, for trusted internal services that do not go through
- * the HTTP API. It does what ingest does: the envelope, the topic and key of {@link Topics#commandsFor} and
- * {@link Command#partitionKey()}, an idempotent producer with {@code acks=all}, and success only once the
- * broker acknowledged. There is no authentication here: whoever may write to the command topics is trusted
- * (restrict it with Kafka ACLs), and {@code actor} is recorded as given.
+ * the HTTP API. It does what ingest does, with the same parts: the envelope on its topic under its partition key
+ * ({@link CommandSender}), a durable producer ({@link DurableProducers}: idempotent, {@code acks=all}), and
+ * success only once the broker acknowledged. There is no authentication here: whoever may write to the command
+ * topics is trusted (restrict it with Kafka ACLs), and {@code actor} is recorded as given.
  *
  * <p>The command id is the dedupe key of the workers: to retry safely, send the same command with the same
  * id (see {@link #send(UUID, Command)}). A new id is a new command.
  *
- * <p>Lives in ingest-service because shared-schema has no Kafka dependency; it needs only kafka-clients and
- * shared-schema, not Spring.
+ * <p>Lives in ingest-service because shared-schema has no Kafka dependency; it needs no Spring context.
  */
 public final class CommandClient implements AutoCloseable {
 
-    private final Producer<String, byte[]> producer;
-    private final Topics topics;
-    private final MessageCodec codec;
+    private final CommandSender sender;
     private final String actor;
     private final Duration timeout;
     private final Clock clock;
 
-    CommandClient(Producer<String, byte[]> producer, Topics topics, MessageCodec codec, String actor, Duration timeout,
-                  Clock clock) {
-        this.producer = producer;
-        this.topics = topics;
-        this.codec = codec;
+    CommandClient(CommandSender sender, String actor, Duration timeout, Clock clock) {
+        this.sender = sender;
         this.actor = Objects.requireNonNull(actor, "actor");
         this.timeout = timeout;
         this.clock = clock;
@@ -72,15 +63,13 @@ public final class CommandClient implements AutoCloseable {
         Map<String, Object> config = new HashMap<>(producerSettings);
         int millis = (int) Math.max(1, timeout.toMillis());
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        // what makes a send safe to retry is not tuning: set over whatever was passed
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // a send gives up within the timeout, set over whatever was passed (as are the durable settings)
         config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, millis);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, millis);
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
-        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
-        return new CommandClient(producer, new Topics(topicPrefix), new MessageCodec(), actor, timeout, Clock.systemUTC());
+        CommandSender sender = new CommandSender(DurableProducers.producer(config), new Topics(topicPrefix), new MessageCodec());
+        return new CommandClient(sender, actor, timeout, Clock.systemUTC());
     }
 
     /** Sends {@code command} as a new command and waits for the acknowledgement; returns its id. */
@@ -109,28 +98,21 @@ public final class CommandClient implements AutoCloseable {
 
     /** Sends without waiting; the future completes with the id once the broker acknowledged. */
     public CompletableFuture<UUID> sendAsync(UUID commandId, Command command) {
-        Envelope<Command> envelope = Envelope.of(commandId, command, actor, clock.instant());
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topics.commandsFor(command), command.partitionKey(),
-                codec.encode(envelope));
         CompletableFuture<UUID> acknowledged = new CompletableFuture<>();
-        try {
-            producer.send(record, (metadata, error) -> {
-                if (error == null) {
-                    acknowledged.complete(commandId);
-                } else {
-                    acknowledged.completeExceptionally(error);
-                }
-            });
-        } catch (RuntimeException e) {
-            // send() itself fails when metadata or buffer space do not come within max.block.ms
-            acknowledged.completeExceptionally(e);
-        }
+        // the broker's own error, not a CompletionException around it, as a caller of this future always got
+        sender.send(Envelope.of(commandId, command, actor, clock.instant())).whenComplete((ok, error) -> {
+            if (error == null) {
+                acknowledged.complete(commandId);
+            } else {
+                acknowledged.completeExceptionally(error);
+            }
+        });
         return acknowledged;
     }
 
     @Override
     public void close() {
-        producer.close(timeout);
+        sender.close(timeout);
     }
 
     /** The broker did not confirm a command; it may still arrive, so a retry must reuse {@link #commandId()}. */

@@ -1,8 +1,8 @@
 package org.agentplatform.ingest.commands;
 
-import java.util.HashMap;
 import java.util.Map;
 
+import org.agentplatform.runtime.DurableProducers;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -45,10 +45,11 @@ class CommandPublishing {
     }
 
     /**
-     * What the 202 promises is not tuning, so it is set here over any configuration: every record is
-     * acknowledged by all in-sync replicas, retries cannot duplicate or reorder it, and the producer
-     * gives up within the publish timeout instead of Kafka's default of minutes (a dead broker must be
-     * a prompt 503, not a hung request).
+     * What the 202 promises is not tuning, so it is set here over any configuration: the platform's durable
+     * settings ({@link DurableProducers}: acknowledged by all in-sync replicas, retries that cannot duplicate or
+     * reorder), and a producer that gives up within the publish timeout instead of Kafka's default of minutes
+     * (a dead broker must be a prompt 503, not a hung request). Boot's factory builds its serializers from the
+     * class settings, so they are set here too.
      */
     @Bean
     DefaultKafkaProducerFactoryCustomizer commandProducerSettings(PublishingProperties publishing) {
@@ -56,15 +57,13 @@ class CommandPublishing {
             long timeout = publishing.timeout().toMillis();
             Object linger = factory.getConfigurationProperties().get(ProducerConfig.LINGER_MS_CONFIG);
             long lingerMs = linger == null ? DEFAULT_LINGER_MS : Long.parseLong(linger.toString());
-            Map<String, Object> settings = new HashMap<>();
+            Map<String, Object> settings = DurableProducers.settings(Map.of(
+                    ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout,
+                    // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms
+                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout, lingerMs + 1),
+                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(1, Math.min(30_000, timeout - lingerMs))));
             settings.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
             settings.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-            settings.put(ProducerConfig.ACKS_CONFIG, "all");
-            settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            settings.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
-            // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms
-            settings.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(timeout, lingerMs + 1));
-            settings.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(1, Math.min(30_000, timeout - lingerMs)));
             factory.updateConfigs(settings);
         };
     }
