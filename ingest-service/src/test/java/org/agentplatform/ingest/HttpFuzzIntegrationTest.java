@@ -26,7 +26,7 @@ import tools.jackson.databind.JsonNode;
  * Retry-After, and no dependency is down here). Every command accepted with a 202 must reach a recorded outcome,
  * and the ledger must still sum to zero.
  */
-class HttpFuzzTests extends WithWorkers {
+class HttpFuzzIntegrationTest extends WithWorkers {
 
     static final long SEED = Long.getLong("fuzz.seed", 0x5eed_2026L);
     static final int REQUESTS = Integer.getInteger("fuzz.requests", 3000);

@@ -8,7 +8,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.web.ErrorResponseException;
 
-class CommandIdsTests {
+class CommandIdsTest {
 
     @Test
     void idsAreRandomWithOrWithoutAKey() {

@@ -35,10 +35,10 @@ import org.springframework.test.web.servlet.client.RestTestClient;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.config.name=ingest-service",
-        "ingest.security.admin-key=" + ApiSecurityTests.ADMIN,
+        "ingest.security.admin-key=" + ApiSecurityIntegrationTest.ADMIN,
         "ingest.rate-limit.capacity=10",
         "ingest.rate-limit.refill-per-second=0.5" })
-class ApiSecurityTests {
+class ApiSecurityIntegrationTest {
 
     static final String ADMIN = "test-admin-key-0123456789abcdef";
 

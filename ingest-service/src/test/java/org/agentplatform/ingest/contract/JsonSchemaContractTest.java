@@ -31,9 +31,9 @@ import tools.jackson.databind.node.ObjectNode;
  * accepts what {@link MessageCodec} writes, and each rejects a message with a required field missing.
  *
  * <p>After changing a record, regenerate with
- * {@code mvn -pl ingest-service test -Dtest=JsonSchemaContractTests -Dschemas.write=true}.
+ * {@code mvn -pl ingest-service test -Dtest=JsonSchemaContractTest -Dschemas.write=true}.
  */
-class JsonSchemaContractTests {
+class JsonSchemaContractTest {
 
     private static final Path SOURCE = Path.of("..", "shared-schema", "src", "main", "resources", "schemas");
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -105,7 +105,7 @@ class JsonSchemaContractTests {
     }
 
     private static String published(String type) {
-        try (InputStream in = JsonSchemaContractTests.class.getResourceAsStream("/schemas/" + MessageSchemas.fileName(type))) {
+        try (InputStream in = JsonSchemaContractTest.class.getResourceAsStream("/schemas/" + MessageSchemas.fileName(type))) {
             if (in != null && !Boolean.getBoolean("schemas.write")) {
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }

@@ -46,14 +46,14 @@ import tools.jackson.databind.JsonNode;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.config.name=ingest-service",
-        "ingest.security.admin-key=" + KafkaOutageTests.ADMIN,
+        "ingest.security.admin-key=" + KafkaOutageIntegrationTest.ADMIN,
         "ingest.publishing.timeout=2s",
         "ingest.publishing.retry-after=3s",
         "ingest.rate-limit.capacity=30",
         "ingest.rate-limit.refill-per-second=0.5",
         // no ledger here: a registration answers at once, and the test writes the agent's row
         "ingest.registration.timeout=0s" })
-class KafkaOutageTests {
+class KafkaOutageIntegrationTest {
 
     static final String ADMIN = "test-admin-key-0123456789abcdef";
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
-class IdempotencyRetentionTests {
+class IdempotencyRetentionTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
 

@@ -26,8 +26,8 @@ import org.springframework.test.web.servlet.client.RestTestClient;
         "ingest.publishing.retry-after=7s",
         // topic creation at startup would only wait for its own timeout
         "spring.kafka.admin.auto-create=false",
-        "ingest.security.admin-key=" + DependenciesUnavailableTests.ADMIN })
-class DependenciesUnavailableTests {
+        "ingest.security.admin-key=" + DependenciesUnavailableIntegrationTest.ADMIN })
+class DependenciesUnavailableIntegrationTest {
 
     static final String ADMIN = "test-admin-key-0123456789abcdef";
 
@@ -41,7 +41,7 @@ class DependenciesUnavailableTests {
         http = RestTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
     }
 
-    /** KafkaOutageTests has the broker down and the database up: a 503 that names the command id. */
+    /** KafkaOutageIntegrationTest has the broker down and the database up: a 503 that names the command id. */
     @Test
     void aCommandThatCannotBeRecordedNorPublishedIsA503WithRetryAfter() {
         long start = System.nanoTime();

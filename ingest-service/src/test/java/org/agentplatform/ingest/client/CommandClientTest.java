@@ -26,7 +26,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 /** The direct producer client over the real broker: what lands is what ingest itself would publish. */
-class CommandClientTests {
+class CommandClientTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final Topics topics = new Topics(env.topicPrefix());

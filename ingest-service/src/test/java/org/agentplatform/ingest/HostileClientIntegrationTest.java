@@ -22,7 +22,7 @@ import tools.jackson.databind.JsonNode;
  * cannot store, reads of other callers' commands and jobs, reservations resolved by a non-controller, predictable
  * command ids, keys handed out before (or without) a registration, keys for system accounts.
  */
-class HostileClientTests extends WithWorkers {
+class HostileClientIntegrationTest extends WithWorkers {
 
     static final Topics topics = new Topics(env.topicPrefix());
     static TopicReader karmaTopic;

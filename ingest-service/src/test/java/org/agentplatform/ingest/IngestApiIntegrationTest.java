@@ -53,12 +53,12 @@ import tools.jackson.databind.JsonNode;
 /**
  * The HTTP API over a real broker and a real PostgreSQL. Assertions are on what lands in Kafka and on
  * reads of rows the test writes itself (the ledger worker is not part of this test, so a registration answers
- * 202 at once and the test writes the agent's row as the ledger would; {@link HostileClientTests} runs the workers).
+ * 202 at once and the test writes the agent's row as the ledger would; {@link HostileClientIntegrationTest} runs the workers).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = { "spring.config.name=ingest-service", "ingest.security.admin-key=" + IngestApiTests.ADMIN,
+        properties = { "spring.config.name=ingest-service", "ingest.security.admin-key=" + IngestApiIntegrationTest.ADMIN,
                 "ingest.registration.timeout=0s" })
-class IngestApiTests {
+class IngestApiIntegrationTest {
 
     static final String ADMIN = "test-admin-key-0123456789abcdef";
 

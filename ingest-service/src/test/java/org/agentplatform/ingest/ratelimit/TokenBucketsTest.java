@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
 
-class TokenBucketsTests {
+class TokenBucketsTest {
 
     private final AtomicLong millis = new AtomicLong(1_000_000);
     private final Clock clock = new Clock() {
