@@ -21,7 +21,7 @@ import tools.jackson.databind.json.JsonMapper;
  * A quick drift check where the records live: every message type has its published JSON Schema under
  * {@code schemas/}, naming the record's components as the required payload fields. The full check (the
  * files are exactly what the records generate, and validate what the codec writes) is
- * {@code JsonSchemaContractTests} in ingest-service, which has the validator on its test classpath.
+ * {@code JsonSchemaContractTest} in ingest-service, which has the validator on its test classpath.
  */
 class JsonSchemaFilesTest {
 
@@ -47,7 +47,7 @@ class JsonSchemaFilesTest {
                 }
             }
         }
-        assertThat(problems).as("regenerate: mvn -pl ingest-service test -Dtest=JsonSchemaContractTests -Dschemas.write=true")
+        assertThat(problems).as("regenerate: mvn -pl ingest-service test -Dtest=JsonSchemaContractTest -Dschemas.write=true")
                 .isEmpty();
     }
 }
