@@ -20,7 +20,7 @@ import jakarta.servlet.http.HttpServletResponse;
  * Per-caller rate limit, after authentication (so it is keyed by who is calling, not by address): a caller
  * over its budget gets 429 with {@code Retry-After} in whole seconds, before anything is read or published.
  * It is a filter of the API's Spring Security chain (after authentication, see
- * {@code org.agentplatform.ingest.actor.ApiSecurity}), not a servlet filter of its own.
+ * {@code org.agentplatform.ingest.security.ApiSecurity}), not a servlet filter of its own.
  */
 @Component
 public final class RateLimiting extends OncePerRequestFilter {

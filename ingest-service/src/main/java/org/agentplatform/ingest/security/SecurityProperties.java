@@ -1,4 +1,4 @@
-package org.agentplatform.ingest.actor;
+package org.agentplatform.ingest.security;
 
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;

@@ -1,4 +1,4 @@
-package org.agentplatform.ingest.actor;
+package org.agentplatform.ingest.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,8 +6,9 @@ import java.util.UUID;
 
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
-import org.agentplatform.ingest.keys.ApiKeys;
+import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.keys.ApiKeys.NewKey;
+import org.agentplatform.ingest.keys.ApiKeys;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;

@@ -1,5 +1,6 @@
-package org.agentplatform.ingest.actor;
+package org.agentplatform.ingest.security;
 
+import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.keys.ApiKeys;
 import org.agentplatform.ingest.ratelimit.RateLimiting;
 import org.agentplatform.ingest.web.ProblemResponses;

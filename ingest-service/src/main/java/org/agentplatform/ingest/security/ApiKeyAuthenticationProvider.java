@@ -1,7 +1,8 @@
-package org.agentplatform.ingest.actor;
+package org.agentplatform.ingest.security;
 
 import java.security.MessageDigest;
 
+import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.keys.ApiKeys;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;

@@ -1,7 +1,8 @@
-package org.agentplatform.ingest.actor;
+package org.agentplatform.ingest.security;
 
 import java.util.List;
 
+import org.agentplatform.ingest.actor.Actor;
 import org.jspecify.annotations.Nullable;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;

@@ -1,9 +1,10 @@
-package org.agentplatform.ingest.actor;
+package org.agentplatform.ingest.security;
 
 import java.io.IOException;
 
-import org.agentplatform.ingest.actor.ApiKeyAuthenticationProvider.InvalidApiKeyException;
-import org.agentplatform.ingest.actor.ApiKeyAuthenticationProvider.KeysUnavailableException;
+import org.agentplatform.ingest.actor.Actor;
+import org.agentplatform.ingest.security.ApiKeyAuthenticationProvider.InvalidApiKeyException;
+import org.agentplatform.ingest.security.ApiKeyAuthenticationProvider.KeysUnavailableException;
 import org.agentplatform.ingest.web.ProblemResponses;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
