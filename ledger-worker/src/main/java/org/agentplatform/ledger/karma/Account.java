@@ -117,8 +117,13 @@ final class Account {
         changed = true;
     }
 
-    void suspend(boolean suspend) {
-        suspended = suspend;
+    void suspend() {
+        suspended = true;
+        statusChanged = true;
+    }
+
+    void reactivate() {
+        suspended = false;
         statusChanged = true;
     }
 

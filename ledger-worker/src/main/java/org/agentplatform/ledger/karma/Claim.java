@@ -15,6 +15,8 @@ final class Claim {
     static final String CLAIM_SETTLED = "CLAIM_SETTLED";
     static final String SELF_VERIFICATION = "SELF_VERIFICATION";
     static final String DOUBLE_VOTE = "DOUBLE_VOTE";
+    static final String SUBJECT_INVALID = "SUBJECT_INVALID";
+    static final int MAX_SUBJECT_LENGTH = 500;
 
     private final UUID id;
     private final UUID claimantId;
@@ -42,16 +44,31 @@ final class Claim {
         this.isNew = isNew;
     }
 
+    /**
+     * What a new claim must be: a subject of 1 to 500 characters, and a stake that is not negative (zero stakes
+     * nothing). The edge admits the same; this holds for commands that did not come through it.
+     */
+    static Optional<Refused> refusesSubmission(String subject, long stake) {
+        if (subject.isBlank() || subject.length() > MAX_SUBJECT_LENGTH) {
+            return Optional.of(new Refused(SUBJECT_INVALID, "subject must have 1 to " + MAX_SUBJECT_LENGTH
+                    + " characters"));
+        }
+        if (stake < 0) {
+            return Optional.of(new Refused(Ledger.AMOUNT_NOT_POSITIVE, "stake must not be negative, was " + stake));
+        }
+        return Optional.empty();
+    }
+
     /** Records a vote; settles the claim when one side reaches the quorum. */
-    Optional<Posting.Refused> vote(UUID voterId, boolean verified) {
+    Optional<Refused> vote(UUID voterId, boolean verified) {
         if (status != ClaimStatus.OPEN) {
-            return Optional.of(new Posting.Refused(CLAIM_SETTLED, "claim " + id + " is " + status));
+            return Optional.of(new Refused(CLAIM_SETTLED, "claim " + id + " is " + status));
         }
         if (voterId.equals(claimantId)) {
-            return Optional.of(new Posting.Refused(SELF_VERIFICATION, "the claimant cannot vote on its own claim"));
+            return Optional.of(new Refused(SELF_VERIFICATION, "the claimant cannot vote on its own claim"));
         }
         if (!voters.add(voterId)) {
-            return Optional.of(new Posting.Refused(DOUBLE_VOTE, "agent " + voterId + " already voted on claim " + id));
+            return Optional.of(new Refused(DOUBLE_VOTE, "agent " + voterId + " already voted on claim " + id));
         }
         if (verified) {
             verifications++;

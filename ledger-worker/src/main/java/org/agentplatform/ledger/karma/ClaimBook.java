@@ -53,15 +53,10 @@ final class ClaimBook {
         if (claims.containsKey(c.claimId())) {
             return rejected(c.claimId(), Claim.CLAIM_EXISTS, "claim " + c.claimId() + " already exists");
         }
-        Optional<Posting.Refused> agent = activeAgent(c.claimantId());
-        if (agent.isPresent()) {
-            return rejected(c.claimId(), agent.get().reason(), agent.get().detail());
-        }
-        if (c.subject().isBlank() || c.subject().length() > 500) {
-            return rejected(c.claimId(), "SUBJECT_INVALID", "subject must have 1 to 500 characters");
-        }
-        if (c.stake() < 0) {
-            return rejected(c.claimId(), Ledger.AMOUNT_NOT_POSITIVE, "stake must not be negative, was " + c.stake());
+        Optional<Refused> refused = ledger.activeAgent(c.claimantId())
+                .or(() -> Claim.refusesSubmission(c.subject(), c.stake()));
+        if (refused.isPresent()) {
+            return rejected(c.claimId(), refused.get().reason(), refused.get().detail());
         }
         List<Event> events = new ArrayList<>();
         UUID stakeId = null;
@@ -69,7 +64,7 @@ final class ClaimBook {
             stakeId = derived("stake", c.claimId());
             Posting stake = ledger.reserve(stakeId, c.claimantId(), Accounts.TREASURY, c.stake(), TransferKind.STAKE,
                     now.plus(properties.stakeHold()), STAKE_CONTROLLER, now);
-            if (stake instanceof Posting.Refused r) {
+            if (stake instanceof Refused r) {
                 return rejected(c.claimId(), r.reason(), "stake: " + r.detail());
             }
             transfers.add((Posting.Recorded) stake);
@@ -89,7 +84,7 @@ final class ClaimBook {
         if (claim == null) {
             return rejected(claimId, Claim.CLAIM_NOT_FOUND, "no claim " + claimId);
         }
-        Optional<Posting.Refused> refused = activeAgent(voterId).or(() -> claim.vote(voterId, verified));
+        Optional<Refused> refused = ledger.activeAgent(voterId).or(() -> claim.vote(voterId, verified));
         if (refused.isPresent()) {
             return rejected(claimId, refused.get().reason(), refused.get().detail());
         }
@@ -133,17 +128,6 @@ final class ClaimBook {
         history.add(new ClaimRepository.StatusChange(claim.id(), claim.status(), commandId));
         events.add(0, new ClaimSettled(claim.id(), claim.claimantId(), claim.status(), reward, slashed));
         return events;
-    }
-
-    private Optional<Posting.Refused> activeAgent(UUID agentId) {
-        Optional<Account> account = ledger.account(agentId).filter(Account::isAgent);
-        if (account.isEmpty()) {
-            return Optional.of(new Posting.Refused(Ledger.UNKNOWN_AGENT, "unknown agent " + agentId));
-        }
-        if (account.get().suspended()) {
-            return Optional.of(new Posting.Refused(Ledger.AGENT_SUSPENDED, "agent " + agentId + " is suspended"));
-        }
-        return Optional.empty();
     }
 
     /** Claims created in this batch are inserted with their final state, so only older ones are updated. */

@@ -67,31 +67,54 @@ final class Ledger {
     }
 
     /** Opens an account; refused if one with that id exists. */
-    Optional<Posting.Refused> open(UUID id) {
+    Optional<Refused> open(UUID id) {
         if (accounts.containsKey(id)) {
-            return Optional.of(new Posting.Refused(ACCOUNT_EXISTS, "account " + id + " already exists"));
+            return Optional.of(new Refused(ACCOUNT_EXISTS, "account " + id + " already exists"));
         }
         accounts.put(id, Account.open(id));
         return Optional.empty();
     }
 
     /** Suspends ({@code true}) or reactivates an agent; refused if it is already in that state. */
-    Optional<Posting.Refused> suspend(UUID agentId, boolean suspend) {
+    /** Suspends an agent: it may no longer move karma of its own, vote, claim or take work. */
+    Optional<Refused> suspend(UUID agentId) {
+        return agent(agentId).or(() -> {
+            Account account = accounts.get(agentId);
+            if (account.suspended()) {
+                return Optional.of(new Refused(AGENT_SUSPENDED, "agent " + agentId + " is already suspended"));
+            }
+            account.suspend();
+            return Optional.empty();
+        });
+    }
+
+    /** Lifts a suspension. */
+    Optional<Refused> reactivate(UUID agentId) {
+        return agent(agentId).or(() -> {
+            Account account = accounts.get(agentId);
+            if (!account.suspended()) {
+                return Optional.of(new Refused(AGENT_NOT_SUSPENDED, "agent " + agentId + " is not suspended"));
+            }
+            account.reactivate();
+            return Optional.empty();
+        });
+    }
+
+    /** Refused unless {@code agentId} is a registered agent that is not suspended: what acting requires. */
+    Optional<Refused> activeAgent(UUID agentId) {
+        return agent(agentId).or(() -> accounts.get(agentId).suspended()
+                ? Optional.of(new Refused(AGENT_SUSPENDED, "agent " + agentId + " is suspended"))
+                : Optional.empty());
+    }
+
+    private Optional<Refused> agent(UUID agentId) {
         Account account = accounts.get(agentId);
-        if (account == null || !account.isAgent()) {
-            return Optional.of(new Posting.Refused(UNKNOWN_AGENT, "unknown agent " + agentId));
-        }
-        if (account.suspended() == suspend) {
-            return Optional.of(suspend
-                    ? new Posting.Refused(AGENT_SUSPENDED, "agent " + agentId + " is already suspended")
-                    : new Posting.Refused(AGENT_NOT_SUSPENDED, "agent " + agentId + " is not suspended"));
-        }
-        account.suspend(suspend);
-        return Optional.empty();
+        return account == null || !account.isAgent()
+                ? Optional.of(new Refused(UNKNOWN_AGENT, "unknown agent " + agentId)) : Optional.empty();
     }
 
     Posting post(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind) {
-        Posting.Refused refused = checkMovement(debitId, creditId, amount);
+        Refused refused = checkMovement(debitId, creditId, amount);
         if (refused != null) {
             return refused;
         }
@@ -100,7 +123,7 @@ final class Ledger {
         long debitBefore = debit.balance();
         long creditBefore = credit.balance();
         if (overflows(creditBefore, amount) || underflows(debitBefore, amount)) {
-            return new Posting.Refused(BALANCE_OVERFLOW, "the transfer would overflow a balance");
+            return new Refused(BALANCE_OVERFLOW, "the transfer would overflow a balance");
         }
         debit.debit(amount);
         credit.credit(amount);
@@ -114,10 +137,10 @@ final class Ledger {
      */
     Posting postLinked(List<UUID> transferIds, List<Leg> legs, TransferKind kind) {
         if (legs.isEmpty()) {
-            return new Posting.Refused(BATCH_EMPTY, "a transfer batch needs at least one transfer");
+            return new Refused(BATCH_EMPTY, "a transfer batch needs at least one transfer");
         }
         if (legs.size() > MAX_LINKED) {
-            return new Posting.Refused(BATCH_TOO_LARGE, "at most " + MAX_LINKED + " linked transfers, got " + legs.size());
+            return new Refused(BATCH_TOO_LARGE, "at most " + MAX_LINKED + " linked transfers, got " + legs.size());
         }
         Map<UUID, Account.Snapshot> before = new HashMap<>();
         for (Leg leg : legs) {
@@ -132,9 +155,9 @@ final class Ledger {
         for (int i = 0; i < legs.size(); i++) {
             Leg leg = legs.get(i);
             Posting p = post(transferIds.get(i), leg.debitId(), leg.creditId(), leg.amount(), kind);
-            if (p instanceof Posting.Refused r) {
+            if (p instanceof Refused r) {
                 before.forEach((id, snapshot) -> accounts.get(id).restore(snapshot));
-                return new Posting.Refused(r.reason(), "transfer " + i + ": " + r.detail());
+                return new Refused(r.reason(), "transfer " + i + ": " + r.detail());
             }
             posted.add((Posting.Recorded) p);
         }
@@ -147,18 +170,18 @@ final class Ledger {
      */
     Posting reserve(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind, Instant expiresAt,
                     String controller, Instant now) {
-        Posting.Refused refused = checkMovement(debitId, creditId, amount);
+        Refused refused = checkMovement(debitId, creditId, amount);
         if (refused != null) {
             return refused;
         }
         if (!expiresAt.isAfter(now)) {
-            return new Posting.Refused(EXPIRY_NOT_IN_FUTURE, "expiresAt " + expiresAt + " is not after " + now);
+            return new Refused(EXPIRY_NOT_IN_FUTURE, "expiresAt " + expiresAt + " is not after " + now);
         }
         Account debit = accounts.get(debitId);
         Account credit = accounts.get(creditId);
         if (overflows(debit.pendingDebits(), amount) || overflows(credit.pendingCredits(), amount)
                 || overflows(credit.balance(), credit.pendingCredits() + amount)) {
-            return new Posting.Refused(BALANCE_OVERFLOW, "the reservation would overflow a balance");
+            return new Refused(BALANCE_OVERFLOW, "the reservation would overflow a balance");
         }
         debit.reserveDebit(amount);
         credit.reserveCredit(amount);
@@ -174,14 +197,14 @@ final class Ledger {
      * spending, not the payment for work it already had done.
      */
     Posting postPending(UUID transferId, UUID pendingId, Issuer issuer, Instant now) {
-        Posting.Refused forbidden = forbidden(pendingId, issuer);
+        Refused forbidden = forbidden(pendingId, issuer);
         return forbidden != null ? forbidden
                 : postReserved(transferId, pendingId, now, null, pendings.get(pendingId).systemControlled());
     }
 
     /** Phase two, cancelled: releases the reservation, if {@code issuer} controls it. */
     Posting voidPending(UUID transferId, UUID pendingId, Issuer issuer, Instant now) {
-        Posting.Refused forbidden = forbidden(pendingId, issuer);
+        Refused forbidden = forbidden(pendingId, issuer);
         return forbidden != null ? forbidden : release(transferId, pendingId, now, TransferStatus.VOIDED);
     }
 
@@ -199,30 +222,30 @@ final class Ledger {
      * none of the issuer's business). A claim's stake is settled by its claim only, even for a producer that
      * names itself as the stakes' controller.
      */
-    private Posting.Refused forbidden(UUID pendingId, Issuer issuer) {
+    private Refused forbidden(UUID pendingId, Issuer issuer) {
         PendingTransfer pending = pendings.get(pendingId);
         if (pending == null) {
-            return new Posting.Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
+            return new Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
         }
         if (pending.kind() == TransferKind.STAKE) {
-            return new Posting.Refused(CommandPolicy.FORBIDDEN, "pending transfer " + pendingId
+            return new Refused(CommandPolicy.FORBIDDEN, "pending transfer " + pendingId
                     + " is a claim's stake, settled by the claim only");
         }
         return CommandPolicy.mayResolve(issuer, pending.controller())
-                .map(r -> new Posting.Refused(r.reason(), "pending transfer " + pendingId + ": " + r.detail()))
+                .map(r -> new Refused(r.reason(), "pending transfer " + pendingId + ": " + r.detail()))
                 .orElse(null);
     }
 
     private Posting postReserved(UUID transferId, UUID pendingId, Instant now, TransferKind kind, boolean evenIfSuspended) {
         PendingTransfer pending = pendings.get(pendingId);
-        Posting.Refused refused = checkResolvable(pendingId, pending, now);
+        Refused refused = checkResolvable(pendingId, pending, now);
         if (refused != null) {
             return refused;
         }
         Account debit = accounts.get(pending.debitAccountId());
         Account credit = accounts.get(pending.creditAccountId());
         if (debit.suspended() && !evenIfSuspended) {
-            return new Posting.Refused(AGENT_SUSPENDED, "account " + debit.id() + " belongs to a suspended agent");
+            return new Refused(AGENT_SUSPENDED, "account " + debit.id() + " belongs to a suspended agent");
         }
         long debitBefore = debit.balance();
         long creditBefore = credit.balance();
@@ -240,7 +263,7 @@ final class Ledger {
     Posting expire(UUID pendingId, Instant now) {
         PendingTransfer pending = pendings.get(pendingId);
         if (pending != null && pending.resolution() == null && !pending.expiredAt(now)) {
-            return new Posting.Refused(PENDING_NOT_EXPIRED, "pending transfer " + pendingId + " has not expired");
+            return new Refused(PENDING_NOT_EXPIRED, "pending transfer " + pendingId + " has not expired");
         }
         return release(expiryId(pendingId), pendingId, null, TransferStatus.EXPIRED);
     }
@@ -252,7 +275,7 @@ final class Ledger {
     /** {@code now == null}: release whatever the timeout (the sweeper checked it). */
     private Posting release(UUID transferId, UUID pendingId, Instant now, TransferStatus as) {
         PendingTransfer pending = pendings.get(pendingId);
-        Posting.Refused refused = checkResolvable(pendingId, pending, now);
+        Refused refused = checkResolvable(pendingId, pending, now);
         if (refused != null) {
             return refused;
         }
@@ -264,43 +287,43 @@ final class Ledger {
         return row(transferId, pending, as, debit, debit.balance(), credit, credit.balance());
     }
 
-    private Posting.Refused checkResolvable(UUID pendingId, PendingTransfer pending, Instant now) {
+    private Refused checkResolvable(UUID pendingId, PendingTransfer pending, Instant now) {
         if (pending == null) {
-            return new Posting.Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
+            return new Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
         }
         if (pending.resolution() != null) {
             return switch (pending.resolution()) {
-                case POSTED -> new Posting.Refused(PENDING_ALREADY_POSTED, "pending transfer " + pendingId + " was posted");
-                case VOIDED -> new Posting.Refused(PENDING_ALREADY_VOIDED, "pending transfer " + pendingId + " was voided");
-                default -> new Posting.Refused(PENDING_EXPIRED, "pending transfer " + pendingId + " expired");
+                case POSTED -> new Refused(PENDING_ALREADY_POSTED, "pending transfer " + pendingId + " was posted");
+                case VOIDED -> new Refused(PENDING_ALREADY_VOIDED, "pending transfer " + pendingId + " was voided");
+                default -> new Refused(PENDING_EXPIRED, "pending transfer " + pendingId + " expired");
             };
         }
         if (now != null && pending.expiredAt(now)) {
-            return new Posting.Refused(PENDING_EXPIRED,
+            return new Refused(PENDING_EXPIRED,
                     "pending transfer " + pendingId + " expired at " + pending.expiresAt());
         }
         return null;
     }
 
-    private Posting.Refused checkMovement(UUID debitId, UUID creditId, long amount) {
+    private Refused checkMovement(UUID debitId, UUID creditId, long amount) {
         if (amount <= 0) {
-            return new Posting.Refused(AMOUNT_NOT_POSITIVE, "amount must be positive, was " + amount);
+            return new Refused(AMOUNT_NOT_POSITIVE, "amount must be positive, was " + amount);
         }
         if (debitId.equals(creditId)) {
-            return new Posting.Refused(SAME_ACCOUNT, "debit and credit account are the same");
+            return new Refused(SAME_ACCOUNT, "debit and credit account are the same");
         }
         Account debit = accounts.get(debitId);
         if (debit == null) {
-            return new Posting.Refused(UNKNOWN_ACCOUNT, "unknown debit account " + debitId);
+            return new Refused(UNKNOWN_ACCOUNT, "unknown debit account " + debitId);
         }
         if (!accounts.containsKey(creditId)) {
-            return new Posting.Refused(UNKNOWN_ACCOUNT, "unknown credit account " + creditId);
+            return new Refused(UNKNOWN_ACCOUNT, "unknown credit account " + creditId);
         }
         if (debit.suspended()) {
-            return new Posting.Refused(AGENT_SUSPENDED, "account " + debitId + " belongs to a suspended agent");
+            return new Refused(AGENT_SUSPENDED, "account " + debitId + " belongs to a suspended agent");
         }
         if (!debit.canDebit(amount)) {
-            return new Posting.Refused(INSUFFICIENT_FUNDS,
+            return new Refused(INSUFFICIENT_FUNDS,
                     "account " + debitId + " has insufficient available funds for " + amount);
         }
         return null;

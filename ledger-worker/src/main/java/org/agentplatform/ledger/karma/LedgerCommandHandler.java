@@ -115,11 +115,11 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
                             return Outcome.applied(new AgentRegistered(c.agentId(), c.name()));
                         });
             } else if (command instanceof SuspendAgent c) {
-                outcome = ledger.suspend(c.agentId(), true)
+                outcome = ledger.suspend(c.agentId())
                         .map(refused -> refused(refused, Topics.AGGREGATE_AGENT, c.agentId()))
                         .orElseGet(() -> Outcome.applied(new AgentSuspended(c.agentId())));
             } else if (command instanceof ReactivateAgent c) {
-                outcome = ledger.suspend(c.agentId(), false)
+                outcome = ledger.reactivate(c.agentId())
                         .map(refused -> refused(refused, Topics.AGGREGATE_AGENT, c.agentId()))
                         .orElseGet(() -> Outcome.applied(new AgentReactivated(c.agentId())));
             } else if (command instanceof GrantKarma c) {
@@ -198,10 +198,10 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
             transfers.addAll(linked.legs());
             return Outcome.applied(linked.legs().stream().map(l -> (Event) l.event()).toList());
         }
-        return refused((Posting.Refused) posting, Topics.AGGREGATE_KARMA, aggregateId);
+        return refused((Refused) posting, Topics.AGGREGATE_KARMA, aggregateId);
     }
 
-    private static Outcome refused(Posting.Refused refused, String aggregateType, UUID aggregateId) {
+    private static Outcome refused(Refused refused, String aggregateType, UUID aggregateId) {
         return Outcome.rejected(refused.reason(), refused.detail(), aggregateType, aggregateId.toString());
     }
 }

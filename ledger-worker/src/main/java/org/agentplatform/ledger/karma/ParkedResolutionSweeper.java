@@ -82,10 +82,10 @@ class ParkedResolutionSweeper {
                 } else if ("PENDING".equals(transfers.get(p.pendingId()))) {
                     continue; // a command batch holds the reservation: the next sweep
                 } else if (transfers.containsKey(p.pendingId()) || handled.contains(p.pendingId())) {
-                    posting = new Posting.Refused(Ledger.PENDING_NOT_FOUND, "no pending transfer " + p.pendingId()
+                    posting = new Refused(Ledger.PENDING_NOT_FOUND, "no pending transfer " + p.pendingId()
                             + ": that id is not a reservation");
                 } else if (!p.deadline().isAfter(now)) {
-                    posting = new Posting.Refused(Ledger.PENDING_NOT_FOUND, "no pending transfer " + p.pendingId()
+                    posting = new Refused(Ledger.PENDING_NOT_FOUND, "no pending transfer " + p.pendingId()
                             + " was reserved by " + p.deadline());
                 } else {
                     continue;

@@ -13,7 +13,7 @@ import org.agentplatform.schema.ledger.TransferPosted;
 import org.agentplatform.schema.ledger.TransferStatus;
 
 /** The result of asking the ledger to move or reserve karma. */
-sealed interface Posting {
+sealed interface Posting permits Posting.Recorded, Posting.Linked, Refused {
 
     /**
      * A transfer row to append, with the balances it found and left. {@code pendingId} names the PENDING row
@@ -44,8 +44,5 @@ sealed interface Posting {
 
     /** Linked transfers that were all posted. */
     record Linked(List<Recorded> legs) implements Posting {
-    }
-
-    record Refused(String reason, String detail) implements Posting {
     }
 }

@@ -17,6 +17,18 @@ class ClaimTest {
     }
 
     @Test
+    void aClaimNeedsASubjectOfOneTo500CharactersAndAStakeThatIsNotNegative() {
+        assertThat(Claim.refusesSubmission("the sky is blue", 0)).isEmpty();
+        assertThat(Claim.refusesSubmission("s".repeat(500), 10)).isEmpty();
+        assertThat(Claim.refusesSubmission(" ", 10))
+                .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Claim.SUBJECT_INVALID));
+        assertThat(Claim.refusesSubmission("s".repeat(501), 10))
+                .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Claim.SUBJECT_INVALID));
+        assertThat(Claim.refusesSubmission("the sky is blue", -1))
+                .hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.AMOUNT_NOT_POSITIVE));
+    }
+
+    @Test
     void theClaimantCannotVoteAndNobodyVotesTwice() {
         Claim claim = open(2);
         UUID voter = UUID.randomUUID();

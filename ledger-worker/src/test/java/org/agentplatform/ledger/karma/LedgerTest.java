@@ -42,7 +42,7 @@ class LedgerTest {
     void refusesAnOverdraftAndChangesNothing() {
         Ledger ledger = ledger(10);
         Posting posting = ledger.post(UUID.randomUUID(), a, b, 11, TransferKind.TRANSFER);
-        assertThat(posting).isInstanceOfSatisfying(Posting.Refused.class,
+        assertThat(posting).isInstanceOfSatisfying(Refused.class,
                 r -> assertThat(r.reason()).isEqualTo(Ledger.INSUFFICIENT_FUNDS));
         assertThat(ledger.account(a).orElseThrow().balance()).isEqualTo(10);
         assertThat(ledger.changedExisting()).isEmpty();
@@ -53,7 +53,7 @@ class LedgerTest {
         Ledger ledger = ledger(0);
         assertThat(ledger.post(UUID.randomUUID(), treasury, a, 500, TransferKind.GRANT)).isInstanceOf(Posting.Recorded.class);
         assertThat(ledger.account(treasury).orElseThrow().balance()).isEqualTo(-500);
-        assertThat(ledger.post(UUID.randomUUID(), b, a, 1, TransferKind.TRANSFER)).isInstanceOf(Posting.Refused.class);
+        assertThat(ledger.post(UUID.randomUUID(), b, a, 1, TransferKind.TRANSFER)).isInstanceOf(Refused.class);
     }
 
     @Test
@@ -90,17 +90,17 @@ class LedgerTest {
     @Test
     void aSuspendedAgentsAccountCannotBeDebitedButCanBeCredited() {
         Ledger ledger = ledger(100);
-        assertThat(ledger.suspend(a, true)).isEmpty();
+        assertThat(ledger.suspend(a)).isEmpty();
         assertThat(reason(ledger.post(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER))).isEqualTo(Ledger.AGENT_SUSPENDED);
         assertThat(reason(ledger.reserve(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER, now.plusSeconds(60),
                 a.toString(), now)))
                 .isEqualTo(Ledger.AGENT_SUSPENDED);
         assertThat(ledger.post(UUID.randomUUID(), treasury, a, 5, TransferKind.GRANT)).isInstanceOf(Posting.Recorded.class);
-        assertThat(ledger.suspend(a, true)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.AGENT_SUSPENDED));
-        assertThat(ledger.suspend(a, false)).isEmpty();
-        assertThat(ledger.suspend(a, false)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.AGENT_NOT_SUSPENDED));
+        assertThat(ledger.suspend(a)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.AGENT_SUSPENDED));
+        assertThat(ledger.reactivate(a)).isEmpty();
+        assertThat(ledger.reactivate(a)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.AGENT_NOT_SUSPENDED));
         assertThat(ledger.post(UUID.randomUUID(), a, b, 1, TransferKind.TRANSFER)).isInstanceOf(Posting.Recorded.class);
-        assertThat(ledger.suspend(treasury, true)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.UNKNOWN_AGENT));
+        assertThat(ledger.suspend(treasury)).hasValueSatisfying(r -> assertThat(r.reason()).isEqualTo(Ledger.UNKNOWN_AGENT));
         assertThat(ledger.statusChanged()).extracting(Account::id).containsExactly(a);
     }
 
@@ -213,7 +213,7 @@ class LedgerTest {
         UUID escrow = UUID.randomUUID();
         ledger.reserve(own, a, b, 10, TransferKind.TRANSFER, now.plusSeconds(60), a.toString(), now);
         ledger.reserve(escrow, a, b, 20, TransferKind.TRANSFER, now.plusSeconds(60), "job-worker", now);
-        assertThat(ledger.suspend(a, true)).isEmpty();
+        assertThat(ledger.suspend(a)).isEmpty();
         assertThat(reason(ledger.postPending(UUID.randomUUID(), own, self, now))).isEqualTo(Ledger.AGENT_SUSPENDED);
         assertThat(ledger.postPending(UUID.randomUUID(), escrow, Issuer.of("job-worker"), now))
                 .isInstanceOf(Posting.Recorded.class);
@@ -225,7 +225,7 @@ class LedgerTest {
     void anInsufficientFundsRefusalDoesNotTellTheBalance() {
         Ledger ledger = ledger(37);
         Posting refused = ledger.post(UUID.randomUUID(), a, b, 50, TransferKind.TRANSFER);
-        assertThat(refused).isInstanceOfSatisfying(Posting.Refused.class, r -> {
+        assertThat(refused).isInstanceOfSatisfying(Refused.class, r -> {
             assertThat(r.reason()).isEqualTo(Ledger.INSUFFICIENT_FUNDS);
             assertThat(r.detail()).isEqualTo("account " + a + " has insufficient available funds for 50");
             // the random account id may itself contain "37": look for the balance only in the rest
@@ -241,7 +241,7 @@ class LedgerTest {
         // a -> b 80, b -> a 10, a -> b 40: the third leg overdraws a (20 + 10 left) and undoes the first two.
         Posting refused = ledger.postLinked(ids, List.of(new Ledger.Leg(a, b, 80), new Ledger.Leg(b, a, 10),
                 new Ledger.Leg(a, b, 40)), TransferKind.TRANSFER);
-        assertThat(refused).isInstanceOfSatisfying(Posting.Refused.class, r -> {
+        assertThat(refused).isInstanceOfSatisfying(Refused.class, r -> {
             assertThat(r.reason()).isEqualTo(Ledger.INSUFFICIENT_FUNDS);
             assertThat(r.detail()).startsWith("transfer 2:");
         });
@@ -261,6 +261,6 @@ class LedgerTest {
     }
 
     private static String reason(Posting posting) {
-        return ((Posting.Refused) posting).reason();
+        return ((Refused) posting).reason();
     }
 }

@@ -72,7 +72,7 @@ class ParkedResolutionsTest {
         ledger.reserve(pending, a, b, 40, TransferKind.TRANSFER, now.plusSeconds(60), a.toString(), now);
 
         Posting refused = stranger.applyTo(ledger, now);
-        assertThat(refused).isInstanceOfSatisfying(Posting.Refused.class, r -> {
+        assertThat(refused).isInstanceOfSatisfying(Refused.class, r -> {
             assertThat(r.reason()).isEqualTo(CommandPolicy.FORBIDDEN);
             assertThat(r).isEqualTo(ledger.postPending(UUID.randomUUID(), pending, Issuer.of(b.toString()), now));
         });
@@ -80,7 +80,7 @@ class ParkedResolutionsTest {
             assertThat(r.transferId()).isEqualTo(voiding.commandId());
             assertThat(r.status()).isEqualTo(TransferStatus.VOIDED);
         });
-        assertThat(posting.applyTo(ledger, now)).isInstanceOfSatisfying(Posting.Refused.class,
+        assertThat(posting.applyTo(ledger, now)).isInstanceOfSatisfying(Refused.class,
                 r -> assertThat(r.reason()).isEqualTo(Ledger.PENDING_ALREADY_VOIDED));
         assertThat(ledger.account(a).orElseThrow().balance()).isEqualTo(100);
         assertThat(ledger.account(a).orElseThrow().pendingDebits()).isZero();
