@@ -6,7 +6,6 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 import org.springframework.context.annotation.Bean;
-import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
  * The HTTP entry point for producers: validates commands, publishes them to Kafka and answers 202 with
@@ -17,7 +16,6 @@ import org.springframework.scheduling.annotation.EnableScheduling;
  */
 @SpringBootApplication(excludeName = "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration")
 @ConfigurationPropertiesScan
-@EnableScheduling
 public class IngestServiceApplication {
 
     /** Each app reads its own {@code <name>.yml}, so several can share one JVM in the local stack. */

@@ -4,22 +4,24 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.agentplatform.runtime.CommandOutcomes.Recorded;
 import org.jspecify.annotations.Nullable;
-import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Waits, bounded, for a worker to record a command's outcome. It polls the inbox rather than holding anything
- * open: each poll borrows a pooled connection for one query and returns it, so a waiting request costs a thread,
- * not a connection.
+ * Waits, bounded, for a worker to record a command's outcome. It polls the runtime's record of outcomes rather
+ * than holding anything open: each poll borrows a pooled connection for one query and returns it, so a waiting
+ * request costs a thread, not a connection.
  */
 @Component
 public class CommandOutcomes {
 
-    private final JdbcClient jdbc;
+    private final org.agentplatform.runtime.CommandOutcomes recorded;
 
-    CommandOutcomes(JdbcClient jdbc) {
-        this.jdbc = jdbc;
+    CommandOutcomes(JdbcTemplate jdbc) {
+        // not a bean: ingest takes command-runtime's reads, not its consumer-side configuration
+        this.recorded = new org.agentplatform.runtime.CommandOutcomes(jdbc);
     }
 
     /** What the worker recorded: {@code APPLIED}, or {@code REJECTED} with a reason. */
@@ -35,12 +37,8 @@ public class CommandOutcomes {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             // DEFERRED: handled, but waiting for something (a post for its reservation), not decided yet
-            Optional<Outcome> outcome = jdbc.sql("""
-                            select outcome, reason, detail from processed_commands
-                            where command_id = ? and outcome <> 'DEFERRED'""")
-                    .param(commandId)
-                    .query((rs, n) -> new Outcome(rs.getString(1), rs.getString(2), rs.getString(3)))
-                    .optional();
+            Optional<Outcome> outcome = recorded.find(commandId).filter(Recorded::isFinal)
+                    .map(r -> new Outcome(r.status().name(), r.reason(), r.detail()));
             long left = deadline - System.nanoTime();
             if (outcome.isPresent() || left <= 0) {
                 return outcome;

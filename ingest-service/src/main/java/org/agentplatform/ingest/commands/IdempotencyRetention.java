@@ -4,12 +4,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 
+import org.agentplatform.runtime.PeriodicTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
@@ -18,7 +18,7 @@ import org.springframework.stereotype.Component;
  * then reads as unknown (404). Every instance purges; deleting the same old rows twice is harmless.
  */
 @Component
-class IdempotencyRetention {
+class IdempotencyRetention extends PeriodicTask {
 
     private static final Logger log = LoggerFactory.getLogger(IdempotencyRetention.class);
 
@@ -27,12 +27,17 @@ class IdempotencyRetention {
     private final Duration retention;
 
     IdempotencyRetention(JdbcClient jdbc, Clock clock, Properties properties) {
+        super("idempotency-retention", properties.purgeInterval());
         this.jdbc = jdbc;
         this.clock = clock;
         this.retention = properties.retention();
     }
 
-    @Scheduled(fixedDelayString = "${ingest.idempotency.purge-interval:PT1H}", initialDelayString = "PT1M")
+    @Override
+    protected void runPass() {
+        purge();
+    }
+
     int purge() {
         try {
             var before = clock.instant().minus(retention).atOffset(ZoneOffset.UTC);
@@ -50,8 +55,11 @@ class IdempotencyRetention {
         }
     }
 
-    /** @param retention how long a retry with the same key still gets the original answer */
+    /**
+     * @param retention     how long a retry with the same key still gets the original answer
+     * @param purgeInterval how long between purges
+     */
     @ConfigurationProperties(prefix = "ingest.idempotency")
-    record Properties(@DefaultValue("7d") Duration retention) {
+    record Properties(@DefaultValue("7d") Duration retention, @DefaultValue("1h") Duration purgeInterval) {
     }
 }

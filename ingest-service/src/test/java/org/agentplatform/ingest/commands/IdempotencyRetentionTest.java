@@ -28,7 +28,7 @@ class IdempotencyRetentionTest {
         insert(jdbc, "young", now.minus(Duration.ofDays(7)).plusSeconds(1));
 
         IdempotencyRetention retention = new IdempotencyRetention(jdbc, Clock.fixed(now, ZoneOffset.UTC),
-                new IdempotencyRetention.Properties(Duration.ofDays(7)));
+                new IdempotencyRetention.Properties(Duration.ofDays(7), Duration.ofHours(1)));
 
         UUID oldCommand = UUID.randomUUID();
         UUID youngCommand = UUID.randomUUID();
