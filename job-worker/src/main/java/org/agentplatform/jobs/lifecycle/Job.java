@@ -18,17 +18,12 @@ import org.agentplatform.schema.jobs.JobFailed;
 import org.agentplatform.schema.jobs.JobLeaseExpired;
 import org.agentplatform.schema.jobs.JobLeased;
 import org.agentplatform.schema.jobs.EscrowStatus;
-import org.agentplatform.schema.jobs.JobEscrow;
 import org.agentplatform.schema.jobs.JobEscrowHeld;
 import org.agentplatform.schema.jobs.JobEscrowRejected;
 import org.agentplatform.schema.jobs.JobEscrowSettled;
 import org.agentplatform.schema.jobs.JobStatus;
 import org.agentplatform.schema.jobs.JobSubmitted;
 import org.agentplatform.schema.jobs.SubmitJob;
-import org.agentplatform.schema.ledger.PostPending;
-import org.agentplatform.schema.ledger.ReserveKarma;
-import org.agentplatform.schema.ledger.TransferKarma;
-import org.agentplatform.schema.ledger.VoidPending;
 
 import tools.jackson.databind.JsonNode;
 
@@ -49,15 +44,6 @@ final class Job {
     static final String JOB_FINISHED = "JOB_FINISHED";
     /** Why an escrow is STUCK when a step's command never got an outcome from the ledger. */
     static final String NO_OUTCOME = "NO_OUTCOME";
-
-    /**
-     * How long the ledger holds a priced job's price: as long as the job may take, which nothing bounds (retries
-     * with backoff, leases renewed by heartbeats), so practically for ever. The job worker settles every hold
-     * itself (paid, or refunded when the job is cancelled or dead); an expiry would only let the submitter's
-     * karma return while the job still runs and pay nobody for finished work. The last second of year 9999:
-     * within PostgreSQL's timestamptz range (Admissibility.MAX_TIMESTAMP is the hard limit) and plain ISO-8601.
-     */
-    static final Instant ESCROW_HOLD_UNTIL = Instant.parse("9999-12-31T23:59:59Z");
 
     /** The order lease requests take runnable jobs in: highest priority, then the longest waiting. */
     static final Comparator<Job> LEASE_ORDER = Comparator.comparingInt((Job j) -> -j.priority)
@@ -80,8 +66,7 @@ final class Job {
     private UUID lessee;
     private JsonNode result;
     private String lastError;
-    private EscrowStatus escrowStatus;
-    private UUID payee;
+    private final Escrow escrow;
     private boolean changed;
 
     Job(UUID id, UUID submitterId, int priority, int maxAttempts, Duration leaseTimeout, JsonNode spec, Long price,
@@ -102,8 +87,7 @@ final class Job {
         this.lessee = lessee;
         this.result = result;
         this.lastError = lastError;
-        this.escrowStatus = escrowStatus;
-        this.payee = payee;
+        this.escrow = new Escrow(id, submitterId, price, escrowStatus, payee);
         this.isNew = isNew;
     }
 
@@ -115,40 +99,32 @@ final class Job {
                 priced ? EscrowStatus.RESERVING : EscrowStatus.NONE, null, true);
     }
 
-    // --- escrow: the saga steps a transition implies; their command ids are fixed per job and step ---
+    // --- escrow: the saga steps a transition implies (see Escrow), and what they do to the job ---
 
-    /**
-     * The reservation of a priced job's price from its submitter, sent when the job is submitted. The job worker
-     * makes it, so the ledger lets only the job worker post or void it, never the submitter.
-     */
+    /** The reservation of a priced job's price, sent when the job is submitted. */
     EscrowStep reservation() {
-        return new EscrowStep(id, EscrowStep.Kind.RESERVE,
-                new ReserveKarma(submitterId, JobEscrow.ACCOUNT, price, ESCROW_HOLD_UNTIL));
+        return escrow.reservation();
     }
 
     /** The ledger reserved the price: the job becomes runnable, or, cancelled meanwhile, is refunded at once. */
     Transition escrowReserved(Instant now) {
-        requireEscrow(EscrowStatus.RESERVING);
-        escrowStatus = EscrowStatus.HELD;
+        JobEscrowHeld held = escrow.reserved();
         changed = true;
         if (status == JobStatus.AWAITING_ESCROW) {
             status = JobStatus.QUEUED;
             runAt = now;
         }
-        return new Changed(new JobEscrowHeld(id, EscrowStep.commandId(id, EscrowStep.Kind.RESERVE), price),
-                history("ESCROW_HELD", null, null, null), null, null);
+        return new Changed(held, history("ESCROW_HELD", null, null, null), null, null);
     }
 
     /** The ledger refused the reservation (the submitter cannot pay): the job never runs. */
     Transition escrowRejected(String reason, String detail) {
-        requireEscrow(EscrowStatus.RESERVING);
-        escrowStatus = EscrowStatus.REJECTED;
+        JobEscrowRejected rejected = escrow.rejected(reason, detail);
         changed = true;
         if (status == JobStatus.AWAITING_ESCROW) {
             status = JobStatus.REJECTED;
         }
-        return new Changed(new JobEscrowRejected(id, reason, detail), history("ESCROW_REJECTED", null, null, reason),
-                null, null);
+        return new Changed(rejected, history("ESCROW_REJECTED", null, null, reason), null, null);
     }
 
     /**
@@ -156,35 +132,23 @@ final class Job {
      * it or refunded to the submitter. Returns the first saga step, or null when there is nothing to settle.
      */
     EscrowStep settlement() {
-        if (escrowStatus != EscrowStatus.HELD || !status.isFinal()) {
+        if (!escrow.isHeld() || !status.isFinal()) {
             return null;
         }
-        UUID pendingId = EscrowStep.commandId(id, EscrowStep.Kind.RESERVE);
         changed = true;
-        if (status == JobStatus.SUCCEEDED) {
-            escrowStatus = EscrowStatus.PAYING;
-            return new EscrowStep(id, EscrowStep.Kind.POST, new PostPending(pendingId));
-        }
-        escrowStatus = EscrowStatus.REFUNDING;
-        return new EscrowStep(id, EscrowStep.Kind.REFUND, new VoidPending(pendingId));
+        return escrow.settle(status == JobStatus.SUCCEEDED);
     }
 
     /** The reservation was posted into escrow: pay the executor from it. */
     EscrowStep escrowPosted() {
-        requireEscrow(EscrowStatus.PAYING);
-        return new EscrowStep(id, EscrowStep.Kind.PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price));
+        return escrow.posted();
     }
 
     /** The last settlement step was applied ({@code outcome} PAID or REFUNDED), or refused (STUCK). */
     Transition escrowSettled(EscrowStatus outcome, String detail) {
-        if (escrowStatus != EscrowStatus.PAYING && escrowStatus != EscrowStatus.REFUNDING) {
-            throw new IllegalStateException("job " + id + " escrow is " + escrowStatus);
-        }
-        UUID to = escrowStatus == EscrowStatus.PAYING ? payee : submitterId;
-        escrowStatus = outcome;
+        JobEscrowSettled settled = escrow.settled(outcome);
         changed = true;
-        return new Changed(new JobEscrowSettled(id, outcome, to, price),
-                history("ESCROW_" + outcome.name(), to, null, detail), null, null);
+        return new Changed(settled, history("ESCROW_" + outcome.name(), settled.payee(), null, detail), null, null);
     }
 
     /**
@@ -193,23 +157,15 @@ final class Job {
      * for its reservation is rejected, as it cannot run without its price held.
      */
     Transition escrowNoOutcome() {
-        if (escrowStatus == EscrowStatus.PAYING || escrowStatus == EscrowStatus.REFUNDING) {
+        if (escrow.isSettling()) {
             return escrowSettled(EscrowStatus.STUCK, NO_OUTCOME);
         }
-        requireEscrow(EscrowStatus.RESERVING);
-        escrowStatus = EscrowStatus.STUCK;
+        JobEscrowSettled lost = escrow.reservationLost();
         changed = true;
         if (status == JobStatus.AWAITING_ESCROW) {
             status = JobStatus.REJECTED;
         }
-        return new Changed(new JobEscrowSettled(id, EscrowStatus.STUCK, null, price),
-                history("ESCROW_STUCK", null, null, NO_OUTCOME), null, null);
-    }
-
-    private void requireEscrow(EscrowStatus expected) {
-        if (escrowStatus != expected) {
-            throw new IllegalStateException("job " + id + " escrow is " + escrowStatus + ", expected " + expected);
-        }
+        return new Changed(lost, history("ESCROW_STUCK", null, null, NO_OUTCOME), null, null);
     }
 
     Changed submittedTransition() {
@@ -252,7 +208,7 @@ final class Job {
         }
         endLease(JobStatus.SUCCEEDED);
         result = output;
-        payee = executor;
+        escrow.payTo(executor);
         return new Changed(new JobCompleted(id, executor, token, attempts, output),
                 history("COMPLETED", executor, null, null), null, new LeaseEnded(id, token, "SUCCEEDED", null, now));
     }
@@ -395,11 +351,11 @@ final class Job {
     }
 
     EscrowStatus escrowStatus() {
-        return escrowStatus;
+        return escrow.status();
     }
 
     UUID payee() {
-        return payee;
+        return escrow.payee();
     }
 
     boolean isChanged() {

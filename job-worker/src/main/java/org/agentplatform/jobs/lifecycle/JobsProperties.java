@@ -7,7 +7,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Settings of the job lifecycle. (There is no escrow hold time: a priced job's price is held until the job
- * worker settles it, see {@link Job#ESCROW_HOLD_UNTIL}.)
+ * worker settles it, see {@link Escrow#HOLD_UNTIL}.)
  *
  * @param backoffBase    delay before the retry after the first failed attempt; doubles with every attempt
  * @param backoffMax     the cap of that delay (before jitter)
