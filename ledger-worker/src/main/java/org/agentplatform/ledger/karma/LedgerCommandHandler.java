@@ -86,10 +86,7 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
             }
         }
         List<PendingTransfer> pendings = repository.lockPendings(pendingIds);
-        pendings.forEach(p -> {
-            accountIds.add(p.debitAccountId());
-            accountIds.add(p.creditAccountId());
-        });
+        PendingTransfer.accountsOf(pendings, accountIds);
         TreeSet<UUID> reservations = named.reservations();
         pendings.forEach(p -> targets.remove(p.id()));
         targets.removeAll(reservations);

@@ -64,11 +64,7 @@ class ParkedResolutionSweeper {
             Map<UUID, String> transfers = parkedRepository.transferStatuses(pendingIds);
             Set<UUID> handled = outcomes.find(pendingIds).keySet();
             Set<UUID> behind = parkedRepository.behindOthers(due);
-            TreeSet<UUID> accountIds = new TreeSet<>();
-            pendings.forEach(p -> {
-                accountIds.add(p.debitAccountId());
-                accountIds.add(p.creditAccountId());
-            });
+            TreeSet<UUID> accountIds = PendingTransfer.accountsOf(pendings, new TreeSet<>());
             Ledger ledger = new Ledger(repository.lock(accountIds), pendings);
 
             List<Posting.Recorded> rows = new ArrayList<>();

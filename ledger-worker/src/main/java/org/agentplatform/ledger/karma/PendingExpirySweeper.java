@@ -77,11 +77,7 @@ class PendingExpirySweeper extends PeriodicTask {
             if (pendings.isEmpty()) {
                 return 0;
             }
-            TreeSet<UUID> accountIds = new TreeSet<>();
-            pendings.forEach(p -> {
-                accountIds.add(p.debitAccountId());
-                accountIds.add(p.creditAccountId());
-            });
+            TreeSet<UUID> accountIds = PendingTransfer.accountsOf(pendings, new TreeSet<>());
             Ledger ledger = new Ledger(repository.lock(accountIds), pendings);
             List<Posting.Recorded> rows = new ArrayList<>();
             for (PendingTransfer p : pendings) {

@@ -1,6 +1,8 @@
 package org.agentplatform.ledger.karma;
 
 import java.time.Instant;
+import java.util.Collection;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import org.agentplatform.schema.jobs.JobEscrow;
@@ -13,6 +15,15 @@ import org.agentplatform.schema.ledger.TransferStatus;
  */
 record PendingTransfer(UUID id, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
                        Instant expiresAt, String controller, TransferStatus resolution) {
+
+    /** Both accounts of each, added to {@code into}: a sweep or batch locks them before it resolves any. */
+    static TreeSet<UUID> accountsOf(Collection<PendingTransfer> pendings, TreeSet<UUID> into) {
+        pendings.forEach(p -> {
+            into.add(p.debitAccountId());
+            into.add(p.creditAccountId());
+        });
+        return into;
+    }
 
     PendingTransfer resolvedAs(TransferStatus status) {
         return new PendingTransfer(id, debitAccountId, creditAccountId, amount, kind, expiresAt, controller, status);
