@@ -14,6 +14,7 @@ import org.agentplatform.embedded.TestServers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 
 /** Readiness is true only while the audit-log consumer is in its group and the engine (or its standby) runs. */
@@ -43,7 +44,7 @@ class AuditReadinessTest {
         consumer.start();
         await().atMost(Duration.ofSeconds(60)).until(() -> readiness() == 200);
 
-        context.getBean(CdcEngine.class).stop();
+        context.getBean("cdcEngine", SmartLifecycle.class).stop();
         assertThat(readiness()).as("engine stopped").isEqualTo(503);
     }
 

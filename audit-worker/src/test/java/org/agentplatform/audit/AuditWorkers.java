@@ -14,13 +14,14 @@ import javax.sql.DataSource;
 
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Starts audit workers as the local stack does, and reads their audit log and its verification. */
-final class AuditWorkers {
+public final class AuditWorkers {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -29,12 +30,12 @@ final class AuditWorkers {
     }
 
     /** Starts a worker; command-line arguments, because builder properties would lose to audit-worker.yml. */
-    static ConfigurableApplicationContext start(TestEnvironment env, String... extra) {
+    public static ConfigurableApplicationContext start(TestEnvironment env, String... extra) {
         return start(env, List.of(), extra);
     }
 
     /** As {@link #start(TestEnvironment, String...)}, with further configuration classes (fault injection). */
-    static ConfigurableApplicationContext start(TestEnvironment env, List<Class<?>> sources, String... extra) {
+    public static ConfigurableApplicationContext start(TestEnvironment env, List<Class<?>> sources, String... extra) {
         List<String> args = new ArrayList<>(List.of("--server.port=0", "--platform.audit.restart-backoff=200ms",
                 "--management.endpoints.web.exposure.include=health,metrics"));
         args.addAll(List.of(extra));
@@ -45,37 +46,39 @@ final class AuditWorkers {
         return builder.run(env.commandLineArgs(args.toArray(String[]::new)));
     }
 
-    static ConfigurableApplicationContext startRunning(TestEnvironment env, String... extra) {
+    public static ConfigurableApplicationContext startRunning(TestEnvironment env, String... extra) {
         ConfigurableApplicationContext context = start(env, extra);
-        await().atMost(Duration.ofSeconds(60)).until(() -> context.getBean(CdcEngine.class).state() == CdcEngine.State.RUNNING);
+        // the engine's state as its health reports it
+        HealthIndicator cdc = context.getBean("cdcHealthIndicator", HealthIndicator.class);
+        await().atMost(Duration.ofSeconds(60)).until(() -> "RUNNING".equals(String.valueOf(cdc.health().getDetails().get("state"))));
         return context;
     }
 
     /** The response of {@code GET /audit/verify}: status and body. */
-    record Verification(int status, JsonNode report) {
-        boolean ok() {
+    public record Verification(int status, JsonNode report) {
+        public boolean ok() {
             return status == 200;
         }
     }
 
-    static Verification verify(ConfigurableApplicationContext context) throws Exception {
+    public static Verification verify(ConfigurableApplicationContext context) throws Exception {
         String port = context.getEnvironment().getProperty("local.server.port");
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/audit/verify"))
                 .GET().build(), HttpResponse.BodyHandlers.ofString());
         return new Verification(response.statusCode(), JSON.readTree(response.body()));
     }
 
-    static String get(ConfigurableApplicationContext context, String path) throws Exception {
+    public static String get(ConfigurableApplicationContext context, String path) throws Exception {
         String port = context.getEnvironment().getProperty("local.server.port");
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    static DataSource superuser(TestEnvironment env) {
+    public static DataSource superuser(TestEnvironment env) {
         return TestServers.postgres().dataSource(env.databaseName());
     }
 
-    static long logCount(TestEnvironment env) {
+    public static long logCount(TestEnvironment env) {
         return JdbcClient.create(superuser(env)).sql("select count(*) from audit_log").query(Long.class).single();
     }
 
@@ -83,14 +86,14 @@ final class AuditWorkers {
      * Rows of the audited tables right now; taken after the migrations and before a test writes, it is the
      * number of SNAPSHOT entries to expect (migrations of other modules may seed system rows).
      */
-    static long auditedRows(TestEnvironment env) {
+    public static long auditedRows(TestEnvironment env) {
         return JdbcClient.create(superuser(env)).sql(
                 "select (select count(*) from agents) + (select count(*) from accounts) + (select count(*) from transfers)")
                 .query(Long.class).single();
     }
 
     /** Log entries of one PostgreSQL transaction. */
-    static long logCountOfTx(TestEnvironment env, long txId) {
+    public static long logCountOfTx(TestEnvironment env, long txId) {
         return JdbcClient.create(superuser(env))
                 .sql("select count(*) from audit_log where (change::jsonb ->> 'txId')::bigint = ?")
                 .param(txId).query(Long.class).single();

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,6 +16,9 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.agentplatform.audit.AuditWorkers;
+import org.agentplatform.audit.Ledger;
+import org.agentplatform.audit.TopicReader;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.schema.audit.AuditChange;

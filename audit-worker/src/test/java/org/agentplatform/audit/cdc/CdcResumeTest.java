@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,6 +10,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
+import org.agentplatform.audit.AuditWorkerApplication;
+import org.agentplatform.audit.AuditWorkers;
+import org.agentplatform.audit.Ledger;
+import org.agentplatform.audit.TopicReader;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.schema.audit.AuditChange;

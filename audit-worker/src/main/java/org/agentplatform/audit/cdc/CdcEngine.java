@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -14,7 +14,7 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
-import org.agentplatform.audit.leader.LeaderLock;
+import org.agentplatform.audit.AuditProperties;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

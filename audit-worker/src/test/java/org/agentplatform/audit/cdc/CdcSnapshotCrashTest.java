@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,6 +14,8 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
+import org.agentplatform.audit.AuditWorkers;
+import org.agentplatform.audit.Ledger;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.apache.kafka.clients.producer.ProducerRecord;

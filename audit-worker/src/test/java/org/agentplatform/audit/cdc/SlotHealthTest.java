@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.agentplatform.audit.AuditWorkers;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.junit.jupiter.api.AfterEach;

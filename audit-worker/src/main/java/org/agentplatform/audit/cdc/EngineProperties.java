@@ -1,10 +1,11 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.agentplatform.audit.AuditProperties;
 import org.postgresql.Driver;
 
 /**
@@ -46,7 +47,7 @@ final class EngineProperties {
         p.setProperty("database.password", nullToEmpty(password));
 
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", audit.slotNameFor(database));
+        p.setProperty("slot.name", slotName(audit.slotName(), database));
         p.setProperty("publication.name", audit.publicationName());
         // the publication holds exactly the captured tables: the WAL of the bookkeeping tables is not decoded
         p.setProperty("publication.autocreate.mode", "filtered");
@@ -79,6 +80,20 @@ final class EngineProperties {
                 .filter(table -> !table.isEmpty())
                 .map(table -> table.replace(".", "\\."))
                 .collect(Collectors.joining(","));
+    }
+
+    /** The configured slot name, or one derived from the database name. */
+    static String slotName(String configured, String databaseName) {
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        // slot names: lower-case letters, digits and underscores, at most 63 characters
+        String derived = "audit_" + databaseName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        if (derived.length() > 63) {
+            String hash = Integer.toHexString(databaseName.hashCode());
+            derived = derived.substring(0, 63 - hash.length() - 1) + "_" + hash;
+        }
+        return derived;
     }
 
     static String offsetApplicationName(String instanceId) {

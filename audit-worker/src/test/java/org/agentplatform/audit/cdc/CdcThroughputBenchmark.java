@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.awaitility.Awaitility.await;
 
@@ -15,6 +15,9 @@ import javax.sql.DataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import org.agentplatform.audit.AuditWorkerApplication;
+import org.agentplatform.audit.AuditWorkers;
+import org.agentplatform.audit.Ledger;
 import org.agentplatform.embedded.CpuUsage;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
