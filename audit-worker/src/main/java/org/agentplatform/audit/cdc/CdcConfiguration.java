@@ -33,17 +33,23 @@ class CdcConfiguration {
         return new ChangePublisher(router, kafka, audit.publishTimeout(), clock, meters);
     }
 
+    /** One leader per slot: the lock is named after it, on the application's database. */
+    @Bean
+    Leadership leadership(AuditProperties audit, JdbcConnectionDetails database) {
+        LeaderLock lock = new LeaderLock(database.getJdbcUrl(), database.getUsername(), database.getPassword(),
+                EngineProperties.slotNameFor(audit, database.getJdbcUrl()), audit.instanceId());
+        return new Leadership(lock, audit.leaderRetryInterval(), audit.leaderCheckInterval());
+    }
+
     /** Connects with the same database and credentials as the application's datasource. */
     @Bean
     CdcEngine cdcEngine(AuditProperties audit, JdbcConnectionDetails database, ChangePublisher publisher, Clock clock,
-                        DataSource dataSource) {
+                        Leadership leadership, DataSource dataSource) {
         Properties engine = EngineProperties.of(audit, database.getJdbcUrl(), database.getUsername(),
                 database.getPassword());
-        LeaderLock leader = new LeaderLock(database.getJdbcUrl(), database.getUsername(), database.getPassword(),
-                engine.getProperty("slot.name"), audit.instanceId());
         SlotRecovery recovery = new SlotRecovery(dataSource, engine.getProperty("slot.name"), audit.offsetTable(), clock,
                 "initial".equals(engine.getProperty("snapshot.mode")));
-        return new CdcEngine(engine, publisher, audit, clock, leader, recovery);
+        return new CdcEngine(engine, publisher, audit, clock, leadership, recovery);
     }
 
     @Bean
@@ -52,8 +58,9 @@ class CdcConfiguration {
     }
 
     @Bean
-    CdcHealthIndicator cdcHealthIndicator(CdcEngine engine, ChangePublisher publisher, CdcHealthIndicator.SlotMonitor slot) {
-        return new CdcHealthIndicator(engine, publisher, slot);
+    CdcHealthIndicator cdcHealthIndicator(CdcEngine engine, Leadership leadership, ChangePublisher publisher,
+                                          CdcHealthIndicator.SlotMonitor slot) {
+        return new CdcHealthIndicator(engine, leadership, publisher, slot);
     }
 
     /**

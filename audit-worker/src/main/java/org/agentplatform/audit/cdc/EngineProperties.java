@@ -18,10 +18,7 @@ final class EngineProperties {
     }
 
     static Properties of(AuditProperties audit, String jdbcUrl, String username, String password) {
-        Properties url = Driver.parseURL(jdbcUrl, null);
-        if (url == null) {
-            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbcUrl);
-        }
+        Properties url = parse(jdbcUrl);
         String database = url.getProperty("PGDBNAME");
         // a multi-host URL lists hosts and ports comma-separated: capture from the first
         String host = url.getProperty("PGHOST", "localhost").split(",")[0];
@@ -47,7 +44,7 @@ final class EngineProperties {
         p.setProperty("database.password", nullToEmpty(password));
 
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", slotName(audit.slotName(), database));
+        p.setProperty("slot.name", slotName(audit, database));
         p.setProperty("publication.name", audit.publicationName());
         // the publication holds exactly the captured tables: the WAL of the bookkeeping tables is not decoded
         p.setProperty("publication.autocreate.mode", "filtered");
@@ -82,10 +79,15 @@ final class EngineProperties {
                 .collect(Collectors.joining(","));
     }
 
+    /** The replication slot on the database that {@code jdbcUrl} names. */
+    static String slotNameFor(AuditProperties audit, String jdbcUrl) {
+        return slotName(audit, parse(jdbcUrl).getProperty("PGDBNAME"));
+    }
+
     /** The configured slot name, or one derived from the database name. */
-    static String slotName(String configured, String databaseName) {
-        if (configured != null && !configured.isBlank()) {
-            return configured;
+    private static String slotName(AuditProperties audit, String databaseName) {
+        if (audit.slotName() != null && !audit.slotName().isBlank()) {
+            return audit.slotName();
         }
         // slot names: lower-case letters, digits and underscores, at most 63 characters
         String derived = "audit_" + databaseName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
@@ -98,6 +100,14 @@ final class EngineProperties {
 
     static String offsetApplicationName(String instanceId) {
         return "audit-offsets-" + instanceId;
+    }
+
+    private static Properties parse(String jdbcUrl) {
+        Properties url = Driver.parseURL(jdbcUrl, null);
+        if (url == null) {
+            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbcUrl);
+        }
+        return url;
     }
 
     private static String withApplicationName(String jdbcUrl, String name) {
