@@ -39,6 +39,17 @@ class AuditLogDeadLetterTest extends AuditWorkerIntegrationTest {
     }
 
     /**
+     * JSON that decodes, with a primary key PostgreSQL cannot hold (jsonb, like text, has no NUL): refused as it is
+     * decoded, instead of failing the batch's insert, which was retried forever.
+     */
+    @Test
+    void aChangeWithNulInAPrimaryKeyStringIsDeadLetteredAndTheChangesAfterItAreLogged() throws Exception {
+        String json = new String(CODEC.encode(change("poi-son")), StandardCharsets.UTF_8);
+        byte[] poison = json.replace("\"poi-son\"", "\"poi\\u0000son\"").getBytes(StandardCharsets.UTF_8);
+        assertDeadLetteredAndPassed(poison, "primaryKey.id contains the NUL character (U+0000)");
+    }
+
+    /**
      * Sends {@code poison} and then a good change with the same key (so to the same partition, after it), and checks
      * that the poison is a dead letter with {@code reason} and the original position, and the good change is logged.
      */
