@@ -81,18 +81,4 @@ public record AuditProperties(
             throw new IllegalArgumentException("the outbox table " + outboxTable + " cannot also be audited");
         }
     }
-
-    /** The configured slot name, or one derived from the database name. */
-    String slotNameFor(String databaseName) {
-        if (slotName != null && !slotName.isBlank()) {
-            return slotName;
-        }
-        // slot names: lower-case letters, digits and underscores, at most 63 characters
-        String derived = "audit_" + databaseName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
-        if (derived.length() > 63) {
-            String hash = Integer.toHexString(databaseName.hashCode());
-            derived = derived.substring(0, 63 - hash.length() - 1) + "_" + hash;
-        }
-        return derived;
-    }
 }

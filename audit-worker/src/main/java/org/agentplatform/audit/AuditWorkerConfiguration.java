@@ -2,23 +2,16 @@ package org.agentplatform.audit;
 
 import java.time.Clock;
 
-import java.util.concurrent.TimeUnit;
-
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.TimeGauge;
-import io.micrometer.core.instrument.binder.MeterBinder;
-import org.agentplatform.audit.leader.LeaderLock;
+import org.agentplatform.runtime.DurableProducers;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.TopicBuilder;
-import org.springframework.kafka.core.KafkaTemplate;
 
+/** What both the CDC pipeline ({@code cdc}) and the audit log ({@code log}) use; each wires itself. */
 @Configuration(proxyBeanMethods = false)
 class AuditWorkerConfiguration {
 
@@ -32,61 +25,18 @@ class AuditWorkerConfiguration {
         return Clock.systemUTC();
     }
 
+    /**
+     * The producer of the application's template (the CDC publisher's) is durable as every producer of the
+     * platform: acknowledged by all in-sync replicas, idempotent.
+     */
+    @Bean
+    DefaultKafkaProducerFactoryCustomizer durableProducer() {
+        return factory -> factory.updateConfigs(DurableProducers.settings(factory.getConfigurationProperties()));
+    }
+
     /** Created at start if missing; the event topics belong to the services that write the outbox. */
     @Bean
     NewTopic auditChangesTopic(Topics topics, AuditProperties audit) {
         return TopicBuilder.name(topics.auditChanges()).partitions(audit.auditTopicPartitions()).build();
-    }
-
-    @Bean
-    ChangeRouter changeRouter(Topics topics, AuditProperties audit) {
-        return new ChangeRouter(topics, audit.auditedTables(), audit.outboxTable());
-    }
-
-    @Bean
-    ChangePublisher changePublisher(ChangeRouter router, KafkaTemplate<String, byte[]> kafka, AuditProperties audit,
-                                    Clock clock, MeterRegistry meters) {
-        return new ChangePublisher(router, kafka, audit.publishTimeout(), clock, meters);
-    }
-
-    /** Connects with the same database and credentials as the application's datasource. */
-    @Bean
-    CdcEngine cdcEngine(AuditProperties audit, JdbcConnectionDetails database, ChangePublisher publisher, Clock clock,
-                        javax.sql.DataSource dataSource) {
-        java.util.Properties engine = EngineProperties.of(audit, database.getJdbcUrl(), database.getUsername(),
-                database.getPassword());
-        LeaderLock leader = new LeaderLock(database.getJdbcUrl(), database.getUsername(), database.getPassword(),
-                engine.getProperty("slot.name"), audit.instanceId());
-        SlotRecovery recovery = new SlotRecovery(dataSource, engine.getProperty("slot.name"), audit.offsetTable(), clock,
-                "initial".equals(engine.getProperty("snapshot.mode")));
-        return new CdcEngine(engine, publisher, audit, clock, leader, recovery);
-    }
-
-    @Bean
-    CdcHealthIndicator.SlotMonitor slotMonitor(JdbcClient jdbc, CdcEngine engine) {
-        return new CdcHealthIndicator.SlotMonitor(jdbc, engine.slotName());
-    }
-
-    @Bean
-    CdcHealthIndicator cdcHealthIndicator(CdcEngine engine, ChangePublisher publisher, CdcHealthIndicator.SlotMonitor slot) {
-        return new CdcHealthIndicator(engine, publisher, slot);
-    }
-
-    /**
-     * Slot health as gauges: {@code audit.cdc.retained_wal_bytes} (read from PostgreSQL on each scrape) and
-     * {@code audit.cdc.engine_lag} (now minus the commit time of the newest change handled; only the leader
-     * reports it).
-     */
-    @Bean
-    MeterBinder cdcSlotMetrics(CdcHealthIndicator.SlotMonitor slot, ChangePublisher publisher, CdcEngine engine) {
-        return registry -> {
-            Gauge.builder("audit.cdc.retained_wal_bytes", slot, CdcHealthIndicator.SlotMonitor::retainedWalBytes)
-                    .description("WAL retained by the replication slot").baseUnit("bytes").register(registry);
-            TimeGauge.builder("audit.cdc.engine_lag", publisher, TimeUnit.MILLISECONDS, p -> {
-                        java.time.Duration lag = p.engineLag();
-                        return lag == null || engine.state() != CdcEngine.State.RUNNING ? Double.NaN : lag.toMillis();
-                    })
-                    .description("now minus the commit time of the newest change the engine handled").register(registry);
-        };
     }
 }

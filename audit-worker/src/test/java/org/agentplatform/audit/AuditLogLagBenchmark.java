@@ -16,9 +16,6 @@ import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -32,26 +29,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * A benchmark prints figures and asserts none, so it is not part of the test suite: without the property JUnit
  * reports it as disabled.
  */
-class AuditLogLagBenchmark {
-
-    private ConfigurableApplicationContext context;
-
-    @AfterEach
-    void close() {
-        if (context != null) {
-            context.close();
-        }
-    }
+@EnabledIfSystemProperty(named = "audit.bench", matches = "true")
+class AuditLogLagBenchmark extends AuditWorkerIntegrationTest {
 
     @Test
-    @EnabledIfSystemProperty(named = "audit.bench", matches = "true")
     void commitToAuditLogLag() throws Exception {
         int tps = Integer.getInteger("audit.bench.tps", 200);
         int seconds = Integer.getInteger("audit.bench.seconds", 30);
         int warmup = Integer.getInteger("audit.bench.warmup", 15);
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        context = AuditWorkers.startRunning(env, "--spring.datasource.hikari.maximum-pool-size=8");
+        ConfigurableApplicationContext context = startRunning("--spring.datasource.hikari.maximum-pool-size=8");
         DataSource pool = context.getBean(DataSource.class);
         Ledger ledger = new Ledger(pool);
 
@@ -79,9 +65,9 @@ class AuditLogLagBenchmark {
         load.shutdown();
         load.awaitTermination(30, TimeUnit.SECONDS);
         long transactions = written.get();
-        await().atMost(Duration.ofSeconds(120)).until(() -> AuditWorkers.logCount(env) >= 1 + 5 * transactions);
+        await().atMost(Duration.ofSeconds(120)).until(() -> logCount() >= 1 + 5 * transactions);
 
-        Map<String, Object> row = JdbcClient.create(AuditWorkers.superuser(env)).sql("""
+        Map<String, Object> row = JdbcClient.create(superuser()).sql("""
                         select count(*) as n,
                                percentile_cont(0.5) within group (order by ms) as p50,
                                percentile_cont(0.99) within group (order by ms) as p99,
@@ -90,7 +76,7 @@ class AuditLogLagBenchmark {
                               from audit_log where operation <> 'SNAPSHOT' and commit_time >= ?) x""")
                 .param(java.sql.Timestamp.from(measureFrom)).query().singleRow();
         // the same per 5 s of commit time: shows whether the tail is a backlog at the start or spread out
-        JdbcClient.create(AuditWorkers.superuser(env)).sql("""
+        JdbcClient.create(superuser()).sql("""
                         select floor(extract(epoch from commit_time - ?::timestamptz) / 5)::int * 5 as from_s, count(*) as n,
                                percentile_cont(0.5) within group (order by ms) as p50,
                                percentile_cont(0.99) within group (order by ms) as p99

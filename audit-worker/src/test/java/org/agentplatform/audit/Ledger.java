@@ -10,25 +10,25 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /** Writes ledger rows the way the workers do, with plain JDBC, in one transaction per call. */
-final class Ledger {
+public final class Ledger {
 
-    static final UUID TREASURY = UUID.fromString("00000000-0000-0000-0000-000000000001");
+    public static final UUID TREASURY = UUID.fromString("00000000-0000-0000-0000-000000000001");
 
     private final DataSource dataSource;
 
-    Ledger(DataSource dataSource) {
+    public Ledger(DataSource dataSource) {
         this.dataSource = dataSource;
     }
 
     /** What {@link #registerAndGrant} wrote. */
-    record Written(UUID agentId, UUID accountId, UUID transferId, UUID eventId, String eventPayload, long txId) {
+    public record Written(UUID agentId, UUID accountId, UUID transferId, UUID eventId, String eventPayload, long txId) {
     }
 
     /**
      * One transaction: a new agent and its account, a grant from the treasury (transfer + both balances),
      * and an outbox event that is inserted and deleted again, as the workers do.
      */
-    Written registerAndGrant(String name, long amount) throws SQLException {
+    public Written registerAndGrant(String name, long amount) throws SQLException {
         UUID agent = UUID.randomUUID();
         UUID account = UUID.randomUUID();
         UUID transfer = UUID.randomUUID();

@@ -18,13 +18,13 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads topics from the beginning with a real consumer and keeps everything it has seen. */
-final class TopicReader implements AutoCloseable {
+public final class TopicReader implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
     private final AuditChangeCodec codec = new AuditChangeCodec();
 
-    TopicReader(String bootstrapServers, String... topics) {
+    public TopicReader(String bootstrapServers, String... topics) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
@@ -35,20 +35,20 @@ final class TopicReader implements AutoCloseable {
     }
 
     /** Polls once (briefly) and returns everything seen so far. */
-    synchronized List<ConsumerRecord<String, byte[]>> poll() {
+    public synchronized List<ConsumerRecord<String, byte[]>> poll() {
         consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
         return List.copyOf(seen);
     }
 
-    List<ConsumerRecord<String, byte[]>> records(String topic) {
+    public List<ConsumerRecord<String, byte[]>> records(String topic) {
         return poll().stream().filter(r -> r.topic().equals(topic)).collect(Collectors.toList());
     }
 
-    List<AuditChange> auditChanges(String topic) {
+    public List<AuditChange> auditChanges(String topic) {
         return records(topic).stream().map(r -> codec.decode(r.value())).collect(Collectors.toList());
     }
 
-    static String header(ConsumerRecord<String, byte[]> record, String name) {
+    public static String header(ConsumerRecord<String, byte[]> record, String name) {
         Header header = record.headers().lastHeader(name);
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }

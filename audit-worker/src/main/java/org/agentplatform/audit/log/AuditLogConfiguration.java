@@ -7,6 +7,7 @@ import java.util.Map;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.agentplatform.audit.AuditProperties;
 import org.agentplatform.runtime.ConsumerGroupSettings;
+import org.agentplatform.runtime.DeadLetters;
 import org.agentplatform.runtime.GroupMembership;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -20,7 +21,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.kafka.listener.DefaultErrorHandler;
@@ -66,9 +66,9 @@ class AuditLogConfiguration {
         }
 
         @Bean
-        AuditLogListener auditLogListener(AuditLogWriter writer, KafkaTemplate<String, byte[]> kafka, Topics topics,
-                                          Clock clock, MeterRegistry meters) {
-            return new AuditLogListener(writer, kafka, topics, clock, meters);
+        AuditLogListener auditLogListener(AuditLogWriter writer, KafkaProperties kafka, Topics topics, Clock clock,
+                                          MeterRegistry meters) {
+            return new AuditLogListener(writer, DeadLetters.create(kafka.buildProducerProperties(), topics), clock, meters);
         }
 
         @Bean

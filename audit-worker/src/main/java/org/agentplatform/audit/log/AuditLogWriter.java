@@ -83,8 +83,7 @@ class AuditLogWriter {
         }
         List<Entry> entries = new ArrayList<>(unique.size());
         for (AuditChange change : unique.values()) {
-            entries.add(new Entry(change.changeId(), change.schema(), change.table(), change.operation().name(),
-                    change.primaryKey().toString(), CanonicalChange.of(change), change.commitTime()));
+            entries.add(Entry.of(change));
         }
         insert(c, head, entries, clock.instant());
         return new Appended(entries.size(), duplicates);
@@ -93,6 +92,11 @@ class AuditLogWriter {
     /** One log entry to append; {@code canonical} is the exact text that is hashed and stored. */
     record Entry(UUID changeId, String schema, String table, String operation, String primaryKeyJson,
                  String canonical, Instant commitTime) {
+
+        static Entry of(AuditChange change) {
+            return new Entry(change.changeId(), change.schema(), change.table(), change.operation().name(),
+                    change.primaryKey().toString(), CanonicalChange.of(change), change.commitTime());
+        }
     }
 
     private record Head(long seq, byte[] hash) {

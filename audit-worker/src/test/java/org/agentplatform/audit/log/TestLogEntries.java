@@ -14,8 +14,6 @@ public final class TestLogEntries {
     }
 
     public static void append(Connection c, AuditChange change, Instant recordedAt) throws SQLException {
-        AuditLogWriter.appendInTransaction(c, List.of(new AuditLogWriter.Entry(change.changeId(), change.schema(),
-                change.table(), change.operation().name(), change.primaryKey().toString(), CanonicalChange.of(change),
-                change.commitTime())), recordedAt);
+        AuditLogWriter.appendInTransaction(c, List.of(AuditLogWriter.Entry.of(change)), recordedAt);
     }
 }

@@ -2,6 +2,7 @@ package org.agentplatform.schema.audit;
 
 import java.time.Instant;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -43,6 +44,10 @@ import org.agentplatform.schema.messaging.DerivedIds;
  *   <li>{@code commitTime}: when the transaction committed (for SNAPSHOT: when the row was read), with
  *       microsecond precision where the source gives it.</li>
  * </ul>
+ *
+ * <p>No text of a change contains the NUL character (U+0000): not {@code schema} or {@code table}, nor any string
+ * or field name inside {@code primaryKey}, {@code before} or {@code after}. PostgreSQL text and jsonb cannot hold
+ * it, so no row a change describes can have it, and the audit log could not store it.
  */
 public record AuditChange(
         UUID changeId,
@@ -93,6 +98,12 @@ public record AuditChange(
         Objects.requireNonNull(operation, "operation");
         Objects.requireNonNull(commitTime, "commitTime");
         primaryKey = primaryKey == null ? JsonNodeFactory.instance.objectNode() : primaryKey;
+        // refused here, where it decodes, so that a consumer dead-letters it rather than retrying an insert forever
+        requireNoNul("schema", schema);
+        requireNoNul("table", table);
+        requireNoNul("primaryKey", primaryKey);
+        requireNoNul("before", before);
+        requireNoNul("after", after);
     }
 
     /** A change whose {@code changeId} is derived from its coordinates (see {@link #changeIdOf}). */
@@ -124,6 +135,32 @@ public record AuditChange(
         String name = "audit-change:v1|" + position + "|" + schema + "." + table + "|" + operation.code()
                 + "|" + primaryKey;
         return DerivedIds.ofName(name);
+    }
+
+    private static void requireNoNul(String path, JsonNode node) {
+        if (node == null) {
+            return;
+        }
+        if (node.isString()) {
+            requireNoNul(path, node.asString());
+        } else if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                String child = path + "." + field.getKey().replace("\u0000", "\\u0000");
+                requireNoNul(child + " (the field name)", field.getKey());
+                requireNoNul(child, field.getValue());
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                requireNoNul(path + "[" + i + "]", node.get(i));
+            }
+        }
+    }
+
+    private static void requireNoNul(String path, String text) {
+        if (text.indexOf('\u0000') >= 0) {
+            throw new IllegalArgumentException(path + " contains the NUL character (U+0000), which PostgreSQL text "
+                    + "and jsonb cannot hold");
+        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,15 +9,13 @@ import java.time.ZoneOffset;
 import javax.sql.DataSource;
 
 import org.agentplatform.audit.log.TestLogEntries;
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
 import org.agentplatform.schema.audit.AuditChange;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** How the leader starts the engine, decided from the stored offsets, the slot and the audit log (real PostgreSQL). */
-class SlotRecoveryDecisionTest {
+class SlotRecoveryDecisionTest extends AuditWorkerIntegrationTest {
 
     private static final String KEY = "[\"audit-worker\",{\"server\":\"audit\"}]";
     // as Debezium 3.6 stores them: mid-snapshot, its last record, and streaming
@@ -102,15 +100,14 @@ class SlotRecoveryDecisionTest {
         assertThat(SlotRecovery.isUnfinishedSnapshot("not json")).isFalse();
     }
 
-    /** A migrated database of its own, with a slot name of its own. */
+    /** The test's database, migrated, with a slot name of its own. */
     private final class Database {
-        final TestEnvironment env = TestServers.newEnvironment();
-        final DataSource dataSource = TestServers.postgres().dataSource(env.databaseName());
+        final DataSource dataSource = superuser();
         final JdbcClient jdbc = JdbcClient.create(dataSource);
         final String slot = "recovery_" + env.databaseName();
 
         Database() {
-            Flyway.configure().dataSource(dataSource).load().migrate();
+            migrate();
         }
 
         SlotRecovery recovery() {

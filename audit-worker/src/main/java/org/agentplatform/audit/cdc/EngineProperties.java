@@ -1,10 +1,11 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.agentplatform.audit.AuditProperties;
 import org.postgresql.Driver;
 
 /**
@@ -17,10 +18,7 @@ final class EngineProperties {
     }
 
     static Properties of(AuditProperties audit, String jdbcUrl, String username, String password) {
-        Properties url = Driver.parseURL(jdbcUrl, null);
-        if (url == null) {
-            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbcUrl);
-        }
+        Properties url = parse(jdbcUrl);
         String database = url.getProperty("PGDBNAME");
         // a multi-host URL lists hosts and ports comma-separated: capture from the first
         String host = url.getProperty("PGHOST", "localhost").split(",")[0];
@@ -46,7 +44,7 @@ final class EngineProperties {
         p.setProperty("database.password", nullToEmpty(password));
 
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("slot.name", audit.slotNameFor(database));
+        p.setProperty("slot.name", slotName(audit, database));
         p.setProperty("publication.name", audit.publicationName());
         // the publication holds exactly the captured tables: the WAL of the bookkeeping tables is not decoded
         p.setProperty("publication.autocreate.mode", "filtered");
@@ -81,8 +79,35 @@ final class EngineProperties {
                 .collect(Collectors.joining(","));
     }
 
+    /** The replication slot on the database that {@code jdbcUrl} names. */
+    static String slotNameFor(AuditProperties audit, String jdbcUrl) {
+        return slotName(audit, parse(jdbcUrl).getProperty("PGDBNAME"));
+    }
+
+    /** The configured slot name, or one derived from the database name. */
+    private static String slotName(AuditProperties audit, String databaseName) {
+        if (audit.slotName() != null && !audit.slotName().isBlank()) {
+            return audit.slotName();
+        }
+        // slot names: lower-case letters, digits and underscores, at most 63 characters
+        String derived = "audit_" + databaseName.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        if (derived.length() > 63) {
+            String hash = Integer.toHexString(databaseName.hashCode());
+            derived = derived.substring(0, 63 - hash.length() - 1) + "_" + hash;
+        }
+        return derived;
+    }
+
     static String offsetApplicationName(String instanceId) {
         return "audit-offsets-" + instanceId;
+    }
+
+    private static Properties parse(String jdbcUrl) {
+        Properties url = Driver.parseURL(jdbcUrl, null);
+        if (url == null) {
+            throw new IllegalArgumentException("not a PostgreSQL JDBC URL: " + jdbcUrl);
+        }
+        return url;
     }
 
     private static String withApplicationName(String jdbcUrl, String name) {

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.awaitility.Awaitility.await;
 
@@ -15,19 +15,15 @@ import javax.sql.DataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
+import org.agentplatform.audit.Ledger;
 import org.agentplatform.embedded.CpuUsage;
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Rough figures for the pipeline on this machine: commit-to-acknowledgement latency of small transactions,
@@ -42,28 +38,17 @@ import org.springframework.test.context.DynamicPropertySource;
  * several rounds are worth running: the later ones are the steady state.
  */
 @EnabledIfSystemProperty(named = "audit.bench", matches = "true")
-@SpringBootTest(classes = AuditWorkerApplication.class, properties = "spring.config.name=audit-worker")
-@DirtiesContext
-class CdcThroughputBenchmark {
+class CdcThroughputBenchmark extends AuditWorkerIntegrationTest {
 
     private static final Logger log = LoggerFactory.getLogger(CdcThroughputBenchmark.class);
-    static final TestEnvironment env = TestServers.newEnvironment();
 
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @Autowired
-    CdcEngine engine;
-    @Autowired
-    DataSource dataSource;
-    @Autowired
-    MeterRegistry meters;
+    private MeterRegistry meters;
 
     @Test
     void measure() throws Exception {
-        await().atMost(Duration.ofSeconds(60)).until(() -> engine.state() == CdcEngine.State.RUNNING);
+        ConfigurableApplicationContext context = startRunning();
+        DataSource dataSource = context.getBean(DataSource.class);
+        meters = context.getBean(MeterRegistry.class);
         Ledger ledger = new Ledger(dataSource);
         JdbcClient sql = JdbcClient.create(dataSource);
 
@@ -154,8 +139,8 @@ class CdcThroughputBenchmark {
      * Audited inserts into agents, committed in transactions of 1,000 rows, on a connection of their own; returns
      * the CPU its PostgreSQL backend used (-1 where /proc is not there), to tell it from the audit log's appends.
      */
-    private static long insertAgents(int rows) throws java.sql.SQLException {
-        try (Connection c = AuditWorkers.superuser(env).getConnection();
+    private long insertAgents(int rows) throws java.sql.SQLException {
+        try (Connection c = superuser().getConnection();
              PreparedStatement insert = c.prepareStatement("""
                      insert into agents (id, name, status, metadata, created_at, updated_at)
                      select gen_random_uuid(), 'bulk-' || g, 'ACTIVE', '{}'::jsonb, now(), now()

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -9,9 +9,9 @@ import java.util.Map;
 
 import javax.sql.DataSource;
 
-import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
+import org.agentplatform.audit.Ledger;
 import org.agentplatform.embedded.TestServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -20,30 +20,18 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * The slot is gone while offsets are stored (as after an invalidation): the worker records a GAP in the audit
  * log, snapshots again, and the log verifies against the live rows.
  */
-class SlotRecoveryTest {
-
-    private ConfigurableApplicationContext context;
-
-    @AfterEach
-    void close() {
-        if (context != null) {
-            context.close();
-        }
-    }
+class SlotRecoveryTest extends AuditWorkerIntegrationTest {
 
     @Test
     void aLostSlotIsMarkedAsAGapAndTheAuditedTablesAreSnapshottedAgain() throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        DataSource db = AuditWorkers.superuser(env);
+        DataSource db = superuser();
         Ledger ledger = new Ledger(db);
-        context = AuditWorkers.startRunning(env);
+        ConfigurableApplicationContext context = startRunning();
         String slot = context.getBean(CdcEngine.class).slotName();
-        long seed = AuditWorkers.auditedRows(env);
+        long seed = auditedRows();
         Ledger.Written before = ledger.registerAndGrant("before", 10);
-        await().atMost(Duration.ofSeconds(60)).until(() -> AuditWorkers.logCount(env) == seed + 5);
+        await().atMost(Duration.ofSeconds(60)).until(() -> logCount() == seed + 5);
         context.close();
-        context = null;
 
         JdbcClient.create(TestServers.postgres().adminDataSource()).sql("select pg_drop_replication_slot(?)").param(slot)
                 .query().singleRow();
@@ -55,12 +43,12 @@ class SlotRecoveryTest {
                 delete from transfers where id = ?;
                 set session_replication_role = origin""").param(before.transferId()).update();
 
-        context = AuditWorkers.startRunning(env);
+        context = startRunning();
         Ledger.Written after = ledger.registerAndGrant("after", 30);
         // the gap, a snapshot of the live rows (seed + 5 of the two transactions, one transfer deleted), then the new
         // transaction
-        await().atMost(Duration.ofSeconds(60)).until(() -> AuditWorkers.logCountOfTx(env, after.txId()) == 5);
-        await().atMost(Duration.ofSeconds(30)).until(() -> AuditWorkers.logCount(env) == (seed + 5) + 1 + (seed + 5) + 5);
+        await().atMost(Duration.ofSeconds(60)).until(() -> logCountOfTx(after.txId()) == 5);
+        await().atMost(Duration.ofSeconds(30)).until(() -> logCount() == (seed + 5) + 1 + (seed + 5) + 5);
 
         JdbcClient sql = JdbcClient.create(db);
         Map<String, Object> gap = sql.sql("select seq, change from audit_log where operation = 'GAP'").query().singleRow();
@@ -70,10 +58,10 @@ class SlotRecoveryTest {
         List<Long> resnapshot = sql.sql("select seq from audit_log where operation = 'SNAPSHOT' and seq > ?")
                 .param(gapSeq).query(Long.class).list();
         assertThat(resnapshot).hasSize((int) seed + 5);
-        assertThat(AuditWorkers.logCountOfTx(env, before.txId())).isEqualTo(5);
-        assertThat(AuditWorkers.logCountOfTx(env, lost.txId())).isZero();
+        assertThat(logCountOfTx(before.txId())).isEqualTo(5);
+        assertThat(logCountOfTx(lost.txId())).isZero();
 
-        AuditWorkers.Verification verification = AuditWorkers.verify(context);
+        Verification verification = verify(context);
         assertThat(verification.ok()).as(verification.report().toString()).isTrue();
         // the row deleted inside the gap: its deletion cannot be proven, and the GAP says why
         assertThat(verification.report().get("explainedByGap").valueStream()

@@ -1,9 +1,9 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
-import static org.agentplatform.audit.ChangeEvents.change;
-import static org.agentplatform.audit.ChangeEvents.columns;
-import static org.agentplatform.audit.ChangeEvents.key;
-import static org.agentplatform.audit.ChangeEvents.row;
+import static org.agentplatform.audit.cdc.ChangeEvents.change;
+import static org.agentplatform.audit.cdc.ChangeEvents.columns;
+import static org.agentplatform.audit.cdc.ChangeEvents.key;
+import static org.agentplatform.audit.cdc.ChangeEvents.row;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,25 +20,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * An idle platform database on a server where another database writes a lot: with the heartbeat action
  * query the slot keeps confirming newer positions, so the WAL it retains stays bounded.
  */
-class SlotHealthTest {
+class SlotHealthTest extends AuditWorkerIntegrationTest {
 
     private static final Logger log = LoggerFactory.getLogger(SlotHealthTest.class);
     private static final long MB = 1024 * 1024;
 
-    private ConfigurableApplicationContext context;
-
-    @AfterEach
-    void close() {
-        if (context != null) {
-            context.close();
-        }
-    }
-
     @Test
     void withTheHeartbeatAnIdleDatabaseKeepsItsRetainedWalBounded() {
-        TestEnvironment env = TestServers.newEnvironment();
         TestEnvironment busy = TestServers.newEnvironment();
-        context = AuditWorkers.startRunning(env, "--platform.audit.heartbeat-interval=500ms",
+        ConfigurableApplicationContext context = startRunning("--platform.audit.heartbeat-interval=500ms",
                 "--platform.audit.offset-flush-interval=200ms");
         CdcEngine engine = context.getBean(CdcEngine.class);
         JdbcClient admin = JdbcClient.create(TestServers.postgres().adminDataSource());
@@ -76,9 +66,8 @@ class SlotHealthTest {
     /** The control: without the action query the idle slot keeps all of the foreign WAL. */
     @Test
     void withoutTheHeartbeatActionQueryTheIdleSlotRetainsTheForeignWal() {
-        TestEnvironment env = TestServers.newEnvironment();
         TestEnvironment busy = TestServers.newEnvironment();
-        context = AuditWorkers.startRunning(env, "--platform.audit.heartbeat-interval=500ms",
+        ConfigurableApplicationContext context = startRunning("--platform.audit.heartbeat-interval=500ms",
                 "--platform.audit.offset-flush-interval=200ms", "--platform.audit.heartbeat-table=");
         CdcEngine engine = context.getBean(CdcEngine.class);
         JdbcClient admin = JdbcClient.create(TestServers.postgres().adminDataSource());

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import io.debezium.snapshot.mode.InitialSnapshotter;
 

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,15 +10,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
+import org.agentplatform.audit.Ledger;
+import org.agentplatform.audit.TopicReader;
 import org.agentplatform.schema.audit.AuditChange;
 import org.agentplatform.schema.audit.AuditChange.Operation;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.NotEnoughReplicasException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -31,42 +30,28 @@ import org.springframework.kafka.support.SendResult;
  * Runs the worker as its own application (as the local stack does) and restarts it: it must resume from
  * {@code cdc_offsets}, and a batch whose publication failed must be replayed, not lost.
  */
-class CdcResumeTest {
+class CdcResumeTest extends AuditWorkerIntegrationTest {
 
-    private ConfigurableApplicationContext context;
     private TopicReader reader;
-
-    @AfterEach
-    void close() {
-        if (context != null) {
-            context.close();
-        }
-        if (reader != null) {
-            reader.close();
-        }
-    }
 
     @Test
     void aRestartedWorkerResumesFromItsStoredOffsetsWithoutSnapshottingAgain() throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        reader = new TopicReader(env.bootstrapServers(), env.topic("audit.changes"), env.topic("events.karma"));
+        reader = reader(env.topic("audit.changes"), env.topic("events.karma"));
 
-        DataSource database = TestServers.postgres().dataSource(env.databaseName());
+        DataSource database = superuser();
         Ledger ledger = new Ledger(database);
-        context = start(env);
-        long seeded = AuditWorkers.auditedRows(env);
+        ConfigurableApplicationContext context = startRunning();
+        long seeded = auditedRows();
         Ledger.Written before = ledger.registerAndGrant("before-restart", 10);
-        await().atMost(Duration.ofSeconds(30)).until(() -> changesOf(env, before.agentId().toString()), l -> !l.isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> changesOf(before.agentId().toString()), l -> !l.isEmpty());
         context.close();
-        context = null;
         String offsetAtStop = (String) CdcPipelineTest.offsets(database).get(0).get("offset_value");
 
         // written while no worker runs: the slot keeps it
         Ledger.Written whileDown = ledger.registerAndGrant("while-down", 20);
 
-        context = start(env);
-        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(env, whileDown.agentId().toString()), l -> !l.isEmpty());
+        startRunning();
+        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(whileDown.agentId().toString()), l -> !l.isEmpty());
         await().atMost(Duration.ofSeconds(30)).until(() -> reader.records(env.topic("events.karma")).stream()
                 .anyMatch(r -> whileDown.eventId().toString().equals(TopicReader.header(r, "id"))));
 
@@ -83,16 +68,14 @@ class CdcResumeTest {
 
     @Test
     void aBatchThatCouldNotBePublishedIsReplayedAfterTheEngineRestarts() throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        reader = new TopicReader(env.bootstrapServers(), env.topic("audit.changes"), env.topic("events.karma"));
+        reader = reader(env.topic("audit.changes"), env.topic("events.karma"));
 
-        context = start(env, FailFirstAgentSend.class);
+        ConfigurableApplicationContext context = startRunning(List.of(FailFirstAgentSend.class));
         CdcEngine engine = context.getBean(CdcEngine.class);
         Ledger.Written written = new Ledger(context.getBean(DataSource.class)).registerAndGrant("unlucky", 1);
 
         // the first attempt failed, the engine restarted from the saved offsets and published the batch
-        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(env, written.agentId().toString()), l -> !l.isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(written.agentId().toString()), l -> !l.isEmpty());
         assertThat(context.getBean(FailFirstAgentSend.class).failed).isTrue();
         assertThat(engine.restarts()).isGreaterThanOrEqualTo(1);
         await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == CdcEngine.State.RUNNING);
@@ -104,44 +87,29 @@ class CdcResumeTest {
 
     @Test
     void aCleanStopLetsTheBatchInFlightFinishSoThatNothingIsDeliveredTwice() throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        reader = new TopicReader(env.bootstrapServers(), env.topic("audit.changes"), env.topic("events.karma"));
-        DataSource database = TestServers.postgres().dataSource(env.databaseName());
+        reader = reader(env.topic("audit.changes"), env.topic("events.karma"));
+        DataSource database = superuser();
 
-        context = start(env, SlowAgentAck.class);
+        ConfigurableApplicationContext context = startRunning(List.of(SlowAgentAck.class));
         SlowAgentAck slow = context.getBean(SlowAgentAck.class);
         Ledger.Written written = new Ledger(database).registerAndGrant("in-flight", 3);
         // the batch with the agent change is sent and waits for the broker's acknowledgement: stop now
         assertThat(slow.sent.await(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         context.close();
-        context = null;
         assertThat(slow.acknowledged).as("the stop waited for the batch").isTrue();
 
-        context = start(env);
+        startRunning();
         Ledger.Written later = new Ledger(database).registerAndGrant("later", 4);
-        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(env, later.agentId().toString()), l -> !l.isEmpty());
+        await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(later.agentId().toString()), l -> !l.isEmpty());
         List<AuditChange> all = reader.auditChanges(env.topic("audit.changes"));
         assertThat(all).filteredOn(c -> c.txId() == written.txId()).hasSize(5);
         assertThat(all).extracting(AuditChange::changeId).doesNotHaveDuplicates();
     }
 
-    private List<AuditChange> changesOf(TestEnvironment env, String agentId) {
+    private List<AuditChange> changesOf(String agentId) {
         return reader.auditChanges(env.topic("audit.changes")).stream()
                 .filter(c -> c.table().equals("agents") && c.primaryKey().get("id").asString().equals(agentId))
                 .toList();
-    }
-
-    private static ConfigurableApplicationContext start(TestEnvironment env, Class<?>... extraSources) {
-        SpringApplicationBuilder builder = AuditWorkerApplication.application();
-        if (extraSources.length > 0) {
-            builder.sources(extraSources);
-        }
-        // command-line arguments: builder.properties() would be defaults, below audit-worker.yml
-        ConfigurableApplicationContext context = builder.run(
-                env.commandLineArgs("--server.port=0", "--platform.audit.restart-backoff=200ms"));
-        await().atMost(Duration.ofSeconds(60)).until(() -> context.getBean(CdcEngine.class).state() == CdcEngine.State.RUNNING);
-        return context;
     }
 
     /** A template whose first agent change is acknowledged only two seconds after the broker did. */

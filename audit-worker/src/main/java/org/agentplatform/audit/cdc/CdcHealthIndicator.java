@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import java.time.Duration;
 import java.util.List;
@@ -19,11 +19,13 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class CdcHealthIndicator implements HealthIndicator {
 
     private final CdcEngine engine;
+    private final Leadership leadership;
     private final ChangePublisher publisher;
     private final SlotMonitor slot;
 
-    CdcHealthIndicator(CdcEngine engine, ChangePublisher publisher, SlotMonitor slot) {
+    CdcHealthIndicator(CdcEngine engine, Leadership leadership, ChangePublisher publisher, SlotMonitor slot) {
         this.engine = engine;
+        this.leadership = leadership;
         this.publisher = publisher;
         this.slot = slot;
     }
@@ -32,7 +34,7 @@ class CdcHealthIndicator implements HealthIndicator {
     public Health health() {
         if (!engine.isAutoStartup()) {
             // platform.audit.enabled=false: this instance only logs or verifies; nothing to wait for
-            return Health.up().withDetail("state", "DISABLED").withDetail("instance", engine.instanceId()).build();
+            return Health.up().withDetail("state", "DISABLED").withDetail("instance", leadership.instanceId()).build();
         }
         CdcEngine.State state = engine.state();
         Health.Builder health = switch (state) {
@@ -41,10 +43,10 @@ class CdcHealthIndicator implements HealthIndicator {
             case STARTING, STOPPED -> Health.outOfService();
             case RESTARTING -> Health.down();
         };
-        boolean leads = engine.isLeader();
-        health.withDetail("state", state).withDetail("instance", engine.instanceId())
+        boolean leads = leadership.leads();
+        health.withDetail("state", state).withDetail("instance", leadership.instanceId())
                 .withDetail("role", leads ? "leader" : state == CdcEngine.State.STANDBY ? "standby" : "none")
-                .withDetail("leader", engine.leaderInstance().orElse("unknown"))
+                .withDetail("leader", leadership.leader().orElse("unknown"))
                 .withDetail("slot", engine.slotName()).withDetail("restarts", engine.restarts());
         Throwable failure = engine.lastFailure();
         if (failure != null) {

@@ -1,4 +1,4 @@
-package org.agentplatform.audit.leader;
+package org.agentplatform.audit.cdc;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safe: the engine's supervisor acquires, a watchdog checks.
  */
-public final class LeaderLock implements AutoCloseable {
+final class LeaderLock implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LeaderLock.class);
 
@@ -47,7 +47,7 @@ public final class LeaderLock implements AutoCloseable {
      * @param name names the lock (the slot name: one leader per slot); the connection's {@code application_name}
      *             says whether {@code instanceId} leads or stands by, so operators see it in {@code pg_stat_activity}
      */
-    public LeaderLock(String url, String user, String password, String name, String instanceId) {
+    LeaderLock(String url, String user, String password, String name, String instanceId) {
         this.url = url;
         this.name = name;
         this.instanceId = instanceId;
@@ -64,16 +64,16 @@ public final class LeaderLock implements AutoCloseable {
     }
 
     /** The {@code application_name} of the lock session of {@code instanceId} while it leads. */
-    public static String leaderApplicationName(String instanceId) {
+    static String leaderApplicationName(String instanceId) {
         return LEADER_PREFIX + instanceId;
     }
 
     /** The {@code application_name} of the lock session of {@code instanceId} while it stands by. */
-    public static String standbyApplicationName(String instanceId) {
+    static String standbyApplicationName(String instanceId) {
         return STANDBY_PREFIX + instanceId;
     }
 
-    public String instanceId() {
+    String instanceId() {
         return instanceId;
     }
 
@@ -81,12 +81,12 @@ public final class LeaderLock implements AutoCloseable {
      * The instance that leads, as far as this one knows: itself while it holds the lock, else the holder it saw at
      * its last try (a standby tries every retry interval); empty when none was seen.
      */
-    public synchronized Optional<String> leader() {
+    synchronized Optional<String> leader() {
         return Optional.ofNullable(held ? instanceId : otherLeader);
     }
 
     /** Tries once; true when this instance holds (or already held) the lock. Never throws. */
-    public synchronized boolean tryAcquire() {
+    synchronized boolean tryAcquire() {
         if (held && isHeld()) {
             return true;
         }
@@ -153,7 +153,7 @@ public final class LeaderLock implements AutoCloseable {
     }
 
     /** Whether the lock is still held: the session that holds it is alive. */
-    public synchronized boolean isHeld() {
+    synchronized boolean isHeld() {
         if (!held || connection == null) {
             return false;
         }
@@ -171,7 +171,7 @@ public final class LeaderLock implements AutoCloseable {
     }
 
     /** Gives the lock up (the session ends, which releases it). */
-    public synchronized void release() {
+    synchronized void release() {
         if (held) {
             log.info("Instance {} gives up CDC leadership for slot {}", instanceId, name);
         }

@@ -1,11 +1,10 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,15 +12,14 @@ import java.util.Set;
 
 import javax.sql.DataSource;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
+import org.agentplatform.audit.Ledger;
 import org.agentplatform.runtime.ConsumerGroupSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.Logger;
@@ -38,28 +36,17 @@ import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
  * so the audit log does not trail the commits by that long.
  */
 @ExtendWith(OutputCaptureExtension.class)
-class AuditLogGroupTest {
+class AuditLogGroupTest extends AuditWorkerIntegrationTest {
 
     private static final Logger log = LoggerFactory.getLogger(AuditLogGroupTest.class);
     private static final int PARTITIONS = 6;
 
-    private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        contexts.forEach(ConfigurableApplicationContext::close);
-    }
-
     @Test
     void aMemberThatVanishesHandsItsPartitionsOnWithinTheSessionTimeout(CapturedOutput output) throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        ConfigurableApplicationContext a = AuditWorkers.startRunning(env, "--platform.audit.instance-id=a",
+        ConfigurableApplicationContext a = startRunning("--platform.audit.instance-id=a",
                 "--platform.consumer.instance-id=audit-a");
-        contexts.add(a);
-        ConfigurableApplicationContext b = AuditWorkers.start(env, "--platform.audit.instance-id=b",
+        ConfigurableApplicationContext b = start("--platform.audit.instance-id=b",
                 "--platform.consumer.instance-id=audit-b");
-        contexts.add(b);
 
         assertThat(a.getBean(ConsumerGroupSettings.class))
                 .isEqualTo(new ConsumerGroupSettings(Duration.ofSeconds(6), Duration.ofSeconds(1), "audit-a"));
@@ -78,8 +65,7 @@ class AuditLogGroupTest {
 
         // a stops without leaving the group (static membership), as a killed instance would
         a.close();
-        contexts.remove(a);
-        DataSource db = AuditWorkers.superuser(env);
+        DataSource db = superuser();
         Ledger ledger = new Ledger(db);
         Ledger.Written hitsA = null;
         for (int i = 0; i < 20 && hitsA == null; i++) {
@@ -92,7 +78,7 @@ class AuditLogGroupTest {
         assertThat(hitsA).as("a transaction with a change in one of a's partitions").isNotNull();
         long committed = System.nanoTime();
         Ledger.Written target = hitsA;
-        await().atMost(Duration.ofSeconds(60)).until(() -> AuditWorkers.logCountOfTx(env, target.txId()) == 5);
+        await().atMost(Duration.ofSeconds(60)).until(() -> logCountOfTx(target.txId()) == 5);
         Duration trailed = Duration.ofNanos(System.nanoTime() - committed);
         log.info("AUDIT LOG GROUP: a's partitions {} were logged by b {} ms after the commit", ofA, trailed.toMillis());
         assertThat(assigned(b)).hasSize(PARTITIONS);

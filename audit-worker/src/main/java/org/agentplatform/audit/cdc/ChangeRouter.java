@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -10,12 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import org.agentplatform.audit.leader.LeaderLock;
-import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
+import org.agentplatform.audit.Ledger;
 import org.agentplatform.embedded.TestServers;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,39 +32,35 @@ import tools.jackson.databind.json.JsonMapper;
  * sessions are killed: leader lock, replication stream, offset store) while a writer keeps committing; the
  * standby takes over from the stored offsets, and the audit log ends up with every change exactly once.
  */
-class CdcFailoverTest {
+class CdcFailoverTest extends AuditWorkerIntegrationTest {
 
     private static final Logger log = LoggerFactory.getLogger(CdcFailoverTest.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
     private final AtomicBoolean writing = new AtomicBoolean(true);
     private Thread writer;
 
     @AfterEach
-    void close() throws InterruptedException {
+    void stopWriting() throws InterruptedException {
         writing.set(false);
         if (writer != null) {
             writer.join(30_000);
         }
-        contexts.forEach(ConfigurableApplicationContext::close);
     }
 
     @Test
     void aStandbyTakesOverWhenTheLeaderDiesMidStreamAndEveryChangeIsLoggedExactlyOnce() throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        ConfigurableApplicationContext a = AuditWorkers.startRunning(env, "--platform.audit.instance-id=a");
-        contexts.add(a);
-        long seed = AuditWorkers.auditedRows(env);
-        ConfigurableApplicationContext b = AuditWorkers.start(env, "--platform.audit.instance-id=b");
-        contexts.add(b);
+        ConfigurableApplicationContext a = startRunning("--platform.audit.instance-id=a");
+        long seed = auditedRows();
+        ConfigurableApplicationContext b = start("--platform.audit.instance-id=b");
         CdcEngine engineA = a.getBean(CdcEngine.class);
         CdcEngine engineB = b.getBean(CdcEngine.class);
+        Leadership leadershipA = a.getBean(Leadership.class);
+        Leadership leadershipB = b.getBean(Leadership.class);
         await().atMost(Duration.ofSeconds(30)).until(() -> engineB.state() == CdcEngine.State.STANDBY);
-        assertThat(engineA.isLeader()).isTrue();
+        assertThat(leadershipA.leads()).isTrue();
         // who leads is visible by name: in pg_stat_activity, and in both instances' health
-        assertThat(lockSessions(env)).contains(LeaderLock.leaderApplicationName("a"), LeaderLock.standbyApplicationName("b"))
+        assertThat(lockSessions()).contains(LeaderLock.leaderApplicationName("a"), LeaderLock.standbyApplicationName("b"))
                 .doesNotContain(LeaderLock.leaderApplicationName("b"));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             assertThat(cdcHealth(b)).containsEntry("instance", "b").containsEntry("role", "standby").containsEntry("leader", "a");
@@ -75,7 +72,7 @@ class CdcFailoverTest {
             assertThat(readiness(b)).isEqualTo("UP");
         });
 
-        DataSource db = AuditWorkers.superuser(env);
+        DataSource db = superuser();
         List<Ledger.Written> written = Collections.synchronizedList(new ArrayList<>());
         writer = new Thread(() -> {
             Ledger ledger = new Ledger(db);
@@ -89,7 +86,7 @@ class CdcFailoverTest {
             }
         }, "failover-writer");
         writer.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> AuditWorkers.logCount(env) >= 200);
+        await().atMost(Duration.ofSeconds(60)).until(() -> logCount() >= 200);
 
         // the leader's process "dies": it stops competing, and all its sessions are killed at once
         long killedAt = System.nanoTime();
@@ -104,9 +101,9 @@ class CdcFailoverTest {
                 .query((rs, n) -> rs.getInt(1)).list();
         assertThat(killed).hasSizeGreaterThanOrEqualTo(2); // leader lock and replication, offsets if connected
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> engineB.state() == CdcEngine.State.RUNNING && engineB.isLeader());
+        await().atMost(Duration.ofSeconds(30)).until(() -> engineB.state() == CdcEngine.State.RUNNING && leadershipB.leads());
         Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
-        assertThat(lockSessions(env)).contains(LeaderLock.leaderApplicationName("b"));
+        assertThat(lockSessions()).contains(LeaderLock.leaderApplicationName("b"));
         assertThat(cdcHealth(b)).containsEntry("role", "leader").containsEntry("leader", "b");
         await().atMost(Duration.ofSeconds(60)).until(() -> written.size() >= writtenAtKill + 100);
         writing.set(false);
@@ -114,7 +111,7 @@ class CdcFailoverTest {
 
         // every committed change is logged exactly once: the snapshot of the seeded rows plus 5 per transaction
         int transactions = written.size();
-        await().atMost(Duration.ofSeconds(90)).until(() -> AuditWorkers.logCount(env) >= seed + 5L * transactions);
+        await().atMost(Duration.ofSeconds(90)).until(() -> logCount() >= seed + 5L * transactions);
         JdbcClient sql = JdbcClient.create(db);
         Map<Long, Long> perTx = sql.sql("""
                         select (change::jsonb ->> 'txId')::bigint, count(*) from audit_log
@@ -127,20 +124,20 @@ class CdcFailoverTest {
         }
         assertThat(sql.sql("select count(*) from audit_log where operation = 'SNAPSHOT'").query(Long.class).single())
                 .isEqualTo(seed);
-        assertThat(AuditWorkers.logCount(env)).isEqualTo(seed + 5L * transactions);
+        assertThat(logCount()).isEqualTo(seed + 5L * transactions);
         assertThat(sql.sql("select count(distinct change_id) from audit_log").query(Long.class).single())
-                .isEqualTo(AuditWorkers.logCount(env));
-        AuditWorkers.Verification verification = AuditWorkers.verify(b);
+                .isEqualTo(logCount());
+        Verification verification = verify(b);
         assertThat(verification.ok()).as(verification.report().toString()).isTrue();
 
-        double duplicates = contexts.stream().mapToDouble(c -> c.getBean(MeterRegistry.class)
+        double duplicates = Stream.of(a, b).mapToDouble(c -> c.getBean(MeterRegistry.class)
                 .get("audit.log.duplicates").counter().count()).sum();
         log.info("FAILOVER takeover in {} ms; {} transactions ({} before the kill), {} changes logged, {} replayed duplicates dropped",
-                takeover.toMillis(), transactions, writtenAtKill, AuditWorkers.logCount(env), (long) duplicates);
+                takeover.toMillis(), transactions, writtenAtKill, logCount(), (long) duplicates);
         assertThat(takeover).isLessThan(Duration.ofSeconds(15));
     }
 
-    private static List<String> lockSessions(TestEnvironment env) {
+    private List<String> lockSessions() {
         return JdbcClient.create(TestServers.postgres().adminDataSource()).sql("""
                         select application_name from pg_stat_activity
                         where datname = ? and (application_name like 'audit-leader-%' or application_name like 'audit-standby-%')""")
@@ -148,13 +145,13 @@ class CdcFailoverTest {
     }
 
     private static Map<String, Object> cdcHealth(ConfigurableApplicationContext context) throws Exception {
-        JsonNode cdc = JSON.readTree(AuditWorkers.get(context, "/actuator/health")).path("components").path("cdc").path("details");
+        JsonNode cdc = JSON.readTree(get(context, "/actuator/health")).path("components").path("cdc").path("details");
         Map<String, Object> details = new java.util.HashMap<>();
         cdc.properties().forEach(e -> details.put(e.getKey(), e.getValue().isString() ? e.getValue().asString() : e.getValue()));
         return details;
     }
 
     private static String readiness(ConfigurableApplicationContext context) throws Exception {
-        return JSON.readTree(AuditWorkers.get(context, "/actuator/health/readiness")).path("status").asString();
+        return JSON.readTree(get(context, "/actuator/health/readiness")).path("status").asString();
     }
 }

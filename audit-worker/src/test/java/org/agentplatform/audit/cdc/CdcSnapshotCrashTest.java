@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -14,11 +14,11 @@ import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
-import org.agentplatform.embedded.TestEnvironment;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
+import org.agentplatform.audit.Ledger;
 import org.agentplatform.embedded.TestServers;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -37,16 +37,9 @@ import org.springframework.kafka.support.SendResult;
  * once, and the log verifies; the slot kept every change, so there is nothing to mark as a GAP. If the slot is
  * lost as well, the log says so with a GAP and the snapshot after it.
  */
-class CdcSnapshotCrashTest {
+class CdcSnapshotCrashTest extends AuditWorkerIntegrationTest {
 
     private static final int BULK_AGENTS = 3000;
-
-    private final List<ConfigurableApplicationContext> contexts = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        contexts.forEach(ConfigurableApplicationContext::close);
-    }
 
     @Test
     void aSnapshotInterruptedByACrashIsRedoneWithoutDuplicatesAndWithoutLosingTheChangesInBetween() throws Exception {
@@ -91,7 +84,7 @@ class CdcSnapshotCrashTest {
 
     /** What {@link #crashMidSnapshot} left behind, once the second worker's log verified. */
     private record Crash(JdbcClient sql, List<String> logged, List<Ledger.Written> written,
-                         AuditWorkers.Verification verification) {
+                         Verification verification) {
     }
 
     /**
@@ -100,24 +93,21 @@ class CdcSnapshotCrashTest {
      * runs; worker b starts, and the log verifies. The last of {@code written} was committed after b started.
      */
     private Crash crashMidSnapshot(boolean loseSlot) throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        DataSource db = AuditWorkers.superuser(env);
+        DataSource db = superuser();
         JdbcClient sql = JdbcClient.create(db);
         JdbcClient admin = JdbcClient.create(TestServers.postgres().adminDataSource());
         Ledger ledger = new Ledger(db);
         // applies the migrations (and their seeded rows) without capturing anything
-        AuditWorkers.start(env, "--platform.audit.enabled=false", "--platform.audit.log.enabled=false").close();
+        start("--platform.audit.enabled=false", "--platform.audit.log.enabled=false").close();
         sql.sql("""
                 insert into agents (id, name, status, metadata, created_at, updated_at)
                 select gen_random_uuid(), 'bulk-' || i, 'ACTIVE', jsonb_build_object('i', i), now(), now()
                 from generate_series(1, ?) i""").param(BULK_AGENTS).update();
 
         // small engine batches and queue, so that the snapshot reader itself is stuck mid-table when the worker hangs
-        ConfigurableApplicationContext a = AuditWorkers.start(env, List.of(HangAfterSends.class),
+        ConfigurableApplicationContext a = start(List.of(HangAfterSends.class),
                 "--platform.audit.instance-id=a", "--test.hang-after-sends=700",
                 "--platform.audit.debezium.max.batch.size=100", "--platform.audit.debezium.max.queue.size=400");
-        contexts.add(a);
         String slot = a.getBean(CdcEngine.class).slotName();
         HangAfterSends hang = a.getBean(HangAfterSends.class);
         await().atMost(Duration.ofSeconds(60)).until(() -> hang.hung.getCount() == 0 && snapshotEntries(sql) >= 200);
@@ -148,22 +138,20 @@ class CdcSnapshotCrashTest {
                 .param(env.databaseName()).query().listOfRows();
         hang.release.countDown();
         a.close();
-        contexts.remove(a);
         written.add(ledger.registerAndGrant("while-down", 9)); // no worker at all
         if (loseSlot) {
             admin.sql("select pg_drop_replication_slot(?)").param(slot).query().singleRow();
         }
 
-        ConfigurableApplicationContext b = AuditWorkers.startRunning(env, "--platform.audit.instance-id=b");
-        contexts.add(b);
+        ConfigurableApplicationContext b = startRunning("--platform.audit.instance-id=b");
         Ledger.Written after = ledger.registerAndGrant("after-restart", 10);
         written.add(after);
-        await().atMost(Duration.ofSeconds(120)).until(() -> AuditWorkers.logCountOfTx(env, after.txId()) == 5);
+        await().atMost(Duration.ofSeconds(120)).until(() -> logCountOfTx(after.txId()) == 5);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-            AuditWorkers.Verification verification = AuditWorkers.verify(b);
+            Verification verification = verify(b);
             assertThat(verification.ok()).as(verification.report().toString()).isTrue();
         });
-        return new Crash(sql, logged, written, AuditWorkers.verify(b));
+        return new Crash(sql, logged, written, verify(b));
     }
 
     private static long changesOfTx(JdbcClient sql, Ledger.Written w) {

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import java.io.IOException;
 import java.time.Clock;
@@ -7,14 +7,13 @@ import java.time.Instant;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
-import org.agentplatform.audit.leader.LeaderLock;
+import org.agentplatform.audit.AuditProperties;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,11 +24,10 @@ import org.springframework.context.SmartLifecycle;
  * backoff when it fails (database or broker unreachable, a batch that could not be published). A restart
  * resumes from the offsets in {@code cdc_offsets}, so a failed batch is replayed, not lost.
  *
- * <p>Several workers may run: only the holder of the {@link LeaderLock} runs the engine, the others wait as
- * standbys and retry the lock every {@code leaderRetryInterval}. A watchdog checks the lock's session every
- * {@code leaderCheckInterval} and stops the engine as soon as it is lost; the instance then becomes a
- * standby again. A new leader resumes from the offsets in {@code cdc_offsets}; before each start
- * {@link SlotRecovery} decides how (a lost slot is a GAP, an interrupted snapshot is taken again from the slot).
+ * <p>Several workers may run: {@link Leadership} decides when this one may run the engine, and stops it when
+ * this instance no longer leads; it then waits as a standby again. A new leader resumes from the offsets in
+ * {@code cdc_offsets}; before each start {@link SlotRecovery} decides how (a lost slot is a GAP, an interrupted
+ * snapshot is taken again from the slot).
  *
  * <p>A clean {@link #stop()} lets the batch in flight finish first, so that its offsets are stored.
  */
@@ -53,30 +51,28 @@ class CdcEngine implements SmartLifecycle {
     private final ChangePublisher consumer;
     private final AuditProperties settings;
     private final Clock clock;
-    private final LeaderLock leader;
+    private final Leadership leadership;
     private final SlotRecovery recovery;
     private final Object lock = new Object();
 
     private ExecutorService executor;
-    private ScheduledExecutorService watchdog;
     /** Set by {@link #halt()}: this instance behaves as if its process had died. */
     private volatile boolean halted;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
-    /** Only touched by the watchdog thread. */
-    private DebeziumEngine<?> closedByWatchdog;
     private boolean running;
     private volatile State state = State.STOPPED;
     private volatile Throwable lastFailure;
     private volatile Instant lastFailureAt;
     private volatile long restarts;
 
-    CdcEngine(Properties engineProperties, ChangePublisher consumer, AuditProperties settings, Clock clock, LeaderLock leader, SlotRecovery recovery) {
-        this.leader = leader;
-        this.recovery = recovery;
+    CdcEngine(Properties engineProperties, ChangePublisher consumer, AuditProperties settings, Clock clock,
+              Leadership leadership, SlotRecovery recovery) {
         this.engineProperties = engineProperties;
         this.consumer = consumer;
         this.settings = settings;
         this.clock = clock;
+        this.leadership = leadership;
+        this.recovery = recovery;
     }
 
     @Override
@@ -99,28 +95,14 @@ class CdcEngine implements SmartLifecycle {
                 return t;
             });
             executor.execute(this::supervise);
-            watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "audit-cdc-leader-watchdog");
-                t.setDaemon(true);
-                return t;
-            });
-            long every = settings.leaderCheckInterval().toMillis();
-            watchdog.scheduleWithFixedDelay(this::checkLeadership, every, every, TimeUnit.MILLISECONDS);
+            leadership.start(this::currentEngine, CdcEngine::closeQuietly);
         }
     }
 
-    /** Stops the engine as soon as the leader lock is lost: the successor may already be starting. */
-    private void checkLeadership() {
-        DebeziumEngine<?> current;
+    private DebeziumEngine<?> currentEngine() {
         synchronized (lock) {
-            current = engine;
+            return engine;
         }
-        if (current == null || current == closedByWatchdog || leader.isHeld()) {
-            return;
-        }
-        closedByWatchdog = current; // once: closing takes a while, and the engine refuses a second close
-        log.warn("Instance {} stops its CDC engine: it no longer leads; it becomes a standby", leader.instanceId());
-        closeQuietly(current);
     }
 
     /**
@@ -133,20 +115,7 @@ class CdcEngine implements SmartLifecycle {
         synchronized (lock) {
             lock.notifyAll();
         }
-    }
-
-    boolean isLeader() {
-        return leader.isHeld();
-    }
-
-    /** This instance's name ({@code platform.audit.instance-id}). */
-    String instanceId() {
-        return leader.instanceId();
-    }
-
-    /** The instance that leads, as far as this one knows (see {@link LeaderLock#leader()}). */
-    java.util.Optional<String> leaderInstance() {
-        return leader.leader();
+        leadership.wake();
     }
 
     @Override
@@ -162,11 +131,12 @@ class CdcEngine implements SmartLifecycle {
             supervisor = executor;
             lock.notifyAll(); // wake a supervisor waiting out a backoff
         }
+        leadership.wake(); // or waiting as a standby
         if (current != null) {
             drain();
             closeQuietly(current); // stops the tasks and saves the processed offsets
         }
-        watchdog.shutdownNow();
+        leadership.stopWatching();
         supervisor.shutdown();
         try {
             if (!supervisor.awaitTermination(60, TimeUnit.SECONDS)) {
@@ -177,7 +147,7 @@ class CdcEngine implements SmartLifecycle {
             Thread.currentThread().interrupt();
             supervisor.shutdownNow();
         }
-        leader.release();
+        leadership.release();
         state = State.STOPPED;
     }
 
@@ -232,8 +202,14 @@ class CdcEngine implements SmartLifecycle {
     private void supervise() {
         Duration backoff = settings.restartBackoff();
         while (true) {
-            if (!awaitLeadership()) {
+            if (!leadership.await(this::wanted, () -> state = State.STANDBY)) {
                 return;
+            }
+            synchronized (lock) {
+                if (!running || halted) {
+                    return;
+                }
+                state = State.STARTING;
             }
             SlotRecovery.Start start;
             try {
@@ -274,8 +250,8 @@ class CdcEngine implements SmartLifecycle {
                 if (!running || halted) {
                     return; // stopped by us
                 }
-                if (!leader.isHeld()) {
-                    // the watchdog stopped it: not a failure, go back to being a candidate
+                if (!leadership.leads()) {
+                    // Leadership stopped it: not a failure, go back to being a candidate
                     state = State.STANDBY;
                     continue;
                 }
@@ -304,32 +280,10 @@ class CdcEngine implements SmartLifecycle {
         }
     }
 
-    /** Blocks until this instance leads (true) or is stopped (false). */
-    private boolean awaitLeadership() {
-        while (true) {
-            synchronized (lock) {
-                if (!running || halted) {
-                    return false;
-                }
-            }
-            if (leader.tryAcquire()) {
-                synchronized (lock) {
-                    if (running && !halted) {
-                        state = State.STARTING;
-                        return true;
-                    }
-                }
-                return false;
-            }
-            synchronized (lock) {
-                state = State.STANDBY; // LeaderLock logs who leads whenever that changes
-                try {
-                    lock.wait(settings.leaderRetryInterval().toMillis()); // stop() wakes it
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
+    /** Whether the engine is to run: started, and not halted. */
+    private boolean wanted() {
+        synchronized (lock) {
+            return running && !halted;
         }
     }
 
@@ -351,7 +305,7 @@ class CdcEngine implements SmartLifecycle {
                         // the replication slot exists from here on: every later commit will be captured
                         outcome.started = true;
                         state = State.RUNNING;
-                        log.info("CDC engine of instance {} running (slot {})", leader.instanceId(),
+                        log.info("CDC engine of instance {} running (slot {})", leadership.instanceId(),
                                 engineProperties.getProperty("slot.name"));
                     }
                 })

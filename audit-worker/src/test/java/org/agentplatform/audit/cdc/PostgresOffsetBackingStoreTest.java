@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.cdc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -9,32 +9,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import javax.sql.DataSource;
-
 import io.debezium.embedded.EmbeddedWorkerConfig;
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.BeforeAll;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
 import org.junit.jupiter.api.Test;
 
-class PostgresOffsetBackingStoreTest {
-
-    static TestEnvironment env;
-    static DataSource database;
+class PostgresOffsetBackingStoreTest extends AuditWorkerIntegrationTest {
 
     private static final ByteBuffer KEY = utf8("[\"audit-worker\",{\"server\":\"audit\"}]");
     private static final ByteBuffer OTHER_KEY = utf8("[\"other-engine\",{\"server\":\"x\"}]");
 
-    @BeforeAll
-    static void migrate() {
-        env = TestServers.newEnvironment();
-        database = TestServers.postgres().dataSource(env.databaseName());
-        Flyway.configure().dataSource(database).load().migrate();
-    }
-
     @Test
     void writesThroughAndReloadsAfterARestart() throws Exception {
+        migrate();
         PostgresOffsetBackingStore first = started();
         first.set(Map.of(KEY, utf8("{\"lsn\":100,\"txId\":7}"), OTHER_KEY, utf8("{\"lsn\":1}")), null)
                 .get(10, TimeUnit.SECONDS);
@@ -50,11 +36,11 @@ class PostgresOffsetBackingStoreTest {
         delete.put(OTHER_KEY, null);
         second.set(delete, null).get(10, TimeUnit.SECONDS);
         second.stop();
-        assertThat(CdcPipelineTest.offsets(database)).extracting(r -> r.get("offset_key"))
+        assertThat(CdcPipelineTest.offsets(superuser())).extracting(r -> r.get("offset_key"))
                 .containsExactly(string(KEY));
     }
 
-    private static PostgresOffsetBackingStore started() {
+    private PostgresOffsetBackingStore started() {
         PostgresOffsetBackingStore store = new PostgresOffsetBackingStore();
         Map<String, String> engineProperties = new HashMap<>(Map.of(
                 PostgresOffsetBackingStore.URL, env.jdbcUrl(),

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.audit.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,14 +16,14 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
+import org.agentplatform.audit.AuditWorkerIntegrationTest;
+import org.agentplatform.audit.Ledger;
+import org.agentplatform.audit.TopicReader;
 import org.agentplatform.schema.audit.AuditChange;
 import org.agentplatform.schema.audit.AuditChange.Operation;
 import org.agentplatform.schema.audit.AuditChangeCodec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -33,39 +33,24 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /** The audit log: exactly once, hash chained, append-only, and verified (chain and live rows). */
-class AuditLogTest {
-
-    private ConfigurableApplicationContext context;
-    private TopicReader reader;
-
-    @AfterEach
-    void close() {
-        if (context != null) {
-            context.close();
-        }
-        if (reader != null) {
-            reader.close();
-        }
-    }
+class AuditLogTest extends AuditWorkerIntegrationTest {
 
     @Test
     void logsEveryChangeOnceInAnAppendOnlyHashChainThatVerifiesAndNamesATamperedEntry() throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        TestServers.kafka().createTopics(3, env.topic("events.karma"));
-        context = AuditWorkers.startRunning(env);
-        long seed = AuditWorkers.auditedRows(env); // the treasury and other system rows of the migrations
+        ConfigurableApplicationContext context = startRunning();
+        long seed = auditedRows(); // the treasury and other system rows of the migrations
         long expected = seed + 10;
-        DataSource db = AuditWorkers.superuser(env);
+        DataSource db = superuser();
         JdbcClient sql = JdbcClient.create(db);
         Ledger ledger = new Ledger(db);
         Ledger.Written alice = ledger.registerAndGrant("alice", 100);
         Ledger.Written bob = ledger.registerAndGrant("bob", 7);
 
         // the snapshot of the seeded rows plus five row changes per transaction, each once
-        await().atMost(Duration.ofSeconds(60)).until(() -> AuditWorkers.logCount(env) == expected);
-        assertThat(AuditWorkers.logCountOfTx(env, alice.txId())).isEqualTo(5);
-        assertThat(AuditWorkers.logCountOfTx(env, bob.txId())).isEqualTo(5);
-        AuditWorkers.Verification intact = AuditWorkers.verify(context);
+        await().atMost(Duration.ofSeconds(60)).until(() -> logCount() == expected);
+        assertThat(logCountOfTx(alice.txId())).isEqualTo(5);
+        assertThat(logCountOfTx(bob.txId())).isEqualTo(5);
+        Verification intact = verify(context);
         assertThat(intact.ok()).as(intact.report().toString()).isTrue();
         assertThat(intact.report().get("entries").asLong()).isEqualTo(expected);
         assertThat(intact.report().get("rowsChecked").asLong()).isEqualTo(seed + 6); // 2 agents, 2 accounts, 2 transfers
@@ -84,7 +69,7 @@ class AuditLogTest {
         }
 
         // a replay of the whole stream (as after an engine crash) adds nothing
-        reader = new TopicReader(env.bootstrapServers(), env.topic("audit.changes"));
+        TopicReader reader = reader(env.topic("audit.changes"));
         List<ConsumerRecord<String, byte[]>> published = await().atMost(Duration.ofSeconds(30))
                 .until(() -> reader.records(env.topic("audit.changes")), r -> r.size() == expected);
         @SuppressWarnings("unchecked")
@@ -95,7 +80,7 @@ class AuditLogTest {
         kafka.flush();
         MeterRegistry meters = context.getBean(MeterRegistry.class);
         await().atMost(Duration.ofSeconds(30)).until(() -> meters.get("audit.log.duplicates").counter().count() >= expected);
-        assertThat(AuditWorkers.logCount(env)).isEqualTo(expected);
+        assertThat(logCount()).isEqualTo(expected);
 
         // the database refuses updates and deletes, even from a superuser
         assertThatThrownBy(() -> sql.sql("update audit_log set table_name = 'x' where seq = 1").update())
@@ -114,7 +99,7 @@ class AuditLogTest {
                     + target.get("seq"));
             s.execute("alter table audit_log enable trigger audit_log_append_only");
         }
-        AuditWorkers.Verification tampered = AuditWorkers.verify(context);
+        Verification tampered = verify(context);
         assertThat(tampered.status()).isEqualTo(409);
         assertThat(tampered.report().get("chainIntact").asBoolean()).isFalse();
         JsonNode broken = tampered.report().get("firstBrokenLink");
@@ -125,10 +110,9 @@ class AuditLogTest {
 
     @Test
     void rowsWhoseLatestStateIsNotInTheLogAreReported() throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
         // no engine: this test feeds audit.changes itself, so that it controls what the log misses
-        context = AuditWorkers.start(env, "--platform.audit.enabled=false");
-        DataSource db = AuditWorkers.superuser(env);
+        ConfigurableApplicationContext context = start("--platform.audit.enabled=false");
+        DataSource db = superuser();
         JdbcClient sql = JdbcClient.create(db);
         UUID logged = UUID.randomUUID();
         UUID unlogged = UUID.randomUUID();
@@ -144,9 +128,9 @@ class AuditLogTest {
         @SuppressWarnings("unchecked")
         KafkaTemplate<String, byte[]> kafka = context.getBean(KafkaTemplate.class);
         kafka.send(env.topic("audit.changes"), insert.kafkaKey(), new AuditChangeCodec().encode(insert)).get();
-        await().atMost(Duration.ofSeconds(30)).until(() -> AuditWorkers.logCount(env) == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> logCount() == 1);
 
-        AuditWorkers.Verification report = AuditWorkers.verify(context);
+        Verification report = verify(context);
         assertThat(report.status()).isEqualTo(409);
         assertThat(report.report().get("chainIntact").asBoolean()).isTrue();
         List<String> expected = new java.util.ArrayList<>(sql.sql("select id from accounts").query(UUID.class).list().stream()
@@ -157,15 +141,14 @@ class AuditLogTest {
 
         // a change that never reached the log: the newest entry no longer matches the row
         sql.sql("update agents set name = 'renamed' where id = ?").param(logged).update();
-        assertThat(problems(AuditWorkers.verify(context))).contains("public.agents {\"id\": \"" + logged
+        assertThat(problems(verify(context))).contains("public.agents {\"id\": \"" + logged
                 + "\"}: the newest entry (INSERT) differs from the row in column name: a later change is missing");
     }
 
     @Test
     void storesTheCanonicalTextOfAnyValueExactly() throws Exception {
-        TestEnvironment env = TestServers.newEnvironment();
-        context = AuditWorkers.start(env, "--platform.audit.enabled=false");
-        JdbcClient sql = JdbcClient.create(AuditWorkers.superuser(env));
+        ConfigurableApplicationContext context = start("--platform.audit.enabled=false");
+        JdbcClient sql = JdbcClient.create(superuser());
         List<String> awkward = List.of("plain", "quote \" and backslash \\ and \\\"", "{braces},[brackets],commas,",
                 "NULL", "", " spaces ", "line\nbreak\ttab\r", "Zoë 😀 中文", "\u0001 control", "'single' quotes");
         @SuppressWarnings("unchecked")
@@ -181,7 +164,7 @@ class AuditLogTest {
             kafka.send(env.topic("audit.changes"), change.kafkaKey(), new AuditChangeCodec().encode(change));
         }
         kafka.flush();
-        await().atMost(Duration.ofSeconds(30)).until(() -> AuditWorkers.logCount(env) == awkward.size());
+        await().atMost(Duration.ofSeconds(30)).until(() -> logCount() == awkward.size());
 
         for (AuditChange change : sent) {
             Map<String, Object> row = sql.sql("select change, primary_key::text as pk, schema_name, table_name, operation from audit_log "
@@ -195,12 +178,12 @@ class AuditLogTest {
             assertThat(row).containsEntry("schema_name", "public").containsEntry("table_name", "agents")
                     .containsEntry("operation", "INSERT");
         }
-        AuditWorkers.Verification report = AuditWorkers.verify(context);
+        Verification report = verify(context);
         assertThat(report.report().get("chainIntact").asBoolean()).as(report.report().toString()).isTrue();
         assertThat(report.report().get("entries").asLong()).isEqualTo(awkward.size());
     }
 
-    private static List<String> problems(AuditWorkers.Verification verification) {
+    private static List<String> problems(Verification verification) {
         return verification.report().get("rowProblems").valueStream()
                 .map(p -> p.get("table").asString() + " " + p.get("primaryKey").asString() + ": " + p.get("problem").asString())
                 .toList();
