@@ -19,16 +19,23 @@ public abstract class PeriodicTask implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(PeriodicTask.class);
 
-
     private final String threadName;
+    private final Duration initialDelay;
     private final Duration interval;
     private ScheduledExecutorService scheduler;
 
+    /** The first pass one {@code interval} after start. */
     protected PeriodicTask(String threadName, Duration interval) {
-        if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException(threadName + ": the interval must be positive, not " + interval);
+        this(threadName, interval, interval);
+    }
+
+    protected PeriodicTask(String threadName, Duration initialDelay, Duration interval) {
+        if (interval.isNegative() || interval.isZero() || initialDelay.isNegative()) {
+            throw new IllegalArgumentException(threadName + ": the interval must be positive and the initial delay "
+                    + "not negative, not " + interval + " and " + initialDelay);
         }
         this.threadName = threadName;
+        this.initialDelay = initialDelay;
         this.interval = interval;
     }
 
@@ -51,16 +58,18 @@ public abstract class PeriodicTask implements SmartLifecycle {
             t.setDaemon(true);
             return t;
         });
-        long millis = interval.toMillis();
-        scheduler.scheduleWithFixedDelay(this::safePass, millis, millis, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::safePass, initialDelay.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     private void safePass() {
+        // whatever escapes here would cancel every later run, silently: a scheduled executor keeps it in a future
         try {
             runPass();
         } catch (RuntimeException e) {
-            // a scheduled executor would silently cancel every later run
             log.warn("{}: pass failed, retrying on the next one: {}", threadName, e.toString());
+        } catch (Error e) {
+            log.error("{}: pass failed with an error, retrying on the next one", threadName, e);
         }
     }
 

@@ -27,7 +27,8 @@ class IdempotencyRetention extends PeriodicTask {
     private final Duration retention;
 
     IdempotencyRetention(JdbcClient jdbc, Clock clock, Properties properties) {
-        super("idempotency-retention", properties.purgeInterval());
+        // soon after start too: an instance restarted more often than the interval must still purge
+        super("idempotency-retention", Duration.ofMinutes(1), properties.purgeInterval());
         this.jdbc = jdbc;
         this.clock = clock;
         this.retention = properties.retention();
