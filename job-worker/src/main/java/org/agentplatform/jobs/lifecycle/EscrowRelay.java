@@ -106,25 +106,31 @@ class EscrowRelay extends PeriodicTask {
      * One page, by id after {@code after}, of sent commands overdue for an outcome that may still be resent: those
      * the ledger recorded nothing for (not even DEFERRED: a post parked until its reservation arrives is decided
      * by the ledger within its deadline, and a resend would be a duplicate). Returns the page's last id, or null
-     * after the last page. Paged, so that overdue rows waiting for the tracker never hide the ones behind them.
+     * after the last page. Paged, so that overdue rows waiting for the tracker never hide the ones behind them;
+     * read without locks, and only those to resend locked (skipping those another instance holds), so rows the
+     * tracker is about to resolve stay free for it.
      */
     UUID resend(UUID after) {
         return tx.execute(status -> {
             Instant now = clock.instant();
-            List<Stored> page = jdbc.query("""
-                    select id, topic_key, envelope::text from job_saga_commands
+            Timestamp due = Timestamp.from(now.minus(properties.sagaResendAfter()));
+            List<UUID> page = jdbc.queryForList("""
+                    select id from job_saga_commands
                     where resolved_at is null and sent_at is not null and coalesce(last_sent_at, sent_at) <= ?
                       and attempts <= ? and id > ?
-                    order by id limit ? for update skip locked""",
-                    (rs, i) -> new Stored(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)),
-                    Timestamp.from(now.minus(properties.sagaResendAfter())), properties.sagaMaxResends(), after, BATCH);
+                    order by id limit ?""", UUID.class, due, properties.sagaMaxResends(), after, BATCH);
             if (page.isEmpty()) {
                 return null;
             }
-            Map<UUID, CommandOutcomes.Recorded> recorded =
-                    outcomes.find(page.stream().map(Stored::commandId).toList());
-            List<Stored> again = page.stream()
-                    .filter(s -> !recorded.containsKey(s.commandId())).toList();
+            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
+            UUID[] unanswered = page.stream().filter(id -> !recorded.containsKey(id)).toArray(UUID[]::new);
+            // the same conditions again under the lock: another instance may have resent one since the read
+            List<Stored> again = unanswered.length == 0 ? List.of() : jdbc.query("""
+                    select id, topic_key, envelope::text from job_saga_commands
+                    where id = any(?) and resolved_at is null and coalesce(last_sent_at, sent_at) <= ? and attempts <= ?
+                    order by id for update skip locked""",
+                    (rs, i) -> new Stored(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)),
+                    unanswered, due, properties.sagaMaxResends());
             if (!again.isEmpty()) {
                 publish(again);
                 // attempts counts publications: the first send, then one per resend
@@ -133,23 +139,28 @@ class EscrowRelay extends PeriodicTask {
                 log.warn("Resent {} escrow commands that got no outcome within {}", again.size(),
                         properties.sagaResendAfter());
             }
-            return page.size() < BATCH ? null : page.get(page.size() - 1).commandId();
+            return page.size() < BATCH ? null : page.get(page.size() - 1);
         });
     }
 
-    /** Returns once the broker acknowledged every one; throws (rolling the caller's transaction back) otherwise. */
+    /**
+     * Returns once the broker acknowledged every one, each within 30 s of the one before (a large batch on a slow
+     * broker still gets through); throws, rolling the caller's transaction back, at the first that fails.
+     */
     private void publish(List<Stored> commands) {
-        CompletableFuture<?>[] acks = commands.stream()
+        List<CompletableFuture<Void>> acks = commands.stream()
                 .map(c -> sender.sendEncoded(topics.karmaCommands(), c.topicKey(),
                         c.envelope().getBytes(StandardCharsets.UTF_8)))
-                .toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(acks).get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing escrow commands", e);
-        } catch (Exception e) {
-            throw new IllegalStateException("escrow command not acknowledged by the broker", e);
+                .toList();
+        for (CompletableFuture<Void> ack : acks) {
+            try {
+                ack.get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while publishing escrow commands", e);
+            } catch (Exception e) {
+                throw new IllegalStateException("escrow command not acknowledged by the broker", e);
+            }
         }
     }
 

@@ -90,30 +90,29 @@ class EscrowTracker extends PeriodicTask {
     /**
      * One page, by id after {@code after}, of sent unresolved saga commands: applies the final outcomes recorded
      * for them (not DEFERRED ones) to their jobs. Returns the page's last id, or null after the last page. Paged,
-     * so that commands still in flight never hide the decided ones behind them.
+     * so that commands still in flight never hide the decided ones behind them; read without locks, and only the
+     * decided ones locked (skipping those another instance holds), so in-flight steps cost no lock and no WAL.
      */
     UUID track(UUID after) {
         int[] stuck = {0};
         UUID next = tx.execute(status -> {
             stuck[0] = 0; // counted once committed
             Instant now = clock.instant();
-            List<Sent> page = jdbc.query("""
-                    select id, job_id, step from job_saga_commands
-                    where resolved_at is null and sent_at is not null and id > ?
-                    order by id limit ? for update skip locked""",
-                    (rs, i) -> new Sent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
-                            EscrowStep.Kind.valueOf(rs.getString(3))), after, BATCH);
+            List<UUID> page = jdbc.queryForList("""
+                    select id from job_saga_commands where resolved_at is null and sent_at is not null and id > ?
+                    order by id limit ?""", UUID.class, after, BATCH);
             if (page.isEmpty()) {
                 return null;
             }
-            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page.stream().map(Sent::commandId).toList());
-            List<Resolved> resolved = page.stream()
-                    .filter(s -> recorded.containsKey(s.commandId()) && recorded.get(s.commandId()).isFinal())
+            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
+            List<UUID> decided = page.stream().filter(id -> recorded.containsKey(id) && recorded.get(id).isFinal())
+                    .toList();
+            List<Resolved> resolved = lock(decided, "true").stream()
                     .map(s -> new Resolved(s, recorded.get(s.commandId()))).toList();
             if (!resolved.isEmpty()) {
                 stuck[0] = apply(resolved, now);
             }
-            return page.size() < BATCH ? null : page.get(page.size() - 1).commandId();
+            return page.size() < BATCH ? null : page.get(page.size() - 1);
         });
         stuckRefused.increment(stuck[0]);
         return next;
@@ -181,24 +180,23 @@ class EscrowTracker extends PeriodicTask {
         UUID next = tx.execute(status -> {
             stuck[0] = 0;
             Instant now = clock.instant();
-            List<Sent> page = jdbc.query("""
-                    select id, job_id, step from job_saga_commands
+            List<UUID> page = jdbc.queryForList("""
+                    select id from job_saga_commands
                     where resolved_at is null and sent_at is not null and coalesce(last_sent_at, sent_at) <= ?
                       and attempts > ? and id > ?
-                    order by id limit ? for update skip locked""",
-                    (rs, i) -> new Sent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
-                            EscrowStep.Kind.valueOf(rs.getString(3))),
+                    order by id limit ?""", UUID.class,
                     Timestamp.from(now.minus(properties.sagaResendAfter())), properties.sagaMaxResends(), after, BATCH);
             if (page.isEmpty()) {
                 return null;
             }
             // a command with any recorded outcome is the tracker's to apply, or the ledger's to decide (DEFERRED)
-            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page.stream().map(Sent::commandId).toList());
-            List<Sent> lost = page.stream().filter(s -> !recorded.containsKey(s.commandId())).toList();
+            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
+            List<Sent> lost = lock(page.stream().filter(id -> !recorded.containsKey(id)).toList(),
+                    "attempts > " + properties.sagaMaxResends());
             if (!lost.isEmpty()) {
                 stuck[0] = markStuck(lost, now);
             }
-            return page.size() < BATCH ? null : page.get(page.size() - 1).commandId();
+            return page.size() < BATCH ? null : page.get(page.size() - 1);
         });
         stuckNoOutcome.increment(stuck[0]);
         return next;
@@ -226,6 +224,20 @@ class EscrowTracker extends PeriodicTask {
         repository.appendHistory(history, now);
         outbox.append(events, now);
         return history.size();
+    }
+
+    /**
+     * Locks those of {@code ids} that are still unresolved and meet {@code condition} (SQL over the row, built
+     * from numbers only), skipping any another instance holds: the unlocked read that chose them may be stale.
+     */
+    private List<Sent> lock(List<UUID> ids, String condition) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.query("select id, job_id, step from job_saga_commands where id = any(?) and resolved_at is null "
+                        + "and " + condition + " order by id for update skip locked",
+                (rs, i) -> new Sent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
+                        EscrowStep.Kind.valueOf(rs.getString(3))), (Object) ids.toArray(UUID[]::new));
     }
 
     /** In id order, like every transaction that locks jobs. */
