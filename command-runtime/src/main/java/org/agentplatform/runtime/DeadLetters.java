@@ -12,12 +12,14 @@ import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 /**
  * The platform's one dead-letter path: sends records that cannot be applied to {@code <topic>.dlt}, with Spring
  * Kafka's standard headers (original topic, partition, offset, exception class and message) plus a short
- * {@code dlt-reason}. Publishing waits for the broker, so a caller commits the record's position only after the
- * dead letter is stored; a failed publish throws, and the caller retries the record.
+ * {@code dlt-reason} and {@code dlt-original}. Publishing waits for the broker, so a caller commits the record's
+ * position only after the dead letter is stored; a failed publish throws, and the caller retries the record.
  */
 public final class DeadLetters {
 
     public static final String REASON_HEADER = "dlt-reason";
+    /** {@code <topic>-<partition>@<offset>} of the original record, beside Spring Kafka's separate headers. */
+    public static final String ORIGINAL_HEADER = "dlt-original";
 
     private final DeadLetterPublishingRecoverer recoverer;
 
@@ -35,6 +37,9 @@ public final class DeadLetters {
             var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
             String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+            // the audit log's dead letters carried it before they took this path; one line to grep for
+            headers.add(ORIGINAL_HEADER, (record.topic() + "-" + record.partition() + "@" + record.offset())
+                    .getBytes(StandardCharsets.UTF_8));
             return headers;
         });
     }

@@ -73,6 +73,8 @@ class AuditLogDeadLetterTest extends AuditWorkerIntegrationTest {
         assertThat(dead.key()).isEqualTo(good.kafkaKey());
         assertThat(TopicReader.header(dead, "dlt-reason")).contains(reason);
         assertThat(TopicReader.header(dead, "kafka_dlt-original-topic")).isEqualTo(topic);
+        assertThat(TopicReader.header(dead, "dlt-original"))
+                .isEqualTo(topic + "-" + sent.partition() + "@" + sent.offset());
         assertThat(ByteBuffer.wrap(header(dead, "kafka_dlt-original-partition")).getInt()).isEqualTo(sent.partition());
         assertThat(ByteBuffer.wrap(header(dead, "kafka_dlt-original-offset")).getLong()).isEqualTo(sent.offset());
         assertThat(context.getBean(MeterRegistry.class).get("audit.log.dead_lettered").counter().count()).isEqualTo(1);
