@@ -41,13 +41,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * when the reservation arrives, or rejected once the deadline passed: through the real broker and database. The
  * clock is the test's, so the deadline passes when the test says.
  */
-@SpringBootTest(classes = {LedgerWorkerApplication.class, PostBeforeReservationTest.Clocks.class},
+@SpringBootTest(classes = {LedgerWorkerApplication.class, PostBeforeReservationIntegrationTest.Clocks.class},
         webEnvironment = SpringBootTest.WebEnvironment.NONE,
         properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false",
                 "platform.ledger.expiry-sweep-interval-ms=100", "platform.ledger.parked-resolutions.deadline=5s",
                 "spring.main.allow-bean-definition-overriding=true"})
 @DirtiesContext
-class PostBeforeReservationTest {
+class PostBeforeReservationIntegrationTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));

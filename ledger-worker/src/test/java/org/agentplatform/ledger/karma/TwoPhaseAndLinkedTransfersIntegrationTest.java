@@ -37,12 +37,12 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** Suspension, two-phase transfers with expiry, and linked transfers, through the real broker and database. */
-@SpringBootTest(classes = {LedgerWorkerApplication.class, TwoPhaseAndLinkedTransfersTest.Clocks.class},
+@SpringBootTest(classes = {LedgerWorkerApplication.class, TwoPhaseAndLinkedTransfersIntegrationTest.Clocks.class},
         webEnvironment = SpringBootTest.WebEnvironment.NONE,
         properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false",
                 "platform.ledger.expiry-sweep-interval-ms=100", "spring.main.allow-bean-definition-overriding=true"})
 @DirtiesContext
-class TwoPhaseAndLinkedTransfersTest {
+class TwoPhaseAndLinkedTransfersIntegrationTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
@@ -116,7 +116,7 @@ class TwoPhaseAndLinkedTransfersTest {
         probe().assertRejected(client.send(new PostPending(pending)), "PENDING_ALREADY_POSTED");
         probe().assertRejected(client.send(new VoidPending(pending)), "PENDING_ALREADY_POSTED");
         // an id that is a transfer but no reservation never becomes one: refused at once (an unknown id waits for
-        // its reservation: PostBeforeReservationTest)
+        // its reservation: PostBeforeReservationIntegrationTest)
         probe().assertRejected(client.send(new PostPending(post)), "PENDING_NOT_FOUND");
 
         UUID voided = client.send(new ReserveKarma(a, b, 60, clock.instant().plusSeconds(3600)));

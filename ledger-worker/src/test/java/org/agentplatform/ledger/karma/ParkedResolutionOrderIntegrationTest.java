@@ -38,7 +38,7 @@ import org.springframework.test.context.DynamicPropertySource;
         properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false",
                 "platform.ledger.expiry-sweep-interval-ms=3600000"})
 @DirtiesContext
-class ParkedResolutionOrderTest {
+class ParkedResolutionOrderIntegrationTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static LedgerTestClient client;
