@@ -43,11 +43,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * (a zombie, or the next instance after a rebalance) has already moved it, a consumer that fetches from behind
  * applies nothing twice and is put back where PostgreSQL says.
  */
-@SpringBootTest(classes = StoredPositionCheckTest.PositionTestApplication.class,
+@SpringBootTest(classes = StoredPositionCheckIntegrationTest.PositionTestApplication.class,
         webEnvironment = SpringBootTest.WebEnvironment.NONE,
         properties = {"platform.consumer.group-id=runtime-position-test", "spring.main.banner-mode=off"})
 @DirtiesContext
-class StoredPositionCheckTest {
+class StoredPositionCheckIntegrationTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final Topics topics = new Topics(env.topicPrefix());

@@ -49,11 +49,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * the reason for the operator, and everything else is applied in a handful of transactions, not one per
  * command.
  */
-@SpringBootTest(classes = PoisonCommandTest.RuntimeTestApplication.class,
+@SpringBootTest(classes = PoisonCommandIntegrationTest.RuntimeTestApplication.class,
         webEnvironment = SpringBootTest.WebEnvironment.NONE,
         properties = {"platform.consumer.group-id=runtime-test", "spring.main.banner-mode=off"})
 @DirtiesContext
-class PoisonCommandTest {
+class PoisonCommandIntegrationTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final UUID account = UUID.randomUUID();

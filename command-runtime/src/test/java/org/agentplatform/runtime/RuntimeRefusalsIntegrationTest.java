@@ -52,11 +52,11 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * The first release's routes (grants keyed by the treasury, registrations on their own topic) are still
  * applied, so that commands in flight during a rolling upgrade are not refused.
  */
-@SpringBootTest(classes = RuntimeRefusalsTest.RefusalsTestApplication.class,
+@SpringBootTest(classes = RuntimeRefusalsIntegrationTest.RefusalsTestApplication.class,
         webEnvironment = SpringBootTest.WebEnvironment.NONE,
         properties = {"platform.consumer.group-id=runtime-refusals-test", "spring.main.banner-mode=off"})
 @DirtiesContext
-class RuntimeRefusalsTest {
+class RuntimeRefusalsIntegrationTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final Topics topics = new Topics(env.topicPrefix());

@@ -47,12 +47,12 @@ import org.springframework.test.context.DynamicPropertySource;
  * dead connection. That is a transient failure whatever exception wraps it: the batch is retried whole and
  * applied once, nothing is dead-lettered and nothing is recorded as failed.
  */
-@SpringBootTest(classes = ConnectionLostUnderBatchTest.ConnectionLostApplication.class,
+@SpringBootTest(classes = ConnectionLostUnderBatchIntegrationTest.ConnectionLostApplication.class,
         webEnvironment = SpringBootTest.WebEnvironment.NONE,
         properties = {"platform.consumer.group-id=runtime-connection-lost-test", "spring.main.banner-mode=off",
                 "platform.consumer.retry-backoff=50ms"})
 @DirtiesContext
-class ConnectionLostUnderBatchTest {
+class ConnectionLostUnderBatchIntegrationTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final Topics topics = new Topics(env.topicPrefix());
