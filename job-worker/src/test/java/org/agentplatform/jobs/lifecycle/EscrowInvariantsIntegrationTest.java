@@ -17,8 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
 import org.agentplatform.jobs.JobWorkerApplication;
 import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.jobs.CancelJob;
@@ -40,13 +38,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -57,24 +50,13 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * marking would leave them, so commands are re-sent. Afterwards the ledger must balance and every priced job
  * must be paid or refunded exactly once.
  */
-@SpringBootTest(classes = JobWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=job-worker", "platform.jobs.backoff-base=50ms",
-                "platform.jobs.rescue-interval=50ms", "platform.jobs.saga-interval=50ms"})
-@DirtiesContext
-class EscrowInvariantsIntegrationTest {
+@TestPropertySource(properties = {"platform.jobs.backoff-base=50ms", "platform.jobs.rescue-interval=50ms",
+        "platform.jobs.saga-interval=50ms"})
+class EscrowInvariantsIntegrationTest extends AbstractJobWorkerIntegrationTest {
 
-    static final TestEnvironment env = TestServers.newEnvironment();
     static final String[] ARGS = {"--server.port=0", "--platform.jobs.backoff-base=50ms",
             "--platform.jobs.rescue-interval=50ms", "--platform.jobs.saga-interval=50ms"};
     static final List<ConfigurableApplicationContext> others = new ArrayList<>();
-
-    @Autowired
-    JdbcTemplate jdbc;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
 
     @AfterAll
     static void stopOthers() {

@@ -5,13 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.jobs.JobWorkerApplication;
-import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.jobs.CancelJob;
 import org.agentplatform.schema.jobs.CompleteJob;
@@ -19,31 +14,14 @@ import org.agentplatform.schema.jobs.JobEscrow;
 import org.agentplatform.schema.jobs.RequestLease;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.ledger.GrantKarma;
-import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.PostPending;
 import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.SuspendAgent;
 import org.agentplatform.schema.ledger.VoidPending;
-import org.agentplatform.schema.messaging.Envelope;
-import org.agentplatform.schema.messaging.MessageCodec;
-import org.agentplatform.schema.messaging.Topics;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -52,48 +30,16 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * is runnable, paid to the executor that completed it, refunded on cancel or death, and a submitter who
  * cannot pay never gets the job run.
  */
-@SpringBootTest(classes = JobWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=job-worker", "platform.consumer.delete-outbox-rows=false",
-                "platform.jobs.backoff-base=100ms", "platform.jobs.rescue-interval=50ms",
-                "platform.jobs.saga-interval=50ms"})
-@DirtiesContext
-class EscrowSagaIntegrationTest {
+@TestPropertySource(properties = {"platform.consumer.delete-outbox-rows=false", "platform.jobs.backoff-base=100ms",
+        "platform.jobs.rescue-interval=50ms", "platform.jobs.saga-interval=50ms"})
+class EscrowSagaIntegrationTest extends AbstractEscrowIntegrationTest {
 
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static final Duration WAIT = Duration.ofSeconds(30);
-    static ConfigurableApplicationContext ledger;
-
-    @Autowired
-    JdbcTemplate jdbc;
-
-    JobTestClient client;
-    KafkaProducer<String, byte[]> ledgerProducer;
     final UUID rich = UUID.randomUUID();
     final UUID e1 = UUID.randomUUID();
     final UUID e2 = UUID.randomUUID();
 
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void startLedger() {
-        ledger = LedgerWorkerApplication.application().run(env.commandLineArgs("--server.port=0"));
-    }
-
-    @AfterAll
-    static void stopLedger() {
-        if (ledger != null) {
-            ledger.close();
-        }
-    }
-
     @BeforeEach
     void agents() {
-        client = new JobTestClient(env, jdbc);
-        ledgerProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
         for (UUID agent : new UUID[] {rich, e1, e2}) {
             ledger(new RegisterAgent(agent, "agent-" + agent));
         }
@@ -102,16 +48,8 @@ class EscrowSagaIntegrationTest {
         await().atMost(WAIT).until(() -> balance(rich) == 1000);
     }
 
-    /** Registrations and grants travel on different topics, in no order to each other: grant once they exist. */
-    private void awaitAccounts(UUID... ids) {
-        await().atMost(WAIT).until(() -> jdbc.queryForObject("select count(*) from accounts where id = any(?)",
-                Long.class, (Object) ids) == ids.length);
-    }
-
     @AfterEach
-    void close() {
-        client.close();
-        ledgerProducer.close();
+    void cancelWhatIsLeft() {
         jdbc.update("update jobs set status = 'CANCELLED', lessee = null, lease_expires_at = null "
                 + "where status in ('QUEUED', 'LEASED', 'AWAITING_ESCROW')");
     }
@@ -260,47 +198,8 @@ class EscrowSagaIntegrationTest {
                 String.class, job)).containsExactly("ESCROW_HELD", "ESCROW_PAID");
     }
 
-    static SubmitJob priced(UUID submitter, long price, int maxAttempts, Duration leaseTimeout) {
-        return new SubmitJob(UUID.randomUUID(), submitter, JsonNodeFactory.instance.objectNode().put("run", "x"), 5,
-                maxAttempts, leaseTimeout, price);
-    }
-
-    private UUID ledger(LedgerCommand command) {
-        return ledger(command, "test");
-    }
-
-    /** Sends straight to the ledger's command topic as {@code actor}; returns the command id. */
-    private UUID ledger(LedgerCommand command, String actor) {
-        Envelope<LedgerCommand> envelope = Envelope.of(UUID.randomUUID(), command, actor, Instant.now());
-        try {
-            ledgerProducer.send(new ProducerRecord<>(new Topics(env.topicPrefix()).commandsFor(command),
-                    command.partitionKey(), new MessageCodec().encode(envelope))).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return envelope.id();
-    }
-
-    private String escrow(UUID job) {
-        return jdbc.queryForList("select escrow_status from jobs where id = ?", String.class, job).stream().findFirst()
-                .orElse(null);
-    }
-
-    private long balance(UUID account) {
-        return jdbc.queryForList("select balance from accounts where id = ?", Long.class, account).stream().findFirst()
-                .orElse(-1L);
-    }
-
-    private Map<String, Object> account(UUID account) {
-        return jdbc.queryForMap("select balance, pending_debits, pending_credits from accounts where id = ?", account);
-    }
-
     private void assertConservation() {
         assertThat(jdbc.queryForObject("select sum(balance) from accounts", Long.class)).isZero();
         assertThat(jdbc.queryForObject("select sum(pending_debits) - sum(pending_credits) from accounts", Long.class)).isZero();
-    }
-
-    private void awaitOutcome(UUID commandId, String outcome) {
-        await().atMost(WAIT).untilAsserted(() -> assertThat(client.outcome(commandId)).isEqualTo(outcome));
     }
 }

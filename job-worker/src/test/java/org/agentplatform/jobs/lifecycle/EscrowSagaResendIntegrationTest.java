@@ -8,38 +8,18 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.jobs.JobWorkerApplication;
-import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.jobs.CompleteJob;
 import org.agentplatform.schema.jobs.JobEscrow;
 import org.agentplatform.schema.jobs.RequestLease;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.ledger.GrantKarma;
-import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.VoidPending;
-import org.agentplatform.schema.messaging.Envelope;
-import org.agentplatform.schema.messaging.MessageCodec;
-import org.agentplatform.schema.messaging.Topics;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,67 +31,34 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * them, and marks the escrow STUCK, counted, when resending does not help. The saga is stopped while a step is
  * written so that the test decides what its first publication was.
  */
-@SpringBootTest(classes = JobWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=job-worker", "platform.consumer.delete-outbox-rows=false",
-                "platform.jobs.saga-interval=50ms", "platform.jobs.saga-resend-after=1s",
-                "platform.jobs.saga-max-resends=" + EscrowSagaResendIntegrationTest.MAX_RESENDS})
-@DirtiesContext
-class EscrowSagaResendIntegrationTest {
+@TestPropertySource(properties = {"platform.consumer.delete-outbox-rows=false", "platform.jobs.saga-interval=50ms",
+        "platform.jobs.saga-resend-after=1s", "platform.jobs.saga-max-resends=" + EscrowSagaResendIntegrationTest.MAX_RESENDS})
+class EscrowSagaResendIntegrationTest extends AbstractEscrowIntegrationTest {
 
     static final int MAX_RESENDS = 3;
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static final Duration WAIT = Duration.ofSeconds(30);
-    static ConfigurableApplicationContext ledger;
 
-    @Autowired
-    JdbcTemplate jdbc;
     @Autowired
     EscrowRelay saga;
     @Autowired
     MeterRegistry meters;
 
-    JobTestClient client;
-    KafkaProducer<String, byte[]> ledgerProducer;
     final UUID rich = UUID.randomUUID();
     final UUID executor = UUID.randomUUID();
 
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void startLedger() {
-        ledger = LedgerWorkerApplication.application().run(env.commandLineArgs("--server.port=0"));
-    }
-
-    @AfterAll
-    static void stopLedger() {
-        if (ledger != null) {
-            ledger.close();
-        }
-    }
-
     @BeforeEach
     void agents() {
-        client = new JobTestClient(env, jdbc);
-        ledgerProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
         ledger(new RegisterAgent(rich, "agent-" + rich), "test");
         ledger(new RegisterAgent(executor, "agent-" + executor), "test");
-        await().atMost(WAIT).until(() -> jdbc.queryForObject("select count(*) from accounts where id = any(?)",
-                Long.class, (Object) new UUID[] {rich, executor}) == 2);
+        awaitAccounts(rich, executor);
         ledger(new GrantKarma(rich, 1000), "test");
         await().atMost(WAIT).until(() -> balance(rich) == 1000);
     }
 
     @AfterEach
-    void close() {
+    void restartTheSaga() {
         if (!saga.isRunning()) {
             saga.start();
         }
-        client.close();
-        ledgerProducer.close();
     }
 
     @Test
@@ -181,14 +128,13 @@ class EscrowSagaResendIntegrationTest {
 
     /** A priced job, held, leased and completed by {@link #executor} while the saga is stopped: its POST is unsent. */
     private UUID completedWhileTheSagaIsStopped(long price) {
-        SubmitJob submit = new SubmitJob(UUID.randomUUID(), rich, JsonNodeFactory.instance.objectNode().put("run", "x"),
-                5, 3, Duration.ofSeconds(30), price);
+        SubmitJob submit = priced(rich, price, 3, Duration.ofSeconds(30));
         UUID job = submit.jobId();
         client.send(submit);
         await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
-        awaitApplied(client.send(new RequestLease(executor)));
+        awaitOutcome(client.send(new RequestLease(executor)), "APPLIED");
         saga.stop();
-        awaitApplied(client.send(new CompleteJob(job, executor, 1, JsonNodeFactory.instance.textNode("done"))));
+        awaitOutcome(client.send(new CompleteJob(job, executor, 1, JsonNodeFactory.instance.textNode("done"))), "APPLIED");
         assertThat(escrow(job)).isEqualTo("PAYING");
         return job;
     }
@@ -196,35 +142,5 @@ class EscrowSagaResendIntegrationTest {
     private double stuck(String cause) {
         Counter counter = meters.find("platform.jobs.escrow.stuck").tag("cause", cause).counter();
         return counter == null ? 0 : counter.count();
-    }
-
-    /** Sends straight to the ledger's command topic as {@code actor}; returns the command id. */
-    private UUID ledger(LedgerCommand command, String actor) {
-        Envelope<LedgerCommand> envelope = Envelope.of(UUID.randomUUID(), command, actor, Instant.now());
-        try {
-            ledgerProducer.send(new ProducerRecord<>(new Topics(env.topicPrefix()).commandsFor(command),
-                    command.partitionKey(), new MessageCodec().encode(envelope))).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        return envelope.id();
-    }
-
-    private void awaitApplied(UUID commandId) {
-        await().atMost(WAIT).untilAsserted(() -> assertThat(client.outcome(commandId)).isEqualTo("APPLIED"));
-    }
-
-    private String escrow(UUID job) {
-        return jdbc.queryForList("select escrow_status from jobs where id = ?", String.class, job).stream().findFirst()
-                .orElse(null);
-    }
-
-    private long balance(UUID account) {
-        return jdbc.queryForList("select balance from accounts where id = ?", Long.class, account).stream().findFirst()
-                .orElse(-1L);
-    }
-
-    private Map<String, Object> account(UUID account) {
-        return jdbc.queryForMap("select balance, pending_debits, pending_credits from accounts where id = ?", account);
     }
 }

@@ -7,9 +7,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.jobs.JobWorkerApplication;
 import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.jobs.CancelJob;
 import org.agentplatform.schema.jobs.CompleteJob;
@@ -20,12 +17,7 @@ import org.agentplatform.schema.jobs.SubmitJob;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -33,25 +25,12 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * The job worker over a real PostgreSQL 16 and a real Kafka broker, with real time: short lease timeouts and
  * backoff, and a rescuer that looks every 100 ms. Tests share one database, so each leaves no runnable job.
  */
-@SpringBootTest(classes = JobWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=job-worker", "platform.consumer.delete-outbox-rows=false",
-                "platform.jobs.backoff-base=200ms", "platform.jobs.rescue-interval=100ms"})
-@DirtiesContext
-class JobLifecycleIntegrationTest {
-
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static final Duration WAIT = Duration.ofSeconds(30);
-
-    @Autowired
-    JdbcTemplate jdbc;
+@TestPropertySource(properties = {"platform.consumer.delete-outbox-rows=false", "platform.jobs.backoff-base=200ms",
+        "platform.jobs.rescue-interval=100ms"})
+class JobLifecycleIntegrationTest extends AbstractJobWorkerIntegrationTest {
 
     JobTestClient client;
     final UUID submitter = UUID.randomUUID();
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
 
     @BeforeEach
     void connect() {
@@ -204,9 +183,5 @@ class JobLifecycleIntegrationTest {
         assertThat(client.job(submit.jobId())).containsEntry("status", "LEASED").containsEntry("lessee", executor);
         awaitOutcome(client.send(new CompleteJob(submit.jobId(), executor, 1, JsonNodeFactory.instance.nullNode())),
                 "APPLIED");
-    }
-
-    private void awaitOutcome(UUID commandId, String outcome) {
-        await().atMost(WAIT).untilAsserted(() -> assertThat(client.outcome(commandId)).isEqualTo(outcome));
     }
 }

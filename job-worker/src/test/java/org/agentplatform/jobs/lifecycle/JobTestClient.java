@@ -100,6 +100,11 @@ final class JobTestClient implements AutoCloseable {
 
     /** The inbox outcome of a command, or null while it is not applied. */
     String outcome(UUID commandId) {
+        return outcome(jdbc, commandId);
+    }
+
+    /** As {@link #outcome(UUID)}, read with {@code jdbc}. */
+    static String outcome(JdbcTemplate jdbc, UUID commandId) {
         List<String> rows = jdbc.queryForList("select coalesce(reason, outcome) from processed_commands where command_id = ?",
                 String.class, commandId);
         return rows.isEmpty() ? null : rows.get(0);

@@ -12,50 +12,33 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
 import org.agentplatform.jobs.JobWorkerApplication;
 import org.agentplatform.schema.jobs.RequestLease;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.junit.jupiter.api.TestInfo;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * Two job-worker instances share the command topic and both run their rescuers every 20 ms over the same
  * jobs. Executors take leases and never finish, so every lease expires: each must be rescued exactly once,
  * retries must wait longer each time, and every job must end DEAD after its last attempt.
  */
-@SpringBootTest(classes = JobWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=job-worker", "platform.consumer.delete-outbox-rows=false",
-                "platform.jobs.backoff-base=100ms", "platform.jobs.rescue-interval=20ms"})
-@DirtiesContext
-class MultiInstanceRescueIntegrationTest {
+@TestPropertySource(properties = {"platform.consumer.delete-outbox-rows=false", "platform.jobs.backoff-base=100ms",
+        "platform.jobs.rescue-interval=20ms"})
+class MultiInstanceRescueIntegrationTest extends AbstractJobWorkerIntegrationTest {
 
-    static final TestEnvironment env = TestServers.newEnvironment();
     static final int JOBS = 30;
     static final int MAX_ATTEMPTS = 3;
 
     static ConfigurableApplicationContext second;
 
-    @Autowired
-    JdbcTemplate jdbc;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
     @BeforeAll
-    static void startSecondInstance() {
-        second = JobWorkerApplication.application().run(env.commandLineArgs("--server.port=0",
+    static void startSecondInstance(TestInfo test) {
+        second = JobWorkerApplication.application().run(environment(test).commandLineArgs("--server.port=0",
                 "--platform.consumer.delete-outbox-rows=false", "--platform.jobs.backoff-base=100ms",
                 "--platform.jobs.rescue-interval=20ms"));
     }

@@ -6,9 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.DisputeClaim;
@@ -17,43 +14,12 @@ import org.agentplatform.schema.ledger.SubmitClaim;
 import org.agentplatform.schema.ledger.SuspendAgent;
 import org.agentplatform.schema.ledger.VerifyClaim;
 import org.agentplatform.schema.ledger.VoidPending;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /** Claims with stakes, votes and a quorum of two, through the real broker and database. */
-@SpringBootTest(classes = LedgerWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false",
-                "platform.ledger.claims.quorum=2", "platform.ledger.claims.reward=10"})
-@DirtiesContext
-class ClaimsIntegrationTest {
-
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static LedgerTestClient client;
-
-    @Autowired
-    JdbcTemplate jdbc;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void connect() {
-        client = new LedgerTestClient(env);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.close();
-    }
+@TestPropertySource(properties = {"platform.ledger.claims.quorum=2", "platform.ledger.claims.reward=10"})
+class ClaimsIntegrationTest extends AbstractLedgerIntegrationTest {
 
     @Test
     void aVerifiedClaimReturnsTheStakeAndPaysTheReward() {
@@ -80,7 +46,7 @@ class ClaimsIntegrationTest {
         assertThat(jdbc.queryForList("select status from claim_status_history where claim_id = ? order by changed_at, status desc",
                 String.class, claim)).containsExactly("OPEN", "VERIFIED");
         probe().assertRejected(client.send(new DisputeClaim(claim, probe().agent("late-voter"))), "CLAIM_SETTLED");
-        LedgerInvariants.assertHold(jdbc);
+        assertInvariants();
     }
 
     @Test
@@ -111,7 +77,7 @@ class ClaimsIntegrationTest {
         assertThat(jdbc.queryForObject("select kind from transfers where pending_id = ?", String.class, stake)).isEqualTo("SLASH");
         assertThat(jdbc.queryForObject("select payload->'payload'->>'slashed' from outbox where event_type = 'ClaimSettled' "
                 + "and aggregate_id = ?", String.class, claim.toString())).isEqualTo("40");
-        LedgerInvariants.assertHold(jdbc);
+        assertInvariants();
     }
 
     @Test
@@ -130,9 +96,5 @@ class ClaimsIntegrationTest {
 
     private String status(UUID claim) {
         return jdbc.queryForObject("select status from claims where id = ?", String.class, claim);
-    }
-
-    private LedgerProbe probe() {
-        return new LedgerProbe(jdbc, client);
     }
 }

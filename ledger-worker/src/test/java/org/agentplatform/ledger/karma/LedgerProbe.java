@@ -3,7 +3,9 @@ package org.agentplatform.ledger.karma;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -43,6 +45,27 @@ record LedgerProbe(JdbcTemplate jdbc, LedgerTestClient client) {
 
     long balance(UUID account) {
         return jdbc.queryForObject("select balance from accounts where id = ?", Long.class, account);
+    }
+
+    /**
+     * Writes the rows a post's batch leaves when it committed after its reservation's batch looked for parked posts
+     * (the two ran at the same time on different partitions): a post by {@code actor}, parked at {@code now} until
+     * {@code deadline}. Returns the post's command id.
+     */
+    UUID parkedByARacingBatch(UUID pendingId, String actor, Instant now, Instant deadline) {
+        UUID post = UUID.randomUUID();
+        Timestamp at = Timestamp.from(now);
+        jdbc.update("""
+                insert into processed_commands (command_id, command_type, fingerprint, outcome, reason, detail, actor,
+                    topic, partition, kafka_offset, processed_at)
+                values (?, 'PostPending', 'race', 'DEFERRED', 'AWAITING_RESERVATION', 'waits', ?, 'race', 0, 0, ?)""",
+                post, actor, at);
+        jdbc.update("""
+                insert into parked_resolutions (command_id, pending_id, kind, actor, schema_version, occurred_at,
+                    correlation_id, causation_id, deadline, created_at)
+                values (?, ?, 'POST', ?, 1, ?, ?, null, ?, ?)""",
+                post, pendingId, actor, at, post, Timestamp.from(deadline), at);
+        return post;
     }
 
     /** Event types in the outbox (kept by the tests' settings) caused by a command, in the order written. */

@@ -8,9 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
@@ -19,42 +16,10 @@ import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.messaging.Envelope;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /** The ledger worker over a real PostgreSQL 16 and a real Kafka broker, fed straight through the command topics. */
-@SpringBootTest(classes = LedgerWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false"})
-@DirtiesContext
-class LedgerWorkerIntegrationTest {
-
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static LedgerTestClient client;
-
-    @Autowired
-    JdbcTemplate jdbc;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void connect() {
-        client = new LedgerTestClient(env);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.close();
-    }
+class LedgerWorkerIntegrationTest extends AbstractLedgerIntegrationTest {
 
     @Test
     void grantsAndTransfersKarma() {
@@ -164,9 +129,5 @@ class LedgerWorkerIntegrationTest {
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
         Header h = record.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    private LedgerProbe probe() {
-        return new LedgerProbe(jdbc, client);
     }
 }

@@ -28,7 +28,7 @@ import io.micrometer.core.instrument.MeterRegistry;
  * neither apply anything twice nor lose anything. The test produces exactly that state: it rewinds the
  * group's Kafka offsets to the beginning while the worker is down, as if no Kafka commit had ever happened.
  */
-class ConsumerPositionRecoveryTest {
+class ConsumerPositionRecoveryIntegrationTest {
 
     private final TestEnvironment env = TestServers.newEnvironment();
 

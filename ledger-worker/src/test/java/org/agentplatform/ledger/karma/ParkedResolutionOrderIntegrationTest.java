@@ -5,65 +5,32 @@ import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.ReserveKarma;
 import org.agentplatform.schema.ledger.VoidPending;
 import org.agentplatform.schema.messaging.Envelope;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * Per-key order holds for a post parked while its reservation was being applied on another partition (the
  * reservation's transaction could not see it, so it is left to the sweeper): a later post or void of the same
  * reservation, on the same key, must not be applied before it. The sweeper runs only when the test calls it.
  */
-@SpringBootTest(classes = LedgerWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false",
-                "platform.ledger.expiry-sweep-interval-ms=3600000"})
-@DirtiesContext
-class ParkedResolutionOrderTest {
+@TestPropertySource(properties = "platform.ledger.expiry-sweep-interval-ms=3600000")
+class ParkedResolutionOrderIntegrationTest extends AbstractLedgerIntegrationTest {
 
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static LedgerTestClient client;
-
-    @Autowired
-    JdbcTemplate jdbc;
     @Autowired
     DataSource dataSource;
     @Autowired
     ParkedResolutionSweeper sweeper;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void connect() {
-        client = new LedgerTestClient(env);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.close();
-    }
 
     @Test
     void aVoidBehindAPostParkedDuringItsReservationDoesNotOvertakeIt() throws Exception {
@@ -73,7 +40,8 @@ class ParkedResolutionOrderTest {
                 new ReserveKarma(a, b, 20, Instant.now().plusSeconds(3600)), a.toString(), Instant.now());
         client.send(reservation);
         probe().awaitOutcome(reservation.id(), "APPLIED");
-        UUID post = parkedByARacingBatch(reservation.id(), a.toString());
+        UUID post = probe().parkedByARacingBatch(reservation.id(), a.toString(), Instant.now(),
+                Instant.now().plusSeconds(60));
 
         // alice's void, sent after her post on the same key (the pending id)
         UUID voiding = client.send(new VoidPending(reservation.id()), a.toString());
@@ -107,27 +75,6 @@ class ParkedResolutionOrderTest {
                 reservation.id())).isZero();
         assertThat(jdbc.queryForList("select outcome from processed_commands where command_id = any(?)", String.class,
                 (Object) new UUID[] {post, voiding})).doesNotContain("DEFERRED");
-        LedgerInvariants.assertHold(jdbc);
-    }
-
-    /** The rows a post's batch leaves when it committed after its reservation's batch looked for parked posts. */
-    private UUID parkedByARacingBatch(UUID pendingId, String actor) {
-        UUID post = UUID.randomUUID();
-        Timestamp now = Timestamp.from(Instant.now());
-        jdbc.update("""
-                insert into processed_commands (command_id, command_type, fingerprint, outcome, reason, detail, actor,
-                    topic, partition, kafka_offset, processed_at)
-                values (?, 'PostPending', 'race', 'DEFERRED', 'AWAITING_RESERVATION', 'waits', ?, 'race', 0, 0, ?)""",
-                post, actor, now);
-        jdbc.update("""
-                insert into parked_resolutions (command_id, pending_id, kind, actor, schema_version, occurred_at,
-                    correlation_id, causation_id, deadline, created_at)
-                values (?, ?, 'POST', ?, 1, ?, ?, null, ?, ?)""",
-                post, pendingId, actor, now, post, Timestamp.from(Instant.now().plusSeconds(60)), now);
-        return post;
-    }
-
-    private LedgerProbe probe() {
-        return new LedgerProbe(jdbc, client);
+        assertInvariants();
     }
 }

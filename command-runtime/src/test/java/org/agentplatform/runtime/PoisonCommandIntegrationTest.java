@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.agentplatform.embedded.ClassEnvironments;
 import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.messaging.Envelope;
@@ -22,23 +22,17 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.TestPropertySource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -49,13 +43,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * the reason for the operator, and everything else is applied in a handful of transactions, not one per
  * command.
  */
-@SpringBootTest(classes = PoisonCommandTest.RuntimeTestApplication.class,
-        webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"platform.consumer.group-id=runtime-test", "spring.main.banner-mode=off"})
-@DirtiesContext
-class PoisonCommandTest {
+@ContextConfiguration(classes = PoisonCommandIntegrationTest.RuntimeTestApplication.class)
+@TestPropertySource(properties = "platform.consumer.group-id=runtime-test")
+class PoisonCommandIntegrationTest extends AbstractRuntimeIntegrationTest {
 
-    static final TestEnvironment env = TestServers.newEnvironment();
+    static final TestEnvironment env = ClassEnvironments.of(PoisonCommandIntegrationTest.class);
     static final UUID account = UUID.randomUUID();
     static final List<UUID> sent = new ArrayList<>();
     static UUID poison;
@@ -63,23 +55,13 @@ class PoisonCommandTest {
     static final int COMMANDS = 64;
 
     @Autowired
-    JdbcTemplate jdbc;
-
-    @Autowired
     MeterRegistry meters;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
 
     /** Published before the worker starts, so that they arrive in one poll: good, poison, good, good. */
     @BeforeAll
     static void publish() throws Exception {
         MessageCodec codec = new MessageCodec();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()), new StringSerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = producer(env)) {
             for (long amount = 1; amount <= COMMANDS; amount++) {
                 Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), new GrantKarma(account, amount), "test", Instant.now());
                 producer.send(new ProducerRecord<>(env.topic("commands.karma"), e.payload().partitionKey(), codec.encode(e))).get();
@@ -134,14 +116,9 @@ class PoisonCommandTest {
     }
 
     /** Applies grants as no-ops, except one amount that stands for a command the worker cannot apply. */
-    static class PoisonAwareHandler implements CommandHandler<LedgerCommand> {
+    static class PoisonAwareHandler extends LedgerCommandsHandler {
 
         static final long POISON = 13;
-
-        @Override
-        public Class<LedgerCommand> family() {
-            return LedgerCommand.class;
-        }
 
         @Override
         public List<Outcome> handle(List<Envelope<LedgerCommand>> commands) {
@@ -150,7 +127,7 @@ class PoisonCommandTest {
                     throw new IllegalStateException("cannot apply amount " + POISON);
                 }
             }
-            return commands.stream().map(c -> Outcome.applied()).toList();
+            return allApplied(commands);
         }
     }
 

@@ -39,7 +39,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(classes = LedgerWorkerApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "spring.config.name=ledger-worker")
 @DirtiesContext
-class MetricsEndpointTest {
+class MetricsEndpointIntegrationTest {
 
     static final TestEnvironment env = TestServers.newEnvironment();
     static final HttpClient http = HttpClient.newHttpClient();

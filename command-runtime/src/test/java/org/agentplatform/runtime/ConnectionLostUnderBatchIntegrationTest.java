@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
+import org.agentplatform.embedded.ClassEnvironments;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.schema.ledger.GrantKarma;
@@ -23,23 +24,17 @@ import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * The crash the chaos run found: the database connection dies under a batch (here its backend is terminated,
@@ -47,14 +42,12 @@ import org.springframework.test.context.DynamicPropertySource;
  * dead connection. That is a transient failure whatever exception wraps it: the batch is retried whole and
  * applied once, nothing is dead-lettered and nothing is recorded as failed.
  */
-@SpringBootTest(classes = ConnectionLostUnderBatchTest.ConnectionLostApplication.class,
-        webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"platform.consumer.group-id=runtime-connection-lost-test", "spring.main.banner-mode=off",
-                "platform.consumer.retry-backoff=50ms"})
-@DirtiesContext
-class ConnectionLostUnderBatchTest {
+@ContextConfiguration(classes = ConnectionLostUnderBatchIntegrationTest.ConnectionLostApplication.class)
+@TestPropertySource(properties = {"platform.consumer.group-id=runtime-connection-lost-test",
+        "platform.consumer.retry-backoff=50ms"})
+class ConnectionLostUnderBatchIntegrationTest extends AbstractRuntimeIntegrationTest {
 
-    static final TestEnvironment env = TestServers.newEnvironment();
+    static final TestEnvironment env = ClassEnvironments.of(ConnectionLostUnderBatchIntegrationTest.class);
     static final Topics topics = new Topics(env.topicPrefix());
     static final UUID account = UUID.randomUUID();
     static final List<UUID> sent = new ArrayList<>();
@@ -66,21 +59,11 @@ class ConnectionLostUnderBatchTest {
      */
     static final int KILLS = 5;
 
-    @Autowired
-    JdbcTemplate jdbc;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
     @BeforeAll
     static void publish() throws Exception {
         TestServers.kafka().createTopics(1, topics.karmaCommands());
         MessageCodec codec = new MessageCodec();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()), new StringSerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = producer(env)) {
             for (int i = 1; i <= 10; i++) {
                 Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), new GrantKarma(account, i), "admin", Instant.now());
                 producer.send(new ProducerRecord<>(topics.karmaCommands(), e.payload().partitionKey(), codec.encode(e))).get();
@@ -115,7 +98,7 @@ class ConnectionLostUnderBatchTest {
      * The first {@link #KILLS} times, kills its own transaction's backend from another connection and then uses the dead
      * connection; afterwards applies normally (counting what committed batches applied).
      */
-    static class ConnectionKillingHandler implements CommandHandler<LedgerCommand> {
+    static class ConnectionKillingHandler extends LedgerCommandsHandler {
 
         private final JdbcTemplate jdbc;
         private final JdbcTemplate admin;
@@ -123,11 +106,6 @@ class ConnectionLostUnderBatchTest {
         ConnectionKillingHandler(JdbcTemplate jdbc, JdbcTemplate admin) {
             this.jdbc = jdbc;
             this.admin = admin;
-        }
-
-        @Override
-        public Class<LedgerCommand> family() {
-            return LedgerCommand.class;
         }
 
         @Override
@@ -145,7 +123,7 @@ class ConnectionLostUnderBatchTest {
                             applications.addAndGet(commands.size());
                         }
                     });
-            return commands.stream().map(c -> Outcome.applied()).toList();
+            return allApplied(commands);
         }
     }
 

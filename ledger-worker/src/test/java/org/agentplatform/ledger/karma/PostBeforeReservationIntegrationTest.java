@@ -3,15 +3,11 @@ package org.agentplatform.ledger.karma;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.runtime.Outcome;
 import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.ledger.KarmaReserved;
@@ -21,18 +17,10 @@ import org.agentplatform.schema.ledger.PostPending;
 import org.agentplatform.schema.ledger.ReserveKarma;
 import org.agentplatform.schema.ledger.VoidPending;
 import org.agentplatform.schema.messaging.Envelope;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -41,48 +29,17 @@ import org.springframework.transaction.support.TransactionTemplate;
  * when the reservation arrives, or rejected once the deadline passed: through the real broker and database. The
  * clock is the test's, so the deadline passes when the test says.
  */
-@SpringBootTest(classes = {LedgerWorkerApplication.class, PostBeforeReservationTest.Clocks.class},
-        webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false",
-                "platform.ledger.expiry-sweep-interval-ms=100", "platform.ledger.parked-resolutions.deadline=5s",
-                "spring.main.allow-bean-definition-overriding=true"})
-@DirtiesContext
-class PostBeforeReservationTest {
-
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    static LedgerTestClient client;
+@Import(MutableClock.ApplicationClock.class)
+@TestPropertySource(properties = {"platform.ledger.expiry-sweep-interval-ms=100",
+        "platform.ledger.parked-resolutions.deadline=5s", "spring.main.allow-bean-definition-overriding=true"})
+class PostBeforeReservationIntegrationTest extends AbstractLedgerIntegrationTest {
 
     @Autowired
-    JdbcTemplate jdbc;
+    MutableClock clock;
     @Autowired
     LedgerCommandHandler handler;
     @Autowired
     PlatformTransactionManager transactions;
-
-    @TestConfiguration(proxyBeanMethods = false)
-    static class Clocks {
-        @Bean
-        @Primary
-        MutableClock testClock() {
-            return clock;
-        }
-    }
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void connect() {
-        client = new LedgerTestClient(env);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.close();
-    }
 
     @Test
     void aPostThatOvertakesItsReservationIsAppliedWhenItArrives() {
@@ -90,8 +47,7 @@ class PostBeforeReservationTest {
         UUID b = probe().agent("early-post-bob");
         Envelope<LedgerCommand> reservation = reservation(a, b, 40, "test");
 
-        UUID post = client.send(new PostPending(reservation.id()));
-        awaitParked(post);
+        UUID post = sendParked(new PostPending(reservation.id()));
         assertThat(jdbc.queryForObject("select count(*) from parked_resolutions where command_id = ? and pending_id = ?",
                 Long.class, post, reservation.id())).isEqualTo(1);
         assertThat(probe().outboxTypesCausedBy(post)).as("no event while it waits").isEmpty();
@@ -122,8 +78,7 @@ class PostBeforeReservationTest {
         UUID b = probe().agent("early-void-bob");
         Envelope<LedgerCommand> reservation = reservation(a, b, 70, a.toString());
 
-        UUID voiding = client.send(new VoidPending(reservation.id()), a.toString());
-        awaitParked(voiding);
+        UUID voiding = sendParked(new VoidPending(reservation.id()), a.toString());
         client.send(reservation);
         probe().awaitOutcome(voiding, "APPLIED");
         probe().awaitOutcome(reservation.id(), "APPLIED");
@@ -167,8 +122,7 @@ class PostBeforeReservationTest {
         Envelope<LedgerCommand> reservation = reservation(a, b, 30, a.toString());
 
         // bob, the credited agent, would gladly take it before alice's reservation is even applied
-        UUID stolen = client.send(new PostPending(reservation.id()), b.toString());
-        awaitParked(stolen);
+        UUID stolen = sendParked(new PostPending(reservation.id()), b.toString());
         client.send(reservation);
         probe().assertRejected(stolen, CommandPolicy.FORBIDDEN);
         assertThat(jdbc.queryForObject("select detail from processed_commands where command_id = ?", String.class, stolen))
@@ -229,8 +183,7 @@ class PostBeforeReservationTest {
     @Test
     void aParkedPostWhoseReservationNeverComesIsRejectedOnceTheDeadlinePassed() {
         UUID never = UUID.randomUUID();
-        UUID post = client.send(new PostPending(never));
-        awaitParked(post);
+        UUID post = sendParked(new PostPending(never));
         assertThat(jdbc.queryForObject("select detail from processed_commands where command_id = ?", String.class, post))
                 .contains(never.toString());
 
@@ -245,8 +198,7 @@ class PostBeforeReservationTest {
         UUID a = probe().fundedAgent("refused-alice", 10);
         UUID b = probe().agent("refused-bob");
         Envelope<LedgerCommand> reservation = reservation(a, b, 11, "test");
-        UUID post = client.send(new PostPending(reservation.id()));
-        awaitParked(post);
+        UUID post = sendParked(new PostPending(reservation.id()));
         client.send(reservation);
         probe().assertRejected(reservation.id(), "INSUFFICIENT_FUNDS");
         probe().assertRejected(post, "PENDING_NOT_FOUND");
@@ -268,18 +220,8 @@ class PostBeforeReservationTest {
         client.send(reservation);
         probe().awaitOutcome(reservation.id(), "APPLIED");
 
-        UUID post = UUID.randomUUID();
-        Timestamp now = Timestamp.from(clock.instant());
-        jdbc.update("""
-                insert into processed_commands (command_id, command_type, fingerprint, outcome, reason, detail, actor,
-                    topic, partition, kafka_offset, processed_at)
-                values (?, 'PostPending', 'race', 'DEFERRED', 'AWAITING_RESERVATION', 'waits', 'test', 'race', 0, 0, ?)""",
-                post, now);
-        jdbc.update("""
-                insert into parked_resolutions (command_id, pending_id, kind, actor, schema_version, occurred_at,
-                    correlation_id, causation_id, deadline, created_at)
-                values (?, ?, 'POST', 'test', 1, ?, ?, null, ?, ?)""",
-                post, reservation.id(), now, post, Timestamp.from(clock.instant().plusSeconds(5)), now);
+        UUID post = probe().parkedByARacingBatch(reservation.id(), "test", clock.instant(),
+                clock.instant().plusSeconds(5));
 
         probe().awaitOutcome(post, "APPLIED");
         assertThat(probe().balance(a)).isEqualTo(80);
@@ -335,6 +277,20 @@ class PostBeforeReservationTest {
                 actor, Instant.now());
     }
 
+    /** Sends a post or void of a reservation the worker has not seen (as "test") and waits until it is parked. */
+    private UUID sendParked(LedgerCommand command) {
+        UUID commandId = client.send(command);
+        awaitParked(commandId);
+        return commandId;
+    }
+
+    /** As {@link #sendParked(LedgerCommand)}, sent as {@code actor}. */
+    private UUID sendParked(LedgerCommand command, String actor) {
+        UUID commandId = client.send(command, actor);
+        awaitParked(commandId);
+        return commandId;
+    }
+
     private void awaitParked(UUID commandId) {
         probe().awaitOutcome(commandId, "DEFERRED");
         assertThat(jdbc.queryForObject("select reason from processed_commands where command_id = ?", String.class, commandId))
@@ -347,13 +303,5 @@ class PostBeforeReservationTest {
                 .isZero());
         assertThat(jdbc.queryForList("select outcome from processed_commands where command_id = any(?)", String.class,
                 (Object) commandIds)).hasSize(commandIds.length).doesNotContain("DEFERRED");
-    }
-
-    private void assertInvariants() {
-        LedgerInvariants.assertHold(jdbc);
-    }
-
-    private LedgerProbe probe() {
-        return new LedgerProbe(jdbc, client);
     }
 }

@@ -46,9 +46,9 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  * consumer group, one of them stopped mid-stream and restarted. Whatever the interleaving, the invariants
  * must hold afterwards. The seed is logged; {@code -Dledger.property.seed=...} replays a stream.
  */
-class LedgerPropertyTest {
+class LedgerPropertyIntegrationTest {
 
-    private static final Logger log = LoggerFactory.getLogger(LedgerPropertyTest.class);
+    private static final Logger log = LoggerFactory.getLogger(LedgerPropertyIntegrationTest.class);
 
     private static final int AGENTS = 12;
     private static final int COMMANDS = 1500;

@@ -6,13 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.ledger.LedgerWorkerApplication;
 import org.agentplatform.schema.authorization.CommandPolicy;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.PostPending;
@@ -22,58 +18,20 @@ import org.agentplatform.schema.ledger.SuspendAgent;
 import org.agentplatform.schema.ledger.TransferBatch;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.ledger.VoidPending;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Primary;
+import org.springframework.context.annotation.Import;
 import org.springframework.dao.DataAccessException;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 
 /** Suspension, two-phase transfers with expiry, and linked transfers, through the real broker and database. */
-@SpringBootTest(classes = {LedgerWorkerApplication.class, TwoPhaseAndLinkedTransfersTest.Clocks.class},
-        webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"spring.config.name=ledger-worker", "platform.consumer.delete-outbox-rows=false",
-                "platform.ledger.expiry-sweep-interval-ms=100", "spring.main.allow-bean-definition-overriding=true"})
-@DirtiesContext
-class TwoPhaseAndLinkedTransfersTest {
-
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    static LedgerTestClient client;
+@Import(MutableClock.ApplicationClock.class)
+@TestPropertySource(properties = {"platform.ledger.expiry-sweep-interval-ms=100",
+        "spring.main.allow-bean-definition-overriding=true"})
+class TwoPhaseAndLinkedTransfersIntegrationTest extends AbstractLedgerIntegrationTest {
 
     @Autowired
-    JdbcTemplate jdbc;
-
-    @TestConfiguration(proxyBeanMethods = false)
-    static class Clocks {
-        @Bean
-        @Primary
-        MutableClock testClock() {
-            return clock;
-        }
-    }
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void connect() {
-        client = new LedgerTestClient(env);
-    }
-
-    @AfterAll
-    static void disconnect() {
-        client.close();
-    }
+    MutableClock clock;
 
     @Test
     void aSuspendedAgentCannotSpendUntilReactivated() {
@@ -116,7 +74,7 @@ class TwoPhaseAndLinkedTransfersTest {
         probe().assertRejected(client.send(new PostPending(pending)), "PENDING_ALREADY_POSTED");
         probe().assertRejected(client.send(new VoidPending(pending)), "PENDING_ALREADY_POSTED");
         // an id that is a transfer but no reservation never becomes one: refused at once (an unknown id waits for
-        // its reservation: PostBeforeReservationTest)
+        // its reservation: PostBeforeReservationIntegrationTest)
         probe().assertRejected(client.send(new PostPending(post)), "PENDING_NOT_FOUND");
 
         UUID voided = client.send(new ReserveKarma(a, b, 60, clock.instant().plusSeconds(3600)));
@@ -212,13 +170,5 @@ class TwoPhaseAndLinkedTransfersTest {
         assertThat(List.of(probe().balance(a), probe().balance(b), probe().balance(c))).containsExactly(0L, 30L, 70L);
         assertThat(probe().outboxTypesCausedBy(linked)).containsExactly("TransferPosted", "TransferPosted", "TransferPosted");
         assertInvariants();
-    }
-
-    private void assertInvariants() {
-        LedgerInvariants.assertHold(jdbc);
-    }
-
-    private LedgerProbe probe() {
-        return new LedgerProbe(jdbc, client);
     }
 }

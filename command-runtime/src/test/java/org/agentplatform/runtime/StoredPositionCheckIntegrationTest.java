@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.agentplatform.embedded.ClassEnvironments;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.schema.ledger.GrantKarma;
@@ -20,21 +21,17 @@ import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.TestPropertySource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
@@ -43,21 +40,15 @@ import io.micrometer.core.instrument.MeterRegistry;
  * (a zombie, or the next instance after a rebalance) has already moved it, a consumer that fetches from behind
  * applies nothing twice and is put back where PostgreSQL says.
  */
-@SpringBootTest(classes = StoredPositionCheckTest.PositionTestApplication.class,
-        webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"platform.consumer.group-id=runtime-position-test", "spring.main.banner-mode=off"})
-@DirtiesContext
-class StoredPositionCheckTest {
+@ContextConfiguration(classes = StoredPositionCheckIntegrationTest.PositionTestApplication.class)
+@TestPropertySource(properties = "platform.consumer.group-id=runtime-position-test")
+class StoredPositionCheckIntegrationTest extends AbstractRuntimeIntegrationTest {
 
-    static final TestEnvironment env = TestServers.newEnvironment();
+    static final TestEnvironment env = ClassEnvironments.of(StoredPositionCheckIntegrationTest.class);
     static final Topics topics = new Topics(env.topicPrefix());
     static final UUID account = UUID.randomUUID();
     static final MessageCodec codec = new MessageCodec();
-    static final KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.<String, Object>of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()), new StringSerializer(), new ByteArraySerializer());
-
-    @Autowired
-    JdbcTemplate jdbc;
+    static final KafkaProducer<String, byte[]> producer = producer(env);
 
     @Autowired
     MeterRegistry meters;
@@ -65,10 +56,9 @@ class StoredPositionCheckTest {
     @Autowired
     CommandConsumersHealthIndicator readiness;
 
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
+    @BeforeAll
+    static void createTopic() {
         TestServers.kafka().createTopics(2, topics.karmaCommands());
-        env.register(registry);
     }
 
     @AfterAll
@@ -94,9 +84,7 @@ class StoredPositionCheckTest {
         List<UUID> inPlace = new ArrayList<>();
         List<UUID> skipped = new ArrayList<>();
         List<UUID> after = new ArrayList<>();
-        try (KafkaProducer<String, byte[]> batching = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 60_000),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> batching = producer(env, Map.of(ProducerConfig.LINGER_MS_CONFIG, 60_000))) {
             for (int i = 0; i < 2; i++) {
                 inPlace.add(send(batching, 0));
                 skipped.add(send(batching, 1)); // offsets 2, 3 of partition 1
@@ -146,16 +134,11 @@ class StoredPositionCheckTest {
     }
 
     /** Applies every grant as a no-op. */
-    static class NoOpHandler implements CommandHandler<LedgerCommand> {
-
-        @Override
-        public Class<LedgerCommand> family() {
-            return LedgerCommand.class;
-        }
+    static class NoOpHandler extends LedgerCommandsHandler {
 
         @Override
         public List<Outcome> handle(List<Envelope<LedgerCommand>> commands) {
-            return commands.stream().map(c -> Outcome.applied()).toList();
+            return allApplied(commands);
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.agentplatform.embedded.ClassEnvironments;
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
 import org.agentplatform.schema.jobs.SubmitJob;
@@ -26,22 +27,15 @@ import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
-import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.TestPropertySource;
 
 import tools.jackson.databind.node.JsonNodeFactory;
 
@@ -52,34 +46,22 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * The first release's routes (grants keyed by the treasury, registrations on their own topic) are still
  * applied, so that commands in flight during a rolling upgrade are not refused.
  */
-@SpringBootTest(classes = RuntimeRefusalsTest.RefusalsTestApplication.class,
-        webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = {"platform.consumer.group-id=runtime-refusals-test", "spring.main.banner-mode=off"})
-@DirtiesContext
-class RuntimeRefusalsTest {
+@ContextConfiguration(classes = RuntimeRefusalsIntegrationTest.RefusalsTestApplication.class)
+@TestPropertySource(properties = "platform.consumer.group-id=runtime-refusals-test")
+class RuntimeRefusalsIntegrationTest extends AbstractRuntimeIntegrationTest {
 
-    static final TestEnvironment env = TestServers.newEnvironment();
+    static final TestEnvironment env = ClassEnvironments.of(RuntimeRefusalsIntegrationTest.class);
     static final Topics topics = new Topics(env.topicPrefix());
     static final UUID agent = UUID.randomUUID();
     static final UUID other = UUID.randomUUID();
     static final Set<UUID> handled = ConcurrentHashMap.newKeySet();
     static final Map<String, UUID> sent = new ConcurrentHashMap<>();
 
-    @Autowired
-    JdbcTemplate jdbc;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
     @BeforeAll
     static void publish() throws Exception {
         TestServers.kafka().createTopics(2, topics.karmaCommands(), topics.claimCommands(), topics.agentCommands());
         MessageCodec codec = new MessageCodec();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers()), new StringSerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = producer(env)) {
             record Send(String name, String topic, String key, Command command, String actor) {
             }
             UUID claim = UUID.randomUUID();
@@ -149,17 +131,12 @@ class RuntimeRefusalsTest {
     }
 
     /** Applies everything it is given and remembers it, so the test sees what got past the runtime. */
-    static class RecordingHandler implements CommandHandler<LedgerCommand> {
-
-        @Override
-        public Class<LedgerCommand> family() {
-            return LedgerCommand.class;
-        }
+    static class RecordingHandler extends LedgerCommandsHandler {
 
         @Override
         public List<Outcome> handle(List<Envelope<LedgerCommand>> commands) {
             commands.forEach(c -> handled.add(c.id()));
-            return commands.stream().map(c -> Outcome.applied()).toList();
+            return allApplied(commands);
         }
     }
 
