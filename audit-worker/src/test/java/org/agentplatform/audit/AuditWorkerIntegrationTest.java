@@ -14,6 +14,9 @@ import javax.sql.DataSource;
 
 import org.agentplatform.embedded.TestEnvironment;
 import org.agentplatform.embedded.TestServers;
+import org.agentplatform.embedded.TopicTail;
+import org.agentplatform.schema.audit.AuditChange;
+import org.agentplatform.schema.audit.AuditChangeCodec;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -38,6 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @ExtendWith(AuditWorkerIntegrationTest.Lifecycle.class)
 public abstract class AuditWorkerIntegrationTest {
+
+    private static final AuditChangeCodec AUDIT_CODEC = new AuditChangeCodec();
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -123,10 +128,15 @@ public abstract class AuditWorkerIntegrationTest {
     }
 
     /** A reader of these topics (full names: {@code env.topic(name)}) from their beginning. */
-    protected TopicReader reader(String... topics) {
-        TopicReader reader = new TopicReader(env.bootstrapServers(), topics);
+    protected TopicTail reader(String... topics) {
+        TopicTail reader = new TopicTail(env.bootstrapServers(), topics);
         opened.add(reader);
         return reader;
+    }
+
+    /** The audit changes {@code tail} read on {@code topic}, decoded. */
+    protected static List<AuditChange> auditChanges(TopicTail tail, String topic) {
+        return tail.records(topic).stream().map(r -> AUDIT_CODEC.decode(r.value())).toList();
     }
 
     /** Applies the migrations, for a test that runs no worker. */

@@ -25,9 +25,9 @@ import tools.jackson.databind.JsonNode;
 class HostileClientIntegrationTest extends WithWorkers {
 
     static final Topics topics = new Topics(env.topicPrefix());
-    static TopicReader karmaTopic;
-    static TopicReader claimTopic;
-    static TopicReader jobTopic;
+    static TopicSnapshot karmaTopic;
+    static TopicSnapshot claimTopic;
+    static TopicSnapshot jobTopic;
 
     Agent alice;
     Agent bob;
@@ -35,9 +35,9 @@ class HostileClientIntegrationTest extends WithWorkers {
     @BeforeEach
     void agents() {
         if (karmaTopic == null) {
-            karmaTopic = new TopicReader(env.bootstrapServers(), topics.karmaCommands());
-            claimTopic = new TopicReader(env.bootstrapServers(), topics.claimCommands());
-            jobTopic = new TopicReader(env.bootstrapServers(), topics.jobCommands());
+            karmaTopic = new TopicSnapshot(env.bootstrapServers(), topics.karmaCommands());
+            claimTopic = new TopicSnapshot(env.bootstrapServers(), topics.claimCommands());
+            jobTopic = new TopicSnapshot(env.bootstrapServers(), topics.jobCommands());
         }
         alice = register("alice");
         bob = register("bob");
@@ -45,7 +45,7 @@ class HostileClientIntegrationTest extends WithWorkers {
 
     @AfterAll
     static void closeReaders() {
-        for (TopicReader reader : new TopicReader[] { karmaTopic, claimTopic, jobTopic }) {
+        for (TopicSnapshot reader : new TopicSnapshot[] { karmaTopic, claimTopic, jobTopic }) {
             if (reader != null) {
                 reader.close();
             }

@@ -65,10 +65,10 @@ class IngestApiIntegrationTest {
     static final TestEnvironment env = TestServers.newEnvironment();
     static final Topics topics = new Topics(env.topicPrefix());
 
-    static TopicReader karmaTopic;
-    static TopicReader agentTopic;
-    static TopicReader claimTopic;
-    static TopicReader jobTopic;
+    static TopicSnapshot karmaTopic;
+    static TopicSnapshot agentTopic;
+    static TopicSnapshot claimTopic;
+    static TopicSnapshot jobTopic;
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
@@ -119,10 +119,10 @@ class IngestApiIntegrationTest {
         http = RestTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
         // the topics exist once the context is up (ingest declares them)
         if (karmaTopic == null) {
-            karmaTopic = new TopicReader(env.bootstrapServers(), topics.karmaCommands());
-            agentTopic = new TopicReader(env.bootstrapServers(), topics.agentCommands());
-            claimTopic = new TopicReader(env.bootstrapServers(), topics.claimCommands());
-            jobTopic = new TopicReader(env.bootstrapServers(), topics.jobCommands());
+            karmaTopic = new TopicSnapshot(env.bootstrapServers(), topics.karmaCommands());
+            agentTopic = new TopicSnapshot(env.bootstrapServers(), topics.agentCommands());
+            claimTopic = new TopicSnapshot(env.bootstrapServers(), topics.claimCommands());
+            jobTopic = new TopicSnapshot(env.bootstrapServers(), topics.jobCommands());
         }
     }
 
@@ -144,7 +144,7 @@ class IngestApiIntegrationTest {
         ConsumerRecord<String, byte[]> record = records.get(0);
         // ordered with the agent's registration and its own movements
         assertThat(record.key()).isEqualTo(account.toString());
-        JsonNode envelope = TopicReader.json(record);
+        JsonNode envelope = TopicSnapshot.json(record);
         assertThat(envelope.get("type").asString()).isEqualTo("GrantKarma");
         assertThat(envelope.get("id").asString()).isEqualTo(commandId.toString());
         assertThat(envelope.get("schemaVersion").asInt()).isEqualTo(1);
@@ -165,7 +165,7 @@ class IngestApiIntegrationTest {
 
         ConsumerRecord<String, byte[]> record = single(karmaTopic.recordsOf(commandId));
         assertThat(record.key()).isEqualTo(alice.id().toString());
-        JsonNode envelope = TopicReader.json(record);
+        JsonNode envelope = TopicSnapshot.json(record);
         assertThat(envelope.get("type").asString()).isEqualTo("TransferKarma");
         assertThat(envelope.get("actor").asString()).isEqualTo(alice.id().toString());
         assertThat(envelope.get("payload").get("creditAccountId").asString()).isEqualTo(credit.toString());
@@ -185,7 +185,7 @@ class IngestApiIntegrationTest {
 
         ConsumerRecord<String, byte[]> record = single(karmaTopic.recordsOf(UUID.fromString(body.get("commandId").asString())));
         assertThat(record.key()).isEqualTo(agentId.toString());
-        JsonNode envelope = TopicReader.json(record);
+        JsonNode envelope = TopicSnapshot.json(record);
         assertThat(envelope.get("type").asString()).isEqualTo("RegisterAgent");
         assertThat(envelope.get("payload").get("name").asString()).isEqualTo("Ada");
 
@@ -217,7 +217,7 @@ class IngestApiIntegrationTest {
 
         ConsumerRecord<String, byte[]> record = single(karmaTopic.recordsOf(UUID.fromString(body.get("commandId").asString())));
         assertThat(record.key()).isEqualTo(agentId.toString());
-        assertThat(TopicReader.json(record).get("payload").get("agentId").asString()).isEqualTo(agentId.toString());
+        assertThat(TopicSnapshot.json(record).get("payload").get("agentId").asString()).isEqualTo(agentId.toString());
     }
 
     @Test
@@ -287,10 +287,10 @@ class IngestApiIntegrationTest {
         UUID suspended = accepted(postEmpty("/agents/" + erin.id() + "/suspension", ADMIN, null));
         UUID reactivated = accepted(postEmpty("/agents/" + erin.id() + "/reactivation", ADMIN, null));
 
-        JsonNode suspension = TopicReader.json(single(karmaTopic.recordsOf(suspended)));
+        JsonNode suspension = TopicSnapshot.json(single(karmaTopic.recordsOf(suspended)));
         assertThat(suspension.get("type").asString()).isEqualTo("SuspendAgent");
         assertThat(single(karmaTopic.recordsOf(suspended)).key()).isEqualTo(erin.id().toString());
-        assertThat(TopicReader.json(single(karmaTopic.recordsOf(reactivated))).get("type").asString())
+        assertThat(TopicSnapshot.json(single(karmaTopic.recordsOf(reactivated))).get("type").asString())
                 .isEqualTo("ReactivateAgent");
     }
 
@@ -304,7 +304,7 @@ class IngestApiIntegrationTest {
                 .expectStatus().isAccepted().expectBody(JsonNode.class).returnResult().getResponseBody();
         UUID pendingId = UUID.fromString(reserved.get("pendingId").asString());
         assertThat(pendingId.toString()).isEqualTo(reserved.get("commandId").asString());
-        JsonNode envelope = TopicReader.json(single(karmaTopic.recordsOf(pendingId)));
+        JsonNode envelope = TopicSnapshot.json(single(karmaTopic.recordsOf(pendingId)));
         assertThat(envelope.get("type").asString()).isEqualTo("ReserveKarma");
         assertThat(envelope.get("payload").get("expiresAt").asString()).isEqualTo("2999-01-01T00:00:00Z");
 
@@ -324,11 +324,11 @@ class IngestApiIntegrationTest {
         assertThat(karmaTopic.size()).isEqualTo(before);
         UUID posted = accepted(postEmpty("/karma/reservations/" + pendingId + "/post", payer.key(), null));
         UUID voided = accepted(postEmpty("/karma/reservations/" + pendingId + "/void", payer.key(), null));
-        assertThat(TopicReader.json(single(karmaTopic.recordsOf(posted))).get("payload").get("pendingId").asString())
+        assertThat(TopicSnapshot.json(single(karmaTopic.recordsOf(posted))).get("payload").get("pendingId").asString())
                 .isEqualTo(pendingId.toString());
         ConsumerRecord<String, byte[]> voidRecord = single(karmaTopic.recordsOf(voided));
         assertThat(voidRecord.key()).isEqualTo(pendingId.toString());
-        assertThat(TopicReader.json(voidRecord).get("type").asString()).isEqualTo("VoidPending");
+        assertThat(TopicSnapshot.json(voidRecord).get("type").asString()).isEqualTo("VoidPending");
     }
 
     @Test
@@ -339,7 +339,7 @@ class IngestApiIntegrationTest {
                 {"transfers":[{"debitAccountId":"%1$s","creditAccountId":"%2$s","amount":1},
                               {"debitAccountId":"%1$s","creditAccountId":"%3$s","amount":2}]}"""
                 .formatted(frank.id(), grace.id(), UUID.randomUUID()), frank.key(), null));
-        JsonNode envelope = TopicReader.json(single(karmaTopic.recordsOf(commandId)));
+        JsonNode envelope = TopicSnapshot.json(single(karmaTopic.recordsOf(commandId)));
         assertThat(envelope.get("type").asString()).isEqualTo("TransferBatch");
         assertThat(envelope.get("payload").get("transfers").size()).isEqualTo(2);
 
@@ -364,16 +364,16 @@ class IngestApiIntegrationTest {
         UUID claimId = UUID.fromString(accepted.get("claimId").asString());
         ConsumerRecord<String, byte[]> record = single(claimTopic.recordsOf(UUID.fromString(accepted.get("commandId").asString())));
         assertThat(record.key()).isEqualTo(claimId.toString());
-        JsonNode payload = TopicReader.json(record).get("payload");
+        JsonNode payload = TopicSnapshot.json(record).get("payload");
         assertThat(payload.get("claimantId").asString()).isEqualTo(claimant.id().toString());
         assertThat(payload.get("evidence").get("runs").size()).isEqualTo(3);
         assertThat(payload.get("stake").asLong()).isEqualTo(10);
 
         UUID verified = accepted(postEmpty("/claims/" + claimId + "/verifications", verifier.key(), null));
         UUID disputed = accepted(postEmpty("/claims/" + claimId + "/disputes", claimant.key(), null));
-        assertThat(TopicReader.json(single(claimTopic.recordsOf(verified))).get("payload").get("verifierId").asString())
+        assertThat(TopicSnapshot.json(single(claimTopic.recordsOf(verified))).get("payload").get("verifierId").asString())
                 .isEqualTo(verifier.id().toString());
-        assertThat(TopicReader.json(single(claimTopic.recordsOf(disputed))).get("type").asString()).isEqualTo("DisputeClaim");
+        assertThat(TopicSnapshot.json(single(claimTopic.recordsOf(disputed))).get("type").asString()).isEqualTo("DisputeClaim");
 
         // submitting as someone else, or as the admin, is not allowed
         post("/claims", """
@@ -393,7 +393,7 @@ class IngestApiIntegrationTest {
         UUID jobId = UUID.fromString(accepted.get("jobId").asString());
         ConsumerRecord<String, byte[]> submitted = single(jobTopic.recordsOf(UUID.fromString(accepted.get("commandId").asString())));
         assertThat(submitted.key()).isEqualTo(jobId.toString());
-        JsonNode payload = TopicReader.json(submitted).get("payload");
+        JsonNode payload = TopicSnapshot.json(submitted).get("payload");
         assertThat(payload.get("submitterId").asString()).isEqualTo(submitter.id().toString());
         assertThat(payload.get("spec").get("frames").size()).isEqualTo(2);
         assertThat(payload.get("maxAttempts").asInt()).isEqualTo(2);
@@ -408,7 +408,7 @@ class IngestApiIntegrationTest {
         UUID failed = accepted(post("/jobs/" + jobId + "/failure", "{\"fencingToken\":1,\"error\":\"oom\",\"retryable\":true}",
                 executor.key(), null));
         for (UUID commandId : List.of(beat, done, failed)) {
-            JsonNode envelope = TopicReader.json(single(jobTopic.recordsOf(commandId)));
+            JsonNode envelope = TopicSnapshot.json(single(jobTopic.recordsOf(commandId)));
             assertThat(envelope.get("payload").get("executorId").asString()).isEqualTo(executor.id().toString());
             assertThat(envelope.get("payload").get("fencingToken").asLong()).isEqualTo(1);
         }
@@ -446,7 +446,7 @@ class IngestApiIntegrationTest {
         get("/jobs/{id}", ADMIN, jobId).expectStatus().isOk();
         postEmpty("/jobs/" + jobId + "/cancellation", executor.key(), null).expectStatus().isForbidden();
         UUID cancelled = accepted(postEmpty("/jobs/" + jobId + "/cancellation", submitter.key(), null));
-        assertThat(TopicReader.json(single(jobTopic.recordsOf(cancelled))).get("payload").get("requestedBy").asString())
+        assertThat(TopicSnapshot.json(single(jobTopic.recordsOf(cancelled))).get("payload").get("requestedBy").asString())
                 .isEqualTo(submitter.id().toString());
         get("/jobs/{id}", ADMIN, UUID.randomUUID()).expectStatus().isNotFound();
     }

@@ -152,7 +152,7 @@ class KafkaOutageIntegrationTest {
         }
         assertThat(acceptedIds).isEqualTo(refusedIds);
 
-        try (TopicReader karma = new TopicReader(broker.bootstrapServers(), topics.karmaCommands())) {
+        try (TopicSnapshot karma = new TopicSnapshot(broker.bootstrapServers(), topics.karmaCommands())) {
             for (UUID commandId : acceptedIds) {
                 assertThat(karma.recordsOf(commandId)).hasSize(1);
             }

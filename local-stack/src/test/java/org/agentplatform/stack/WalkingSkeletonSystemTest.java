@@ -8,7 +8,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,7 +15,7 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.agentplatform.embedded.TopicTail;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -99,7 +98,7 @@ class WalkingSkeletonSystemTest {
                 assertThat(event.get("causationId").asString()).isEqualTo(transfer.toString());
                 assertThat(event.get("payload").get("debitBalanceAfter").asLong()).isEqualTo(70);
                 assertThat(r.key()).isEqualTo(alice.toString());
-                assertThat(header(r, "id")).isEqualTo(event.get("id").asString());
+                assertThat(TopicTail.header(r, "id")).isEqualTo(event.get("id").asString());
             }));
 
             // The row changes: the transfer row inserted, both balances updated.
@@ -215,11 +214,6 @@ class WalkingSkeletonSystemTest {
 
     private static URI uri(String path) {
         return URI.create("http://localhost:" + options.httpPort() + path);
-    }
-
-    private static String header(ConsumerRecord<String, String> record, String name) {
-        var h = record.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static JdbcTemplate jdbc(LocalStack stack) {

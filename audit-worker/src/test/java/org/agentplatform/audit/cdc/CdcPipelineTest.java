@@ -12,7 +12,7 @@ import javax.sql.DataSource;
 
 import org.agentplatform.audit.AuditWorkerIntegrationTest;
 import org.agentplatform.audit.Ledger;
-import org.agentplatform.audit.TopicReader;
+import org.agentplatform.embedded.TopicTail;
 import org.agentplatform.schema.audit.AuditChange;
 import org.agentplatform.schema.audit.AuditChange.Operation;
 import org.agentplatform.schema.messaging.Topics;
@@ -30,7 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
 class CdcPipelineTest extends AuditWorkerIntegrationTest {
 
     private final JsonMapper json = JsonMapper.builder().build();
-    private TopicReader reader;
+    private TopicTail reader;
     private CdcEngine engine;
     private DataSource dataSource;
     private Topics topics;
@@ -58,14 +58,14 @@ class CdcPipelineTest extends AuditWorkerIntegrationTest {
         ConsumerRecord<String, byte[]> event = await().atMost(Duration.ofSeconds(30))
                 .until(() -> reader.records(eventsTopic), records -> !records.isEmpty()).get(0);
         assertThat(event.key()).isEqualTo(first.accountId().toString());
-        assertThat(TopicReader.header(event, "id")).isEqualTo(first.eventId().toString());
-        assertThat(TopicReader.header(event, "eventType")).isEqualTo("TransferPosted");
+        assertThat(TopicTail.header(event, "id")).isEqualTo(first.eventId().toString());
+        assertThat(TopicTail.header(event, "eventType")).isEqualTo("TransferPosted");
         assertThat(json.readTree(event.value())).isEqualTo(json.readTree(first.eventPayload()));
 
         // every row change of the transaction is on the audit stream, once, with table, operation, key and row
         String auditTopic = topics.auditChanges();
         List<AuditChange> changes = await().atMost(Duration.ofSeconds(30))
-                .until(() -> reader.auditChanges(auditTopic).stream().filter(c -> c.txId() == first.txId())
+                .until(() -> auditChanges(reader, auditTopic).stream().filter(c -> c.txId() == first.txId())
                         // partitions interleave on the consumer side: the LSN gives the commit order back
                         .sorted(java.util.Comparator.comparingLong(AuditChange::lsn)).toList(),
                         list -> list.size() >= 5);
@@ -93,25 +93,25 @@ class CdcPipelineTest extends AuditWorkerIntegrationTest {
         assertThat(changes).extracting(AuditChange::changeId).doesNotHaveDuplicates();
         assertThat(reader.records(auditTopic)).filteredOn(r -> r.key().equals("agents:" + first.agentId()))
                 .singleElement()
-                .satisfies(r -> assertThat(TopicReader.header(r, "id")).isEqualTo(agent.changeId().toString()));
+                .satisfies(r -> assertThat(TopicTail.header(r, "id")).isEqualTo(agent.changeId().toString()));
 
         // the rows that existed before capture started (the treasury and any other system rows the migrations
         // seed) were recorded by the snapshot; bookkeeping tables never
         List<String> seeded = org.springframework.jdbc.core.simple.JdbcClient.create(dataSource)
                 .sql("select 'accounts:' || id from accounts where agent_id is null").query(String.class).list();
         assertThat(seeded).contains("accounts:" + Ledger.TREASURY);
-        assertThat(reader.auditChanges(auditTopic))
+        assertThat(auditChanges(reader, auditTopic))
                 .filteredOn(c -> c.operation() == Operation.SNAPSHOT)
                 .extracting(AuditChange::kafkaKey)
                 .containsExactlyInAnyOrderElementsOf(seeded);
-        assertThat(reader.auditChanges(auditTopic)).extracting(AuditChange::table)
+        assertThat(auditChanges(reader, auditTopic)).extracting(AuditChange::table)
                 .containsOnly("agents", "accounts", "transfers");
 
         // a second transaction: its event arrives, and the two outbox deletes produced no events
         Ledger.Written second = ledger.registerAndGrant("bob", 5);
         await().atMost(Duration.ofSeconds(30)).until(() -> reader.records(eventsTopic).stream()
-                .anyMatch(r -> second.eventId().toString().equals(TopicReader.header(r, "id"))));
-        assertThat(reader.records(eventsTopic)).extracting(r -> TopicReader.header(r, "id"))
+                .anyMatch(r -> second.eventId().toString().equals(TopicTail.header(r, "id"))));
+        assertThat(reader.records(eventsTopic)).extracting(r -> TopicTail.header(r, "id"))
                 .containsExactly(first.eventId().toString(), second.eventId().toString());
         assertThat(new String(reader.records(eventsTopic).get(1).value(), StandardCharsets.UTF_8)).contains("\"amount\": 5");
     }

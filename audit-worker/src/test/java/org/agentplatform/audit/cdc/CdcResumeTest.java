@@ -12,7 +12,7 @@ import javax.sql.DataSource;
 
 import org.agentplatform.audit.AuditWorkerIntegrationTest;
 import org.agentplatform.audit.Ledger;
-import org.agentplatform.audit.TopicReader;
+import org.agentplatform.embedded.TopicTail;
 import org.agentplatform.schema.audit.AuditChange;
 import org.agentplatform.schema.audit.AuditChange.Operation;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -32,7 +32,7 @@ import org.springframework.kafka.support.SendResult;
  */
 class CdcResumeTest extends AuditWorkerIntegrationTest {
 
-    private TopicReader reader;
+    private TopicTail reader;
 
     @Test
     void aRestartedWorkerResumesFromItsStoredOffsetsWithoutSnapshottingAgain() throws Exception {
@@ -53,9 +53,9 @@ class CdcResumeTest extends AuditWorkerIntegrationTest {
         startRunning();
         await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(whileDown.agentId().toString()), l -> !l.isEmpty());
         await().atMost(Duration.ofSeconds(30)).until(() -> reader.records(env.topic("events.karma")).stream()
-                .anyMatch(r -> whileDown.eventId().toString().equals(TopicReader.header(r, "id"))));
+                .anyMatch(r -> whileDown.eventId().toString().equals(TopicTail.header(r, "id"))));
 
-        List<AuditChange> all = reader.auditChanges(env.topic("audit.changes"));
+        List<AuditChange> all = auditChanges(reader, env.topic("audit.changes"));
         // the snapshot ran once, on the very first start (one change per row the migrations seed)
         assertThat(all).filteredOn(c -> c.operation() == Operation.SNAPSHOT).hasSize((int) seeded);
         // a clean stop saved the position: nothing from before the restart was delivered again
@@ -79,10 +79,10 @@ class CdcResumeTest extends AuditWorkerIntegrationTest {
         assertThat(context.getBean(FailFirstAgentSend.class).failed).isTrue();
         assertThat(engine.restarts()).isGreaterThanOrEqualTo(1);
         await().atMost(Duration.ofSeconds(30)).until(() -> engine.state() == CdcEngine.State.RUNNING);
-        await().atMost(Duration.ofSeconds(30)).until(() -> reader.auditChanges(env.topic("audit.changes")).stream()
+        await().atMost(Duration.ofSeconds(30)).until(() -> auditChanges(reader, env.topic("audit.changes")).stream()
                 .filter(c -> c.txId() == written.txId()).map(AuditChange::changeId).distinct().count() == 5);
         assertThat(reader.records(env.topic("events.karma")))
-                .anyMatch(r -> written.eventId().toString().equals(TopicReader.header(r, "id")));
+                .anyMatch(r -> written.eventId().toString().equals(TopicTail.header(r, "id")));
     }
 
     @Test
@@ -101,13 +101,13 @@ class CdcResumeTest extends AuditWorkerIntegrationTest {
         startRunning();
         Ledger.Written later = new Ledger(database).registerAndGrant("later", 4);
         await().atMost(Duration.ofSeconds(60)).until(() -> changesOf(later.agentId().toString()), l -> !l.isEmpty());
-        List<AuditChange> all = reader.auditChanges(env.topic("audit.changes"));
+        List<AuditChange> all = auditChanges(reader, env.topic("audit.changes"));
         assertThat(all).filteredOn(c -> c.txId() == written.txId()).hasSize(5);
         assertThat(all).extracting(AuditChange::changeId).doesNotHaveDuplicates();
     }
 
     private List<AuditChange> changesOf(String agentId) {
-        return reader.auditChanges(env.topic("audit.changes")).stream()
+        return auditChanges(reader, env.topic("audit.changes")).stream()
                 .filter(c -> c.table().equals("agents") && c.primaryKey().get("id").asString().equals(agentId))
                 .toList();
     }

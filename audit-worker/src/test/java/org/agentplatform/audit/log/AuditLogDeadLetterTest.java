@@ -10,7 +10,7 @@ import java.time.Instant;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import org.agentplatform.audit.AuditWorkerIntegrationTest;
-import org.agentplatform.audit.TopicReader;
+import org.agentplatform.embedded.TopicTail;
 import org.agentplatform.schema.audit.AuditChange;
 import org.agentplatform.schema.audit.AuditChange.Operation;
 import org.agentplatform.schema.audit.AuditChangeCodec;
@@ -56,7 +56,7 @@ class AuditLogDeadLetterTest extends AuditWorkerIntegrationTest {
     private void assertDeadLetteredAndPassed(byte[] poison, String reason) throws Exception {
         // no engine: the test alone writes audit.changes
         ConfigurableApplicationContext context = start("--platform.audit.enabled=false");
-        TopicReader deadLetters = reader(env.topic("audit.changes.dlt"));
+        TopicTail deadLetters = reader(env.topic("audit.changes.dlt"));
         @SuppressWarnings("unchecked")
         KafkaTemplate<String, byte[]> kafka = context.getBean(KafkaTemplate.class);
         AuditChange good = change("after-the-poison");
@@ -71,9 +71,9 @@ class AuditLogDeadLetterTest extends AuditWorkerIntegrationTest {
                 .until(() -> deadLetters.records(env.topic("audit.changes.dlt")), r -> !r.isEmpty()).get(0);
         assertThat(dead.value()).isEqualTo(poison);
         assertThat(dead.key()).isEqualTo(good.kafkaKey());
-        assertThat(TopicReader.header(dead, "dlt-reason")).contains(reason);
-        assertThat(TopicReader.header(dead, "kafka_dlt-original-topic")).isEqualTo(topic);
-        assertThat(TopicReader.header(dead, "dlt-original"))
+        assertThat(TopicTail.header(dead, "dlt-reason")).contains(reason);
+        assertThat(TopicTail.header(dead, "kafka_dlt-original-topic")).isEqualTo(topic);
+        assertThat(TopicTail.header(dead, "dlt-original"))
                 .isEqualTo(topic + "-" + sent.partition() + "@" + sent.offset());
         assertThat(ByteBuffer.wrap(header(dead, "kafka_dlt-original-partition")).getInt()).isEqualTo(sent.partition());
         assertThat(ByteBuffer.wrap(header(dead, "kafka_dlt-original-offset")).getLong()).isEqualTo(sent.offset());

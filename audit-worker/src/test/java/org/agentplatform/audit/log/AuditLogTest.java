@@ -18,7 +18,7 @@ import javax.sql.DataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.agentplatform.audit.AuditWorkerIntegrationTest;
 import org.agentplatform.audit.Ledger;
-import org.agentplatform.audit.TopicReader;
+import org.agentplatform.embedded.TopicTail;
 import org.agentplatform.schema.audit.AuditChange;
 import org.agentplatform.schema.audit.AuditChange.Operation;
 import org.agentplatform.schema.audit.AuditChangeCodec;
@@ -69,7 +69,7 @@ class AuditLogTest extends AuditWorkerIntegrationTest {
         }
 
         // a replay of the whole stream (as after an engine crash) adds nothing
-        TopicReader reader = reader(env.topic("audit.changes"));
+        TopicTail reader = reader(env.topic("audit.changes"));
         List<ConsumerRecord<String, byte[]>> published = await().atMost(Duration.ofSeconds(30))
                 .until(() -> reader.records(env.topic("audit.changes")), r -> r.size() == expected);
         @SuppressWarnings("unchecked")

@@ -1,4 +1,4 @@
-package org.agentplatform.audit;
+package org.agentplatform.embedded;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -6,10 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
-import org.agentplatform.schema.audit.AuditChange;
-import org.agentplatform.schema.audit.AuditChangeCodec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,44 +14,46 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Reads topics from the beginning with a real consumer and keeps everything it has seen. */
-public final class TopicReader implements AutoCloseable {
+/**
+ * Reads topics from their beginning with a real consumer (a group of its own) and keeps everything it saw, for
+ * assertions with Awaitility: each call polls once more. Topics created after it subscribed are found within a
+ * second (metadata refresh).
+ */
+public final class TopicTail implements AutoCloseable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
-    private final AuditChangeCodec codec = new AuditChangeCodec();
 
-    public TopicReader(String bootstrapServers, String... topics) {
+    public TopicTail(String bootstrapServers, String... topics) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
+                ConsumerConfig.GROUP_ID_CONFIG, "tail-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.METADATA_MAX_AGE_CONFIG, 1000),
                 new StringDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(topics));
     }
 
-    /** Polls once (briefly) and returns everything seen so far. */
-    public synchronized List<ConsumerRecord<String, byte[]>> poll() {
+    /** Everything read so far, after one more (short) poll. */
+    public synchronized List<ConsumerRecord<String, byte[]>> records() {
         consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
         return List.copyOf(seen);
     }
 
+    /** Those of {@link #records()} on {@code topic}. */
     public List<ConsumerRecord<String, byte[]>> records(String topic) {
-        return poll().stream().filter(r -> r.topic().equals(topic)).collect(Collectors.toList());
+        return records().stream().filter(r -> r.topic().equals(topic)).toList();
     }
 
-    public List<AuditChange> auditChanges(String topic) {
-        return records(topic).stream().map(r -> codec.decode(r.value())).collect(Collectors.toList());
-    }
-
+    /** The last header {@code name} as UTF-8 text, or null. */
     public static String header(ConsumerRecord<String, byte[]> record, String name) {
         Header header = record.headers().lastHeader(name);
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         consumer.close();
     }
 }

@@ -18,15 +18,19 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Reads a whole topic with a plain consumer (no group): what really landed on the broker. */
-final class TopicReader implements AutoCloseable {
+/**
+ * Reads a whole topic, up to its end offsets at the time of the call, with a plain consumer (no group): what really
+ * landed on the broker, committed. Unlike {@code embedded.TopicTail}, which keeps following topics, it answers
+ * "what is there now", and {@link #size()} answers "was anything published" without reading.
+ */
+final class TopicSnapshot implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<TopicPartition> partitions;
 
-    TopicReader(String bootstrapServers, String topic) {
+    TopicSnapshot(String bootstrapServers, String topic) {
         consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
