@@ -126,9 +126,10 @@ class JobLifecycleIntegrationTest extends AbstractJobWorkerIntegrationTest {
         SubmitJob high = JobTestClient.job(submitter, 9, 1, Duration.ofSeconds(30));
         SubmitJob mid = JobTestClient.job(submitter, 5, 1, Duration.ofSeconds(30));
         client.sendAsync(low);
-        client.sendAsync(high);
+        UUID highSent = client.sendAsync(high);
         awaitOutcome(client.send(mid), "APPLIED");
         awaitOutcome(client.send(low), "JOB_EXISTS"); // the same job id in a new command
+        awaitOutcome(highSent, "APPLIED"); // its own key, maybe its own partition: not ordered with the others
         awaitOutcome(client.send(new RequestLease(executor)), "APPLIED");
         assertThat(client.job(high.jobId())).containsEntry("status", "LEASED");
         assertThat(client.job(mid.jobId())).containsEntry("status", "QUEUED");
