@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
+import org.agentplatform.runtime.CommandOutcomes;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.stereotype.Repository;
@@ -35,9 +36,11 @@ class ParkedResolutionRepository {
             rs.getObject(8, UUID.class), rs.getTimestamp(9).toInstant(), rs.getTimestamp(10).toInstant());
 
     private final JdbcTemplate jdbc;
+    private final CommandOutcomes outcomes;
 
-    ParkedResolutionRepository(JdbcTemplate jdbc) {
+    ParkedResolutionRepository(JdbcTemplate jdbc, CommandOutcomes outcomes) {
         this.jdbc = jdbc;
+        this.outcomes = outcomes;
     }
 
     /** Locks the resolutions parked for these pending ids, in arrival order (the first one wins). */
@@ -55,16 +58,19 @@ class ParkedResolutionRepository {
      * Locks, skipping rows another transaction holds, up to {@code limit} parked resolutions that can be decided
      * now: the deadline passed, or a transfer or a handled command has their pending id (a reservation that
      * committed while they were being parked, in another transaction that could not see them yet, or one that was
-     * refused). Cost grows with the parked rows, which the deadline bounds.
+     * refused). Cost grows with the parked rows, which the deadline bounds. Which pending ids are handled commands
+     * is asked of the runtime before the lock; one handled in between is decided by the next sweep.
      */
     List<ParkedResolution> lockDecidable(Instant now, int limit) {
+        List<UUID> parkedFor = jdbc.queryForList("select distinct pending_id from parked_resolutions", UUID.class);
+        UUID[] handled = outcomes.find(parkedFor).keySet().toArray(UUID[]::new);
         return jdbc.query("select " + COLUMNS + """
                  from parked_resolutions d
                 where d.deadline <= ?
                    or exists (select 1 from transfers t where t.id = d.pending_id)
-                   or exists (select 1 from processed_commands p where p.command_id = d.pending_id)
+                   or d.pending_id = any(?)
                 order by d.seq limit ? for update of d skip locked""",
-                PARKED, Timestamp.from(now), limit);
+                PARKED, Timestamp.from(now), handled, limit);
     }
 
     /**
@@ -78,13 +84,11 @@ class ParkedResolutionRepository {
         if (ids.isEmpty()) {
             return found;
         }
-        UUID[] array = ids.toArray(UUID[]::new);
-        jdbc.query("""
-                select id from transfers where id = any(?) and status <> 'PENDING'
-                union all select command_id from processed_commands where command_id = any(?) and outcome = 'REJECTED'""",
-                rs -> {
-                    found.add(rs.getObject(1, UUID.class));
-                }, array, array);
+        jdbc.query("select id from transfers where id = any(?) and status <> 'PENDING'", rs -> {
+            found.add(rs.getObject(1, UUID.class));
+        }, (Object) ids.toArray(UUID[]::new));
+        outcomes.find(ids).values().stream().filter(r -> r.status() == CommandOutcomes.Status.REJECTED)
+                .forEach(r -> found.add(r.commandId()));
         return found;
     }
 
