@@ -73,13 +73,10 @@ final class Escrow {
     }
 
     /**
-     * The first settlement step of a held price once its job finished: paid when it succeeded, refunded otherwise;
-     * null when nothing is held.
+     * The first settlement step of a held price once its job finished: paid when it succeeded, refunded otherwise.
      */
     EscrowStep settle(boolean succeeded) {
-        if (status != EscrowStatus.HELD) {
-            return null;
-        }
+        require(EscrowStatus.HELD);
         if (succeeded) {
             status = EscrowStatus.PAYING;
             return new EscrowStep(jobId, EscrowStep.Kind.POST, new PostPending(pendingId()));

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import org.agentplatform.runtime.CommandOutcomes;
 import org.agentplatform.runtime.CommandSender;
@@ -38,7 +39,7 @@ class EscrowRelay extends PeriodicTask {
     private static final Logger log = LoggerFactory.getLogger(EscrowRelay.class);
     static final int BATCH = 500;
     /** Below every id in PostgreSQL's order (bytes, unsigned): where paging by id starts. */
-    static final UUID FIRST = new UUID(0L, 0L);
+    private static final UUID FIRST = new UUID(0L, 0L);
 
     private final JdbcTemplate jdbc;
     private final CommandOutcomes outcomes;
@@ -78,9 +79,14 @@ class EscrowRelay extends PeriodicTask {
         while (relay() == BATCH) {
             // more to send
         }
+        everyPage(this::resend);
+    }
+
+    /** Calls {@code page} from the first id on, each time after the last id the call before returned, until null. */
+    static void everyPage(UnaryOperator<UUID> page) {
         UUID after = FIRST;
-        while ((after = resend(after)) != null) {
-            // the next page of overdue commands
+        while (after != null) {
+            after = page.apply(after);
         }
     }
 

@@ -77,14 +77,8 @@ class EscrowTracker extends PeriodicTask {
 
     @Override
     protected void runPass() {
-        UUID after = EscrowRelay.FIRST;
-        while ((after = track(after)) != null) {
-            // the next page of sent commands
-        }
-        after = EscrowRelay.FIRST;
-        while ((after = giveUp(after)) != null) {
-            // the next page of overdue commands
-        }
+        EscrowRelay.everyPage(this::track);
+        EscrowRelay.everyPage(this::giveUp);
     }
 
     /**
@@ -107,7 +101,7 @@ class EscrowTracker extends PeriodicTask {
             Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
             List<UUID> decided = page.stream().filter(id -> recorded.containsKey(id) && recorded.get(id).isFinal())
                     .toList();
-            List<Resolved> resolved = lock(decided, "true").stream()
+            List<Resolved> resolved = lock(decided, 0).stream()
                     .map(s -> new Resolved(s, recorded.get(s.commandId()))).toList();
             if (!resolved.isEmpty()) {
                 stuck[0] = apply(resolved, now);
@@ -192,7 +186,7 @@ class EscrowTracker extends PeriodicTask {
             // a command with any recorded outcome is the tracker's to apply, or the ledger's to decide (DEFERRED)
             Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
             List<Sent> lost = lock(page.stream().filter(id -> !recorded.containsKey(id)).toList(),
-                    "attempts > " + properties.sagaMaxResends());
+                    properties.sagaMaxResends());
             if (!lost.isEmpty()) {
                 stuck[0] = markStuck(lost, now);
             }
@@ -227,17 +221,18 @@ class EscrowTracker extends PeriodicTask {
     }
 
     /**
-     * Locks those of {@code ids} that are still unresolved and meet {@code condition} (SQL over the row, built
-     * from numbers only), skipping any another instance holds: the unlocked read that chose them may be stale.
+     * Locks those of {@code ids} that are still unresolved and were published more than {@code moreAttemptsThan}
+     * times, skipping any another instance holds: the unlocked read that chose them may be stale.
      */
-    private List<Sent> lock(List<UUID> ids, String condition) {
+    private List<Sent> lock(List<UUID> ids, int moreAttemptsThan) {
         if (ids.isEmpty()) {
             return List.of();
         }
-        return jdbc.query("select id, job_id, step from job_saga_commands where id = any(?) and resolved_at is null "
-                        + "and " + condition + " order by id for update skip locked",
+        return jdbc.query("""
+                select id, job_id, step from job_saga_commands
+                where id = any(?) and resolved_at is null and attempts > ? order by id for update skip locked""",
                 (rs, i) -> new Sent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
-                        EscrowStep.Kind.valueOf(rs.getString(3))), (Object) ids.toArray(UUID[]::new));
+                        EscrowStep.Kind.valueOf(rs.getString(3))), ids.toArray(UUID[]::new), moreAttemptsThan);
     }
 
     /** In id order, like every transaction that locks jobs. */

@@ -76,9 +76,10 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
         // by id.
         BatchLocks named = BatchLocks.of(commands);
         List<Claim> claims = claimRepository.lock(named.claims());
-        TreeSet<UUID> targets = named.pendings();
-        TreeSet<UUID> pendingIds = new TreeSet<>(targets);
-        TreeSet<UUID> accountIds = named.accounts();
+        // copies: the lock set grows by what the locked rows name, and the targets shrink by what exists
+        TreeSet<UUID> targets = new TreeSet<>(named.pendings());
+        TreeSet<UUID> pendingIds = new TreeSet<>(named.pendings());
+        TreeSet<UUID> accountIds = new TreeSet<>(named.accounts());
         for (Claim claim : claims) {
             accountIds.add(claim.claimantId());
             if (claim.stakePendingId() != null) {
