@@ -8,6 +8,9 @@
 --   and V3 could not be applied again (its transfers_pending_shape check is validated against every row). V3's
 --   own rollback note says the same: "only safe before any two-phase transfer was written".
 
+-- the table lock first: a reservation written between the check and the column drops would be lost silently
+lock table transfers in access exclusive mode;
+
 do $$
 declare
     two_phase bigint;

@@ -58,8 +58,7 @@ public final class Rollback {
     private static final long FLYWAY_LOCK_MAGIC_NUMBER = 77431708279161L;
 
     /** One undo: the applied migration it reverses and its script. */
-    public record Step(MigrationVersion version, String description, String migrationScript, String undoScript,
-                       String loses) {
+    public record Step(MigrationVersion version, String description, String undoScript, String loses) {
 
         @Override
         public String toString() {
@@ -129,10 +128,10 @@ public final class Rollback {
                 try {
                     undo(connection, schemaName, step);
                 } catch (SQLException | RuntimeException e) {
-                    MigrationVersion now = step.version();
                     throw new RollbackException("undo of V" + step.version() + " (" + UNDO_LOCATION + "/"
                             + step.undoScript() + ") failed and was rolled back: " + e.getMessage()
-                            + System.lineSeparator() + "The schema and flyway_schema_history are at V" + now
+                            + System.lineSeparator() + "The schema and flyway_schema_history are at V"
+                            + step.version()
                             + (undone.isEmpty() ? "; nothing was undone" : "; undone before it: " + undone)
                             + ". Nothing further was undone.", undone, e);
                 }
@@ -257,7 +256,7 @@ public final class Rollback {
                 missing.add(UNDO_LOCATION + "/" + undoScript);
                 continue;
             }
-            steps.add(new Step(a.version(), a.description(), a.script(), undoScript, loses(sql)));
+            steps.add(new Step(a.version(), a.description(), undoScript, loses(sql)));
         }
         if (!missing.isEmpty()) {
             throw refused("no undo script for " + missing.size() + " applied migration(s): " + missing
@@ -456,8 +455,11 @@ public final class Rollback {
         Duration lockTimeout;
         try {
             lockTimeout = Duration.ofSeconds(Long.parseLong(options.getOrDefault("--lock-timeout", "10")));
+            if (lockTimeout.isNegative() || lockTimeout.isZero()) {
+                throw new NumberFormatException("not positive");
+            }
         } catch (NumberFormatException e) {
-            err.println("--lock-timeout takes whole seconds: " + options.get("--lock-timeout"));
+            err.println("--lock-timeout takes a positive number of whole seconds: " + options.get("--lock-timeout"));
             return 2;
         }
         String password = options.getOrDefault("--password", System.getenv().getOrDefault("PGPASSWORD", ""));
