@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * The fields of a Linux {@code /proc/<pid>/stat} (or {@code /proc/<pid>/task/<tid>/stat}) line that the
- * benchmarks read; the one parser of that format here.
+ * benchmarks and the process supervision read; the one parser of that format here.
  *
  * @param name                 the command name, as the kernel keeps it (15 characters at most)
  * @param startTicks           start time in ticks since boot: with the pid, tells a process from a later one
@@ -36,6 +36,21 @@ public record ProcStat(long pid, String name, long ppid, long startTicks, long t
     }
 
     public static Optional<ProcStat> of(long pid) {
-        return read(Path.of("/proc", Long.toString(pid), "stat"));
+        return read(statFile(pid));
+    }
+
+    /** The state letter (field 3: R, S, D, Z for a zombie, X for dead...), or empty if the process is gone. */
+    public static Optional<Character> stateOf(long pid) {
+        try {
+            String s = Files.readString(statFile(pid));
+            int close = s.lastIndexOf(')');
+            return close > 0 && close + 2 < s.length() ? Optional.of(s.charAt(close + 2)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Path statFile(long pid) {
+        return Path.of("/proc", Long.toString(pid), "stat");
     }
 }

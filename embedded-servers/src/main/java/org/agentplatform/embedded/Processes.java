@@ -1,7 +1,5 @@
 package org.agentplatform.embedded;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,19 +15,10 @@ final class Processes {
         if (!process.isAlive()) {
             return false;
         }
-        try {
-            String stat = new String(Files.readAllBytes(Path.of("/proc", Long.toString(process.pid()), "stat")),
-                    StandardCharsets.UTF_8);
-            int end = stat.lastIndexOf(')');
-            if (end > 0 && end + 2 < stat.length()) {
-                char state = stat.charAt(end + 2);
-                return state != 'Z' && state != 'X';
-            }
-            return true;
-        } catch (IOException e) {
-            // no /proc entry: gone (or not Linux, where isAlive is all we know)
-            return process.isAlive() && !Files.isDirectory(Path.of("/proc"));
+        if (!Files.isDirectory(Path.of("/proc"))) {
+            return true; // not Linux: isAlive is all we know
         }
+        return ProcStat.stateOf(process.pid()).map(state -> state != 'Z' && state != 'X').orElse(false);
     }
 
     /** Polls until {@code process} is gone; true if it went within {@code timeout}. */
