@@ -64,10 +64,12 @@ final class ChaosReport {
                     (r.struckAt - loadStart) / 1000.0, r.description, secs(f.recovery()), secs(f.survivorsMaxStall()),
                     f.affectedPartitions(), latency, r.note));
             byKind.computeIfAbsent(r.kind, x -> new Worst()).add(f);
-            if (Boolean.TRUE.equals(r.failover) && overlapped) {
-                overlappedFailovers++; // its recovery also waited for the later fault: not a failover time
-            } else if (Boolean.TRUE.equals(r.failover)) {
-                failovers.computeIfAbsent(r.kind, x -> new Worst()).add(f);
+            if (Boolean.TRUE.equals(r.failover)) {
+                if (overlapped && f.recovery() >= 0) {
+                    overlappedFailovers++; // its recovery also waited for the later fault: not a failover time
+                } else {
+                    failovers.computeIfAbsent(r.kind, x -> new Worst()).add(f); // one that never recovered shows
+                }
             } else if (Boolean.FALSE.equals(r.failover)) {
                 restarts.add(f);
             }
