@@ -25,8 +25,6 @@ public final class DurableProducers {
         Map<String, Object> settings = new HashMap<>(base);
         settings.put(ProducerConfig.ACKS_CONFIG, "all");
         settings.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        settings.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
-        settings.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
         return settings;
     }
 

@@ -11,8 +11,8 @@ import org.springframework.context.annotation.Bean;
  * The HTTP entry point for producers: validates commands, publishes them to Kafka and answers 202 with
  * the command id; reads state and command outcomes from PostgreSQL.
  *
- * <p>Flyway's auto-configuration is excluded by name: the workers own the schema, and it is on the classpath only
- * through command-runtime (which ingest uses for producing, not its consumers) and in the local stack.
+ * <p>Flyway's auto-configuration is excluded by name: the workers own the schema, and it is on the classpath
+ * where ingest shares a JVM with them (the local stack, tests with workers).
  */
 @SpringBootApplication(excludeName = "org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration")
 @ConfigurationPropertiesScan

@@ -15,7 +15,7 @@ import io.swagger.v3.oas.annotations.Hidden;
 /**
  * The authenticated caller: the admin (configured key) or an agent (one of its API keys). Its {@link #name()}
  * goes into the envelope's {@code actor} and scopes idempotency keys. It is the principal of Spring Security's
- * authentication ({@link ApiSecurity}); controllers take it as a parameter, resolved by {@link ActorResolver}.
+ * authentication ({@code security.ApiSecurity}); controllers take it as a parameter, resolved by {@link ActorResolver}.
  * Hidden from the API description: it comes from the {@code Authorization} header, not from a query parameter.
  */
 @Hidden

@@ -29,7 +29,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * <p>The command id is the dedupe key of the workers: to retry safely, send the same command with the same
  * id (see {@link #send(UUID, Command)}). A new id is a new command.
  *
- * <p>Lives in ingest-service because shared-schema has no Kafka dependency; it needs no Spring context.
+ * <p>Needs no Spring context: a producer's client library, built from command-runtime's sending parts.
  */
 public final class CommandClient implements AutoCloseable {
 

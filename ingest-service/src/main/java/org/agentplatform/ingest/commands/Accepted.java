@@ -15,10 +15,6 @@ public final class Accepted {
         return ResponseEntity.accepted().location(statusOf(commandId)).body(body);
     }
 
-    public static ResponseEntity<CommandAccepted> response(UUID commandId) {
-        return response(commandId, new CommandAccepted(commandId));
-    }
-
     static URI statusOf(UUID commandId) {
         return URI.create("/commands/" + commandId);
     }

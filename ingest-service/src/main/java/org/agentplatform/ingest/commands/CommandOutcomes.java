@@ -32,6 +32,11 @@ public class CommandOutcomes {
         }
     }
 
+    /** What the worker recorded for {@code commandId} now, DEFERRED included; empty while it is not handled. */
+    public Optional<Recorded> find(UUID commandId) {
+        return recorded.find(commandId);
+    }
+
     /** The final outcome, or empty if none was recorded within {@code timeout}. */
     public Optional<Outcome> await(UUID commandId, Duration timeout, Duration pollInterval) {
         long deadline = System.nanoTime() + timeout.toNanos();

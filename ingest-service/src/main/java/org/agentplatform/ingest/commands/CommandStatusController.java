@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
-import org.agentplatform.ingest.commands.CommandStatusQueries.Handled;
+import org.agentplatform.runtime.CommandOutcomes.Recorded;
 import org.agentplatform.ingest.web.Reads;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.ResponseEntity;
@@ -36,20 +36,20 @@ class CommandStatusController {
 
     @GetMapping("/commands/{commandId}")
     ResponseEntity<?> status(@PathVariable UUID commandId, Actor actor) {
-        Optional<Handled> handled = commands.handled(commandId);
+        Optional<Recorded> handled = commands.handled(commandId);
         Optional<CommandStatus> visible = handled.isPresent()
-                ? handled.filter(h -> visibleTo(actor, h.issuer())).map(h -> status(commandId, h))
+                ? handled.filter(h -> visibleTo(actor, h.actor())).map(h -> status(commandId, h))
                 : commands.issuerOf(commandId).filter(issuer -> visibleTo(actor, issuer))
                         .map(issuer -> new CommandStatus(commandId, Status.PENDING, null, null, null));
         return Reads.found(visible, "No command " + commandId
                 + " of yours (the outcome of a command is visible to its issuer and the admin)");
     }
 
-    private static CommandStatus status(UUID commandId, Handled handled) {
-        return "DEFERRED".equals(handled.outcome())
-                ? new CommandStatus(commandId, Status.PENDING, handled.reason(), handled.detail(), null)
-                : new CommandStatus(commandId, Status.valueOf(handled.outcome()), handled.reason(), handled.detail(),
-                        handled.processedAt());
+    private static CommandStatus status(UUID commandId, Recorded handled) {
+        return handled.isFinal()
+                ? new CommandStatus(commandId, Status.valueOf(handled.status().name()), handled.reason(),
+                        handled.detail(), handled.processedAt())
+                : new CommandStatus(commandId, Status.PENDING, handled.reason(), handled.detail(), null);
     }
 
     private static boolean visibleTo(Actor actor, @Nullable String issuer) {
