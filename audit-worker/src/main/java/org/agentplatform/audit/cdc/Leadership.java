@@ -136,6 +136,15 @@ final class Leadership {
 
         @Override
         public void run() {
+            // whatever escaped would cancel every later check, silently (as PeriodicTask guards its passes)
+            try {
+                check();
+            } catch (RuntimeException | Error e) {
+                log.error("Leadership check failed; checking again in the next interval", e);
+            }
+        }
+
+        private void check() {
             R run = current.get();
             if (run == null || run == deposed || lock.isHeld()) {
                 return;
