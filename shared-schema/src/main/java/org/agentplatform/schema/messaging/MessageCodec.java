@@ -11,6 +11,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * JSON for envelopes. Reading is strict (unknown fields, unknown types and missing required fields are
@@ -80,15 +81,23 @@ public final class MessageCodec {
             throw new MalformedMessageException("message type '" + type + "' does not belong on this topic");
         }
         JsonNode version = tree.get("schemaVersion");
-        if (version == null || !version.isInt() || version.asInt() < 1 || version.asInt() > MessageTypes.SCHEMA_VERSION) {
-            throw new MalformedMessageException("unsupported schemaVersion " + version + " for '" + type + "'");
+        int newest = MessageVersions.newest(payloadType);
+        if (version == null || !version.isInt() || version.asInt() < 1 || version.asInt() > newest) {
+            throw new MalformedMessageException("unsupported schemaVersion " + version + " for '" + type
+                    + "' (this reader knows 1 to " + newest + ")");
+        }
+        JsonNode body = required(tree, "payload");
+        if (!body.isObject()) {
+            throw new MalformedMessageException("invalid " + type + ": 'payload' is not a JSON object");
         }
         try {
-            P payload = (P) mapper.treeToValue(required(tree, "payload"), payloadType);
-            var header = (tools.jackson.databind.node.ObjectNode) tree.deepCopy();
+            JsonNode current = MessageVersions.upcast(type, payloadType, version.asInt(), (ObjectNode) body);
+            P payload = (P) mapper.treeToValue(current, payloadType);
+            var header = (ObjectNode) tree.deepCopy();
             header.remove("payload");
             EnvelopeHeader h = mapper.treeToValue(header, EnvelopeHeader.class);
-            return new Envelope<>(h.id(), type, h.schemaVersion(), h.occurredAt(), h.actor(), h.correlationId(),
+            // the version of what was read, upcast: re-encoding it writes what a reader of that version expects
+            return new Envelope<>(h.id(), type, MessageVersions.of(payload), h.occurredAt(), h.actor(), h.correlationId(),
                     h.causationId(), payload);
         } catch (JacksonException e) {
             throw new MalformedMessageException("invalid " + type + ": " + rootMessage(e), e);

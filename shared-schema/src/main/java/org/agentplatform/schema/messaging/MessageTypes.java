@@ -17,9 +17,6 @@ import org.agentplatform.schema.ledger.LedgerEvent;
  */
 public final class MessageTypes {
 
-    /** Every message type is at version 1 so far; a breaking change adds a new type or version. */
-    public static final int SCHEMA_VERSION = 1;
-
     /** The sealed families (and single records) that make up the vocabulary. */
     private static final List<Class<? extends Message>> FAMILIES = List.of(
             LedgerCommand.class, LedgerEvent.class, JobCommand.class, JobEvent.class, CommandRejected.class);

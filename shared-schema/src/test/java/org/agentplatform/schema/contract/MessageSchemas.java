@@ -1,4 +1,4 @@
-package org.agentplatform.ingest.contract;
+package org.agentplatform.schema.contract;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.ParameterizedType;
@@ -12,12 +12,15 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.agentplatform.schema.admission.Admissibility;
+import org.agentplatform.schema.audit.AuditChange;
 import org.agentplatform.schema.admission.Text;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Message;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.MessageTypes;
+import org.agentplatform.schema.messaging.MessageVersions;
+import org.agentplatform.schema.messaging.Since;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,16 +29,20 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Derives the JSON Schema of each message type's envelope from its record, so the published schemas
- * ({@code shared-schema/src/main/resources/schemas/<Type>.schema.json}) follow the Java contract: every
- * component is required (the codec fails on missing creator properties), a component may be null only if
- * the record's constructor accepts null for it (probed), and unknown fields are not allowed (the codec
- * fails on them). Also builds a sample instance of every record, for validating what the codec writes.
+ * Derives the JSON Schema of each published contract from its record, so the files under
+ * {@code shared-schema/src/main/resources/schemas/v<n>/} follow the Java contract. A contract is one schema
+ * version of a message type in its envelope ({@link Contract#message}), or of the audit change
+ * ({@link Contract#auditChange}). Every component is required (the codec fails on missing creator properties)
+ * except the optional ones ({@link Since}: left out when null), and belongs to the versions from its
+ * {@code @Since} on; a component may be null only if the record's constructor accepts null for it (probed).
+ * Commands refuse unknown payload fields (so does the codec: a producer's typo is a dead letter, not a half-read
+ * command); events and the audit change leave them open, because their consumers ignore fields they do not know
+ * (the versioning policy, README "Versioning"). Also builds a sample instance of every record.
  */
 final class MessageSchemas {
 
     static final String DIALECT = "https://json-schema.org/draft/2020-12/schema";
-    static final String ID_BASE = "https://schemas.agentplatform.org/v1/";
+    static final String ID_BASE = "https://schemas.agentplatform.org/";
     static final Instant SAMPLE_INSTANT = Instant.parse("2025-01-02T03:04:05.678Z");
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -43,34 +50,88 @@ final class MessageSchemas {
     private MessageSchemas() {
     }
 
-    static String fileName(String type) {
-        return type + ".schema.json";
+    /** Who reads a contract decides what breaks it (see {@link SchemaCompatibility}). */
+    enum Kind {
+        /** Read by the workers: a change must keep accepting what producers of the version send. */
+        COMMAND,
+        /** Read by stream consumers: a change must keep giving them what the version promised. */
+        EVENT
     }
 
-    /** The schema of {@code type}'s envelope, as the file holds it (two-space indent, trailing newline). */
-    static String schemaText(String type, JsonMapper json) {
-        return json.writerWithDefaultPrettyPrinter().writeValueAsString(schema(type)).replace("\r\n", "\n") + "\n";
+    /** One published schema: a type at one version. */
+    record Contract(String type, int version, Class<?> record, Kind kind) {
+
+        static Contract message(String type, int version) {
+            Class<? extends Message> record = MessageTypes.byName(type).orElseThrow();
+            return new Contract(type, version, record, Command.class.isAssignableFrom(record) ? Kind.COMMAND : Kind.EVENT);
+        }
+
+        static Contract auditChange() {
+            return new Contract("AuditChange", AuditChange.SCHEMA_VERSION, AuditChange.class, Kind.EVENT);
+        }
+
+        boolean isMessage() {
+            return Message.class.isAssignableFrom(record);
+        }
+
+        String fileName() {
+            return type + ".schema.json";
+        }
+
+        /** The file's path below {@code schemas/}. */
+        String path() {
+            return "v" + version + "/" + fileName();
+        }
+
+        @Override
+        public String toString() {
+            return type + " v" + version;
+        }
     }
 
-    static ObjectNode schema(String type) {
-        Class<? extends Message> record = MessageTypes.byName(type).orElseThrow();
+    /** Every contract: each message type at each of its versions, and the audit change. */
+    static List<Contract> contracts() {
+        List<Contract> contracts = new ArrayList<>();
+        MessageTypes.all().forEach((name, type) -> {
+            for (int version = 1; version <= MessageVersions.newest(type); version++) {
+                contracts.add(Contract.message(name, version));
+            }
+        });
+        contracts.add(Contract.auditChange());
+        return contracts;
+    }
+
+    /** The schema of {@code contract}, as the file holds it (two-space indent, trailing newline). */
+    static String schemaText(Contract contract, JsonMapper json) {
+        return json.writerWithDefaultPrettyPrinter().writeValueAsString(schema(contract)).replace("\r\n", "\n") + "\n";
+    }
+
+    static ObjectNode schema(Contract contract) {
         ObjectNode schema = NODES.objectNode();
         schema.put("$schema", DIALECT);
-        schema.put("$id", ID_BASE + fileName(type));
-        schema.put("title", type);
-        schema.put("description", (Command.class.isAssignableFrom(record) ? "Command" : "Event") + " " + type
-                + " (schema version " + MessageTypes.SCHEMA_VERSION + ") in its envelope, as JSON on Kafka."
-                + " Generated from " + record.getName() + "; do not edit by hand.");
+        schema.put("$id", ID_BASE + contract.path());
+        schema.put("title", contract.type());
+        if (!contract.isMessage()) {
+            schema.put("description", "A row change on audit.changes (schema version " + contract.version()
+                    + "), as JSON on Kafka. Generated from " + contract.record().getName() + "; do not edit by hand.");
+            ObjectNode change = recordSchema(contract.record(), contract.version(), contract.kind());
+            ((ObjectNode) change.get("properties")).putObject("schemaVersion").put("const", contract.version());
+            schema.setAll(change);
+            return schema;
+        }
+        schema.put("description", (contract.kind() == Kind.COMMAND ? "Command" : "Event") + " " + contract.type()
+                + " (schema version " + contract.version() + ") in its envelope, as JSON on Kafka."
+                + " Generated from " + contract.record().getName() + "; do not edit by hand.");
         schema.put("type", "object");
         ObjectNode properties = schema.putObject("properties");
         properties.set("id", uuid(false));
-        properties.putObject("type").put("const", type);
-        properties.putObject("schemaVersion").put("const", MessageTypes.SCHEMA_VERSION);
+        properties.putObject("type").put("const", contract.type());
+        properties.putObject("schemaVersion").put("const", contract.version());
         properties.set("occurredAt", dateTime(false));
         properties.set("actor", text(string(false), 1, Admissibility.MAX_ACTOR));
         properties.set("correlationId", uuid(false));
         properties.set("causationId", uuid(true));
-        properties.set("payload", recordSchema(record));
+        properties.set("payload", recordSchema(contract.record(), contract.version(), contract.kind()));
         ArrayNode required = schema.putArray("required");
         for (RecordComponent component : Envelope.class.getRecordComponents()) {
             required.add(component.getName());
@@ -79,7 +140,7 @@ final class MessageSchemas {
         return schema;
     }
 
-    private static ObjectNode recordSchema(Class<?> record) {
+    private static ObjectNode recordSchema(Class<?> record, int version, Kind kind) {
         ObjectNode schema = NODES.objectNode();
         schema.put("type", "object");
         ObjectNode properties = schema.putObject("properties");
@@ -87,19 +148,28 @@ final class MessageSchemas {
         RecordComponent[] components = record.getRecordComponents();
         for (int i = 0; i < components.length; i++) {
             RecordComponent component = components[i];
-            ObjectNode property = typeSchema(component.getGenericType(), acceptsNull(record, i));
+            Since since = component.getAnnotation(Since.class);
+            if (since != null && since.value() > version) {
+                continue;
+            }
+            // an optional component is left out when null, never written as null
+            ObjectNode property = typeSchema(component.getGenericType(), since == null && acceptsNull(record, i), kind);
             if (component.getType() == String.class) {
                 text(property, component.getAnnotation(Text.class));
             }
             properties.set(component.getName(), property);
-            required.add(component.getName());
+            if (since == null) {
+                required.add(component.getName());
+            }
         }
         schema.set("required", required);
-        schema.put("additionalProperties", false);
+        if (kind == Kind.COMMAND) {
+            schema.put("additionalProperties", false);
+        }
         return schema;
     }
 
-    private static ObjectNode typeSchema(Type type, boolean nullable) {
+    private static ObjectNode typeSchema(Type type, boolean nullable, Kind kind) {
         Class<?> raw = raw(type);
         if (raw == UUID.class) {
             return uuid(nullable);
@@ -143,7 +213,7 @@ final class MessageSchemas {
         }
         if (raw == List.class) {
             ObjectNode schema = typed("array", nullable);
-            schema.set("items", typeSchema(((ParameterizedType) type).getActualTypeArguments()[0], false));
+            schema.set("items", typeSchema(((ParameterizedType) type).getActualTypeArguments()[0], false, kind));
             return schema;
         }
         if (raw == Map.class) {
@@ -156,8 +226,13 @@ final class MessageSchemas {
             schema.put("description", "any JSON value");
             return schema;
         }
+        if (raw == ObjectNode.class) {
+            ObjectNode schema = typed("object", nullable);
+            schema.put("description", "JSON object");
+            return schema;
+        }
         if (raw.isRecord()) {
-            ObjectNode schema = recordSchema(raw);
+            ObjectNode schema = recordSchema(raw, Integer.MAX_VALUE, kind);
             if (nullable) {
                 schema.putArray("type").add("object").add("null");
             }
@@ -210,17 +285,23 @@ final class MessageSchemas {
 
     /** A valid instance of {@code record}, every component set. */
     static Object sample(Class<?> record) {
+        return sample(record, Integer.MAX_VALUE);
+    }
+
+    /** A valid instance of {@code record} at {@code version}: every component of that version set, later ones null. */
+    static Object sample(Class<?> record, int version) {
         RecordComponent[] components = record.getRecordComponents();
         Object[] args = new Object[components.length];
         for (int i = 0; i < components.length; i++) {
-            args[i] = sampleValue(components[i].getGenericType());
+            Since since = components[i].getAnnotation(Since.class);
+            args[i] = since != null && since.value() > version ? null : sampleValue(components[i].getGenericType());
         }
         return construct(record, args);
     }
 
-    /** The JSON the codec writes for a sample of {@code type} in its envelope. */
-    static JsonNode sampleEnvelope(String type, MessageCodec codec) {
-        Message payload = (Message) sample(MessageTypes.byName(type).orElseThrow());
+    /** The JSON the codec writes for a sample of {@code contract}'s message in its envelope. */
+    static JsonNode sampleEnvelope(Contract contract, MessageCodec codec) {
+        Message payload = (Message) sample(contract.record(), contract.version());
         Envelope<Message> envelope = Envelope.of(UUID.randomUUID(), payload, "agent-7", SAMPLE_INSTANT);
         return codec.mapper().readTree(codec.encode(envelope));
     }
@@ -257,7 +338,7 @@ final class MessageSchemas {
         if (raw == Map.class) {
             return Map.of("key", "value", "n", 1);
         }
-        if (raw == JsonNode.class) {
+        if (raw == JsonNode.class || raw == ObjectNode.class) {
             return NODES.objectNode().put("key", "value");
         }
         if (raw.isRecord()) {
@@ -310,10 +391,5 @@ final class MessageSchemas {
             return (Class<?>) p.getRawType();
         }
         throw new IllegalArgumentException("Unsupported type " + type);
-    }
-
-    /** All message types, in the registry's order. */
-    static List<String> types() {
-        return new ArrayList<>(MessageTypes.all().keySet());
     }
 }
