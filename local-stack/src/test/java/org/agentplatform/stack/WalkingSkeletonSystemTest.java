@@ -10,12 +10,18 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import javax.sql.DataSource;
 
 import org.agentplatform.embedded.TopicTail;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -25,6 +31,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -139,8 +146,75 @@ class WalkingSkeletonSystemTest {
         }
     }
 
+    /**
+     * Versions 1 and 2 of a transfer side by side: a producer built against version 1 writes its JSON straight to
+     * Kafka, the HTTP API sends a transfer with a memo as version 2, both are applied, and a consumer built against
+     * version 1 of {@code TransferPosted} (ignoring fields it does not know, as the versioning policy asks) reads
+     * both events. The two transfers cancel out, so the later tests' balances hold.
+     */
     @Test
     @Order(3)
+    void aVersionOneProducerAndAVersionOneConsumerKeepWorkingBesideVersionTwo() throws Exception {
+        try (TopicTail events = new TopicTail(stack.kafka().bootstrapServers(), "events.karma");
+             TopicTail commands = new TopicTail(stack.kafka().bootstrapServers(), "commands.karma");
+             KafkaProducer<String, String> v1Producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            UUID old = UUID.randomUUID();
+            // exactly what schemas/v1/TransferKarma.schema.json describes, from a service producing to Kafka
+            v1Producer.send(new ProducerRecord<>("commands.karma", alice.toString(), """
+                    {"id":"%s","type":"TransferKarma","schemaVersion":1,"occurredAt":"2026-12-02T10:00:00Z",
+                     "actor":"payroll-service","correlationId":"%s","causationId":null,
+                     "payload":{"debitAccountId":"%s","creditAccountId":"%s","amount":5}}"""
+                    .formatted(old, old, alice, bob))).get();
+            awaitStatus(old, "APPLIED");
+
+            UUID withMemo = post(bobKey, "/karma/transfers", """
+                    {"debitAccountId":"%s","creditAccountId":"%s","amount":5,"memo":"half the lunch"}"""
+                    .formatted(bob, alice));
+            awaitStatus(withMemo, "APPLIED");
+            assertThat(jdbc.queryForObject("select memo from transfers where id = ?", String.class, withMemo))
+                    .isEqualTo("half the lunch");
+            assertThat(jdbc.queryForObject("select memo from transfers where id = ?", String.class, old)).isNull();
+            assertThat(json.readTree(get("/accounts/" + bob).body()).get("recentTransfers"))
+                    .anySatisfy(t -> assertThat(t.get("memo").asString()).isEqualTo("half the lunch"));
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(commands.records()).anySatisfy(r -> {
+                JsonNode sent = json.readTree(r.value());
+                assertThat(sent.get("id").asString()).isEqualTo(withMemo.toString());
+                assertThat(sent.get("schemaVersion").asInt()).isEqualTo(2);
+            }));
+
+            JsonMapper v1Consumer = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                Map<UUID, JsonNode> posted = new HashMap<>();
+                for (var r : events.records()) {
+                    JsonNode event = json.readTree(r.value());
+                    if (event.get("type").asString().equals("TransferPosted")) {
+                        posted.put(UUID.fromString(event.get("causationId").asString()), event);
+                    }
+                }
+                assertThat(posted).containsKeys(old, withMemo);
+                assertThat(posted.get(old).get("schemaVersion").asInt()).isEqualTo(1);
+                assertThat(posted.get(old).get("payload").has("memo")).as("unchanged for version-1 readers").isFalse();
+                JsonNode memoEvent = posted.get(withMemo);
+                assertThat(memoEvent.get("schemaVersion").asInt()).isEqualTo(1);
+                assertThat(memoEvent.get("payload").get("memo").asString()).isEqualTo("half the lunch");
+                TransferPostedV1 read = v1Consumer.treeToValue(memoEvent.get("payload"), TransferPostedV1.class);
+                assertThat(read).isEqualTo(new TransferPostedV1(withMemo, bob, alice, 5, "TRANSFER", 30, 70));
+            });
+        }
+        assertThat(balance(alice)).isEqualTo(70);
+        assertThat(balance(bob)).isEqualTo(30);
+    }
+
+    /** {@code TransferPosted} as a consumer compiled against version 1 declares it. */
+    record TransferPostedV1(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, String kind,
+                            long debitBalanceAfter, long creditBalanceAfter) {
+    }
+
+    @Test
+    @Order(4)
     void theAuditLogHoldsEveryChangeAndItsChainVerifies() {
         // The audit worker listens next to the HTTP port (+3). 409 until the log has caught up with the tables.
         URI verify = URI.create("http://localhost:" + (options.httpPort() + 3) + "/audit/verify");
@@ -154,7 +228,7 @@ class WalkingSkeletonSystemTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void keepsItsDataAcrossARestart() throws Exception {
         stack.close();
         stack = LocalStack.start(options);

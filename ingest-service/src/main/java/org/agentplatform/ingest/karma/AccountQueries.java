@@ -38,17 +38,17 @@ class AccountQueries {
             return List.of();
         }
         return jdbc.sql("""
-                (select id, debit_account_id, credit_account_id, amount, kind, status, created_at from transfers
+                (select id, debit_account_id, credit_account_id, amount, kind, status, created_at, memo from transfers
                   where debit_account_id = :id order by created_at desc limit :limit)
                 union
-                (select id, debit_account_id, credit_account_id, amount, kind, status, created_at from transfers
+                (select id, debit_account_id, credit_account_id, amount, kind, status, created_at, memo from transfers
                   where credit_account_id = :id order by created_at desc limit :limit)
                 order by created_at desc, id limit :limit""")
                 .param("id", accountId)
                 .param("limit", limit)
                 .query((rs, n) -> new TransferView(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
                         rs.getObject(3, UUID.class), rs.getLong(4), rs.getString(5), rs.getString(6),
-                        rs.getObject(7, OffsetDateTime.class).toInstant()))
+                        rs.getObject(7, OffsetDateTime.class).toInstant(), rs.getString(8)))
                 .list();
     }
 
@@ -61,7 +61,8 @@ class AccountQueries {
         }
     }
 
+    /** {@code memo}: the payer's note on a transfer (null if none). */
     record TransferView(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, String kind,
-                        String status, Instant createdAt) {
+                        String status, Instant createdAt, String memo) {
     }
 }

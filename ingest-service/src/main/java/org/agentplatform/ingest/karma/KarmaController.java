@@ -11,6 +11,7 @@ import org.agentplatform.schema.ledger.ReserveKarma;
 import org.agentplatform.schema.ledger.TransferBatch;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.ledger.VoidPending;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -18,6 +19,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
@@ -46,7 +49,8 @@ class KarmaController {
     @PostMapping(path = "/transfers", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> transfer(@Valid @RequestBody TransferRequest request, CommandRequest command) {
         return command.accept(request,
-                id -> new TransferKarma(request.debitAccountId(), request.creditAccountId(), request.amount()));
+                id -> new TransferKarma(request.debitAccountId(), request.creditAccountId(), request.amount(),
+                        request.memo()));
     }
 
     /** Linked transfers, all or none. Every leg debits the caller: an agent cannot move another's karma. */
@@ -82,7 +86,13 @@ class KarmaController {
     record GrantRequest(@NotNull UUID accountId, @NotNull @Positive Long amount) {
     }
 
-    record TransferRequest(@NotNull UUID debitAccountId, @NotNull UUID creditAccountId, @NotNull @Positive Long amount) {
+    /**
+     * {@code memo} (optional) makes it a version-2 transfer; without one it is sent as version 1. Left out of the
+     * idempotency fingerprint when absent, so a retry of a request stored before memos existed still matches.
+     */
+    record TransferRequest(@NotNull UUID debitAccountId, @NotNull UUID creditAccountId, @NotNull @Positive Long amount,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable
+                           @Size(min = 1, max = TransferKarma.MAX_MEMO) String memo) {
 
         /** A transfer to the same account could never be applied: say so now, not as a rejection later. */
         @AssertTrue(message = "debitAccountId and creditAccountId must differ")
@@ -91,7 +101,16 @@ class KarmaController {
         }
     }
 
-    record BatchRequest(@NotEmpty @Size(max = MAX_BATCH) List<@Valid @NotNull TransferRequest> transfers) {
+    /** A leg of a batch: a batch has no memo (a memo on a leg is an unknown field, refused). */
+    record LegRequest(@NotNull UUID debitAccountId, @NotNull UUID creditAccountId, @NotNull @Positive Long amount) {
+
+        @AssertTrue(message = "debitAccountId and creditAccountId must differ")
+        boolean isDistinctAccounts() {
+            return debitAccountId == null || !debitAccountId.equals(creditAccountId);
+        }
+    }
+
+    record BatchRequest(@NotEmpty @Size(max = MAX_BATCH) List<@Valid @NotNull LegRequest> transfers) {
     }
 
     record ReserveRequest(@NotNull UUID debitAccountId, @NotNull UUID creditAccountId, @NotNull @Positive Long amount,

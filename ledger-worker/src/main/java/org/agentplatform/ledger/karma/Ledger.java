@@ -114,6 +114,11 @@ final class Ledger {
     }
 
     Posting post(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind) {
+        return post(transferId, debitId, creditId, amount, kind, null);
+    }
+
+    /** A posting with the payer's {@code memo} (or null). */
+    Posting post(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind, String memo) {
         Refused refused = checkMovement(debitId, creditId, amount);
         if (refused != null) {
             return refused;
@@ -128,7 +133,7 @@ final class Ledger {
         debit.debit(amount);
         credit.credit(amount);
         return new Posting.Recorded(transferId, debitId, creditId, amount, kind, TransferStatus.POSTED, null, null, null,
-                debitBefore, debit.balance(), creditBefore, credit.balance(), debit.pendingDebits());
+                debitBefore, debit.balance(), creditBefore, credit.balance(), debit.pendingDebits(), memo);
     }
 
     /**

@@ -125,7 +125,8 @@ class LedgerCommandHandler implements CommandHandler<LedgerCommand> {
                         ledger.post(id, Accounts.TREASURY, c.accountId(), c.amount(), TransferKind.GRANT));
             } else if (command instanceof TransferKarma c) {
                 outcome = outcome(transfers, c.debitAccountId(),
-                        ledger.post(id, c.debitAccountId(), c.creditAccountId(), c.amount(), TransferKind.TRANSFER));
+                        ledger.post(id, c.debitAccountId(), c.creditAccountId(), c.amount(), TransferKind.TRANSFER,
+                                c.memo()));
             } else if (command instanceof TransferBatch c) {
                 List<TransferBatch.Leg> legs = c.transfers();
                 outcome = outcome(transfers, legs.isEmpty() ? id : legs.get(0).debitAccountId(), ledger.postLinked(

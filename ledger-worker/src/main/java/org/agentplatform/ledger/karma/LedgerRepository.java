@@ -187,8 +187,8 @@ class LedgerRepository {
         jdbc.batchUpdate("""
                 insert into transfers (id, debit_account_id, credit_account_id, amount, kind, status, pending_id,
                     expires_at, controller, debit_balance_before, debit_balance_after, credit_balance_before,
-                    credit_balance_after, created_at)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    credit_balance_after, created_at, memo)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 transfers, transfers.size(), (ps, t) -> {
                     ps.setObject(1, t.transferId());
                     ps.setObject(2, t.debitAccountId());
@@ -206,6 +206,7 @@ class LedgerRepository {
                     ps.setLong(12, t.creditBalanceBefore());
                     ps.setLong(13, t.creditBalanceAfter());
                     ps.setTimestamp(14, ts);
+                    ps.setString(15, t.memo());
                 });
     }
 

@@ -18,13 +18,23 @@ sealed interface Posting permits Posting.Recorded, Posting.Linked, Refused {
     /**
      * A transfer row to append, with the balances it found and left. {@code pendingId} names the PENDING row
      * a POSTED/VOIDED/EXPIRED row resolves; {@code expiresAt} and {@code controller} (who may resolve it) are
-     * set on PENDING rows only.
+     * set on PENDING rows only; {@code memo} on a transfer whose payer gave one.
      */
     record Recorded(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
                     TransferStatus status, UUID pendingId, Instant expiresAt, String controller,
                     long debitBalanceBefore, long debitBalanceAfter,
                     long creditBalanceBefore, long creditBalanceAfter,
-                    long debitPendingAfter) implements Posting {
+                    long debitPendingAfter, String memo) implements Posting {
+
+        /** A row without a memo. */
+        Recorded(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
+                 TransferStatus status, UUID pendingId, Instant expiresAt, String controller,
+                 long debitBalanceBefore, long debitBalanceAfter, long creditBalanceBefore, long creditBalanceAfter,
+                 long debitPendingAfter) {
+            this(transferId, debitAccountId, creditAccountId, amount, kind, status, pendingId, expiresAt, controller,
+                    debitBalanceBefore, debitBalanceAfter, creditBalanceBefore, creditBalanceAfter, debitPendingAfter,
+                    null);
+        }
 
         /** The event that publishes this row. */
         LedgerEvent event() {
@@ -33,7 +43,7 @@ sealed interface Posting permits Posting.Recorded, Posting.Linked, Refused {
                         debitPendingAfter);
                 case POSTED -> pendingId == null
                         ? new TransferPosted(transferId, debitAccountId, creditAccountId, amount, kind,
-                                debitBalanceAfter, creditBalanceAfter)
+                                debitBalanceAfter, creditBalanceAfter, memo)
                         : new PendingPosted(transferId, pendingId, debitAccountId, creditAccountId, amount,
                                 debitBalanceAfter, creditBalanceAfter);
                 case VOIDED, EXPIRED -> new PendingVoided(transferId, pendingId, debitAccountId, creditAccountId,

@@ -55,7 +55,7 @@ class RollbackRefusalTest {
         assertThat(db.appliedVersions()).isEqualTo(versions(LATEST));
         assertThat(db.exists("parked_resolutions")).as("U9 did not run").isTrue();
         // above the gap it still works
-        assertThat(rollback.undoTo("8")).hasSize(1);
+        assertThat(rollback.undoTo("8")).hasSize(LATEST - 8);
         assertThat(db.appliedVersions()).isEqualTo(versions(8));
     }
 
@@ -84,7 +84,7 @@ class RollbackRefusalTest {
         assertThat(failed).hasMessageContaining("undo of V5 (db/rollback/U5__jobs.sql) failed and was rolled back")
                 .hasMessageContaining("job-escrow account")
                 .hasMessageContaining("The schema and flyway_schema_history are at V5");
-        assertThat(failed.undone()).extracting(step -> step.version().getVersion()).containsExactly("9", "8", "7", "6");
+        assertThat(failed.undone()).extracting(step -> step.version().getVersion()).containsExactly("10", "9", "8", "7", "6");
         assertThat(db.appliedVersions()).isEqualTo(versions(5));
         assertThat(db.tables()).contains("jobs", "job_saga_commands").doesNotContain("api_keys", "parked_resolutions");
         assertThat(db.single("select count(*) from transfers")).isEqualTo("2");
@@ -144,7 +144,7 @@ class RollbackRefusalTest {
         }
         assertThat(db.appliedVersions()).isEqualTo(versions(LATEST - 1));
         db.migrate();
-        assertThat(db.rollback().undoTo("7")).hasSize(2);
+        assertThat(db.rollback().undoTo("7")).hasSize(LATEST - 7);
         // released after the run: Flyway migrates again
         db.migrate();
         assertThat(db.appliedVersions()).isEqualTo(versions(LATEST));

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class RollbackRoundTripTest {
 
-    static final int LATEST = 9;
+    static final int LATEST = 10;
 
     /** The tables each migration creates. */
     static final Map<Integer, List<String>> TABLES_CREATED = Map.of(
@@ -31,7 +31,8 @@ class RollbackRoundTripTest {
             6, List.of("api_keys", "idempotency_keys"),
             7, List.of("command_issuers"),
             8, List.of(),
-            9, List.of("parked_resolutions"));
+            9, List.of("parked_resolutions"),
+            10, List.of());
 
     static final String TREASURY = "00000000-0000-0000-0000-000000000001";
     static final String ESCROW = "00000000-0000-0000-0000-00000000e5c0";
@@ -128,6 +129,8 @@ class RollbackRoundTripTest {
         assertThat(db.single("select count(*) from transfers where pending_id is not null or expires_at is not null"
                 + " or controller is not null")).isEqualTo("0");
         assertThat(db.single("select count(*) from processed_commands where actor is not null")).isEqualTo("0");
+        // U10's documented loss: the memos
+        assertThat(db.single("select count(*) from transfers where memo is not null")).isEqualTo("0");
         assertThat(db.single("select count(*) from processed_commands where outcome = 'REJECTED'"
                 + " and reason = 'PENDING_NOT_FOUND' and command_id = '" + PARKED_COMMAND + "'")).isEqualTo("1");
         // the tables dropped and created again start empty (the losses the README lists), but for V4's seed row
@@ -182,7 +185,7 @@ class RollbackRoundTripTest {
         return restricted;
     }
 
-    /** At least one row in every table of V9, as the services write them (every constraint holds). */
+    /** At least one row in every table of the newest version, as the services write them (every constraint holds). */
     static void insertRowsIntoEveryTable(TestDatabase db) {
         db.execute("""
                 insert into agents (id, name, status, metadata, created_at, updated_at) values
@@ -194,9 +197,9 @@ class RollbackRoundTripTest {
                 update accounts set balance = -100 where id = '%2$s';
                 insert into transfers (id, debit_account_id, credit_account_id, amount, kind, status,
                                        debit_balance_before, debit_balance_after, credit_balance_before,
-                                       credit_balance_after, created_at) values
+                                       credit_balance_after, created_at, memo) values
                     ('d0000000-0000-0000-0000-000000000001', '%2$s', 'b0000000-0000-0000-0000-000000000001', 100,
-                     'GRANT', 'POSTED', 0, -100, 0, 100, %1$s);
+                     'GRANT', 'POSTED', 0, -100, 0, 100, %1$s, 'welcome');
                 insert into processed_commands (command_id, command_type, fingerprint, outcome, reason, detail, topic,
                                                 partition, kafka_offset, processed_at, actor) values
                     ('c0000000-0000-0000-0000-000000000001', 'GrantKarma', 'fp-1', 'APPLIED', null, null,
