@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -49,10 +51,27 @@ public final class ProcessStack implements AutoCloseable {
 
     static ProcessStack start(Path work, Path jarRoot, List<String> serviceArgs, List<String> jvmOptions)
             throws IOException, InterruptedException {
+        Map<String, Path> jars = new LinkedHashMap<>();
+        for (Service s : SERVICES) {
+            jars.put(s.module(), execJar(jarRoot, s.module()));
+        }
+        return start(work, jars, serviceArgs, jvmOptions);
+    }
+
+    /**
+     * As {@link #start(Path, Path, List, List)}, with the executable jar of each module given: a mixed deployment,
+     * e.g. the previous release's workers beside the current audit worker and ingest service during a rolling upgrade.
+     */
+    static ProcessStack start(Path work, Map<String, Path> jarsByModule, List<String> serviceArgs,
+                              List<String> jvmOptions) throws IOException, InterruptedException {
         Path logs = work.resolve("logs");
         List<Path> jars = new ArrayList<>();
         for (Service s : SERVICES) {
-            jars.add(execJar(jarRoot, s.module()));
+            Path jar = jarsByModule.get(s.module());
+            if (jar == null) {
+                throw new IllegalArgumentException("No jar given for " + s.module());
+            }
+            jars.add(jar);
         }
         PostgresServer postgres = PostgresServer.start(work.resolve("postgres"), 0);
         ChildProcess broker = null;
