@@ -44,10 +44,12 @@ import org.springframework.transaction.support.TransactionOperations;
  * break per-key order), and one its issuer may not send ({@code FORBIDDEN}, by {@link CommandPolicy}).
  *
  * <p>Unreadable records are dead-lettered (and awaited) before the transaction commits their position, so
- * nothing is lost. A batch that fails for a reason that is not transient is split in halves, each in its own
- * transaction, down to the one command that fails alone: that command is recorded as rejected
- * ({@code COMMAND_FAILED}) and dead-lettered for the operator, and the rest of the batch is applied in
- * about 2·log2(n) transactions instead of n.
+ * nothing is lost; when the id of an unreadable command can be read it is recorded {@code DEAD_LETTERED}
+ * ({@code MALFORMED_COMMAND}, with why). A batch that fails for a reason that is not transient is split in halves,
+ * each in its own transaction, down to the one command that fails alone: that command is recorded
+ * {@code DEAD_LETTERED} ({@code COMMAND_FAILED}) and dead-lettered for the operator, and the rest of the batch is
+ * applied in about 2·log2(n) transactions instead of n. A dead-lettered command is not decided: the next delivery
+ * of its id (a replay from the dead-letter topic once the cause is fixed) is handled as a new command.
  */
 final class CommandBatchProcessor<C extends Command> {
 
@@ -61,6 +63,8 @@ final class CommandBatchProcessor<C extends Command> {
     static final String WRONG_TOPIC = "WRONG_TOPIC";
     static final String WRONG_KEY = "WRONG_KEY";
     static final String COMMAND_FAILED = "COMMAND_FAILED";
+    static final String MALFORMED_COMMAND = "MALFORMED_COMMAND";
+    private static final java.util.regex.Pattern TYPE_NAME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_.]{0,99}");
     private static final int MAX_VIOLATIONS_SHOWN = 10;
     private static final int MAX_DETAIL = 2_000;
 
@@ -182,16 +186,23 @@ final class CommandBatchProcessor<C extends Command> {
                 failure = e;
             }
             Envelope<Command> command = one.envelope();
-            log.error("Command {} ({}) at {}-{}@{} cannot be applied; recording it as {} and dead-lettering it",
+            log.error("Command {} ({}) at {}-{}@{} cannot be applied; recording it {} ({}) and dead-lettering it",
                     command.id(), command.type(), one.record().topic(), one.record().partition(), one.record().offset(),
-                    COMMAND_FAILED, failure);
-            Outcome.Rejected failed = runtimeRejection(command.payload(), COMMAND_FAILED, describe(failure));
+                    Inbox.DEAD_LETTERED, COMMAND_FAILED, failure);
+            Outcome.DeadLettered failed = new Outcome.DeadLettered(COMMAND_FAILED, describe(failure));
             metrics.transaction();
             tx.executeWithoutResult(status -> {
                 offsets.lockAndCheck(groupId, firstOffsets(slots));
                 deadLetters.publish(one.record(), failure);
                 metrics.deadLettered(1);
-                record(slots, List.of(one), List.of(codec.fingerprint(command.payload())), List.of(failed));
+                Inbox.Known known = inbox.known(List.of(command.id())).get(command.id());
+                if (known != null && !known.deadLettered()) {
+                    // decided meanwhile by another delivery: nothing to record, only the position moves
+                    record(slots, List.of(), List.of(), List.of(), Set.of());
+                    return;
+                }
+                record(slots, List.of(one), List.of(codec.fingerprint(command.payload())), List.of(failed),
+                        known == null ? Set.of() : Set.of(command.id()));
             });
             return;
         }
@@ -214,16 +225,19 @@ final class CommandBatchProcessor<C extends Command> {
         // First the positions, locked: a batch that does not start where they say applies nothing (and before
         // anything is dead-lettered, so a retry or a zombie does not dead-letter the same record again).
         offsets.lockAndCheck(groupId, firstOffsets(slots));
+        List<Inbox.Entry> unreadable = new ArrayList<>();
         for (Slot slot : slots) {
             if (!slot.readable()) {
                 deadLetters.publish(slot.record(), slot.malformed());
                 metrics.deadLettered(1);
+                unreadableEntry(slot).ifPresent(unreadable::add);
             }
         }
 
-        Map<UUID, String> seen = new HashMap<>(inbox.fingerprintsOf(slots.stream().filter(Slot::readable)
+        Map<UUID, Inbox.Known> seen = new HashMap<>(inbox.known(slots.stream().filter(Slot::readable)
                 .map(s -> s.envelope().id()).toList()));
         Set<UUID> inBatch = new HashSet<>();
+        Set<UUID> handledAgain = new HashSet<>();
         List<Envelope<? extends Event>> duplicateEvents = new ArrayList<>();
         int duplicates = 0;
         Instant now = clock.instant();
@@ -238,10 +252,12 @@ final class CommandBatchProcessor<C extends Command> {
             }
             Envelope<Command> command = slot.envelope();
             String fingerprint = codec.fingerprint(command.payload());
-            String known = seen.get(command.id());
-            if (known != null || !inBatch.add(command.id())) {
+            Inbox.Known known = seen.get(command.id());
+            // a dead-lettered command is not decided: this delivery (a replay, a producer's retry) is handled as new
+            boolean again = known != null && known.deadLettered() && !inBatch.contains(command.id());
+            if (known != null && !again || !inBatch.add(command.id())) {
                 duplicates++;
-                if (known != null && !known.equals(fingerprint)) {
+                if (known != null && !known.fingerprint().equals(fingerprint)) {
                     // A producer reused an id for another command: refuse it visibly, the first one stands.
                     duplicateEvents.add(rejection(recordable(command), UUID.randomUUID(), new Outcome.Rejected(ID_REUSED,
                             "command id already used for a command with another payload",
@@ -249,7 +265,10 @@ final class CommandBatchProcessor<C extends Command> {
                 }
                 continue;
             }
-            seen.put(command.id(), fingerprint);
+            seen.put(command.id(), new Inbox.Known(fingerprint, false));
+            if (again) {
+                handledAgain.add(command.id());
+            }
             fresh.add(slot);
             fingerprints.add(fingerprint);
             Optional<Outcome.Rejected> refused = refuse(slot);
@@ -269,11 +288,17 @@ final class CommandBatchProcessor<C extends Command> {
                         + " outcomes for " + toHandle.size() + " commands");
             }
             for (int i = 0; i < handled.size(); i++) {
-                outcomes.set(handledAt.get(i), Objects.requireNonNull(handled.get(i), "outcome"));
+                Outcome outcome = Objects.requireNonNull(handled.get(i), "outcome");
+                if (outcome instanceof Outcome.DeadLettered) {
+                    throw new IllegalStateException(handler.getClass().getSimpleName()
+                            + " returned DeadLettered, which only the runtime decides");
+                }
+                outcomes.set(handledAt.get(i), outcome);
             }
         }
         outbox.append(duplicateEvents, now);
-        int rejected = record(slots, fresh, fingerprints, outcomes);
+        int rejected = record(slots, fresh, fingerprints, outcomes, handledAgain);
+        inbox.recordUnreadable(unreadable, now);
         int deferred = (int) outcomes.stream().filter(Outcome.Deferred.class::isInstance).count();
         metrics.batch(slots.size(), fresh.size() - rejected - deferred, rejected, deferred, duplicates);
     }
@@ -289,7 +314,8 @@ final class CommandBatchProcessor<C extends Command> {
      * rejections. Outcomes a command decided for deferred ones are written after the inbox rows, so a command
      * deferred and decided in the same batch ends up final too.
      */
-    private int record(List<Slot> slots, List<Slot> fresh, List<String> fingerprints, List<Outcome> outcomes) {
+    private int record(List<Slot> slots, List<Slot> fresh, List<String> fingerprints, List<Outcome> outcomes,
+                       Set<UUID> handledAgain) {
         Instant now = clock.instant();
         List<Envelope<? extends Event>> events = new ArrayList<>();
         List<Inbox.Entry> entries = new ArrayList<>(fresh.size());
@@ -301,6 +327,7 @@ final class CommandBatchProcessor<C extends Command> {
             Outcome outcome = outcomes.get(i);
             ConsumerRecord<String, byte[]> r = slot.record();
             String fingerprint = fingerprints.get(i);
+            boolean again = handledAgain.contains(command.id());
             if (outcome instanceof Outcome.Applied applied) {
                 for (Event event : applied.events()) {
                     events.add(Envelope.causedBy(command, UUID.randomUUID(), event, command.actor(), now));
@@ -310,15 +337,18 @@ final class CommandBatchProcessor<C extends Command> {
                     finished.add(f);
                 }
                 entries.add(new Inbox.Entry(command.id(), command.type(), fingerprint, APPLIED, null, null,
-                        command.actor(), r.topic(), r.partition(), r.offset()));
+                        command.actor(), r.topic(), r.partition(), r.offset(), again));
             } else if (outcome instanceof Outcome.Rejected rejection) {
                 rejected++;
                 events.add(rejection(command, rejectionId(command.id()), rejection, now));
                 entries.add(new Inbox.Entry(command.id(), command.type(), fingerprint, REJECTED,
-                        rejection.reason(), rejection.detail(), command.actor(), r.topic(), r.partition(), r.offset()));
+                        rejection.reason(), rejection.detail(), command.actor(), r.topic(), r.partition(), r.offset(), again));
             } else if (outcome instanceof Outcome.Deferred deferred) {
                 entries.add(new Inbox.Entry(command.id(), command.type(), fingerprint, DEFERRED,
-                        deferred.reason(), deferred.detail(), command.actor(), r.topic(), r.partition(), r.offset()));
+                        deferred.reason(), deferred.detail(), command.actor(), r.topic(), r.partition(), r.offset(), again));
+            } else if (outcome instanceof Outcome.DeadLettered dead) {
+                entries.add(new Inbox.Entry(command.id(), command.type(), fingerprint, Inbox.DEAD_LETTERED,
+                        dead.reason(), dead.detail(), command.actor(), r.topic(), r.partition(), r.offset(), again));
             } else {
                 throw new IllegalStateException("no outcome for command " + command.id());
             }
@@ -328,6 +358,33 @@ final class CommandBatchProcessor<C extends Command> {
         outbox.append(events, now);
         offsets.save(groupId, nextOffsets(slots), now);
         return rejected;
+    }
+
+    /**
+     * The inbox row of an unreadable record whose envelope id can be read: DEAD_LETTERED with why, under what of its
+     * type and issuer PostgreSQL can store (an issuer it cannot leaves the outcome to the admin). Its fingerprint is
+     * of the bytes, so it matches no readable command: the next readable delivery of the id is handled as new.
+     */
+    private Optional<Inbox.Entry> unreadableEntry(Slot slot) {
+        ConsumerRecord<String, byte[]> r = slot.record();
+        return codec.identify(r.value()).map(id -> {
+            String type = id.type() != null && TYPE_NAME.matcher(id.type()).matches() ? id.type() : "unknown";
+            String actor = id.actor() != null
+                    && Admissibility.checkText("actor", id.actor(), 1, Admissibility.MAX_ACTOR).isEmpty() ? id.actor() : null;
+            String detail = String.valueOf(slot.malformed().getMessage()).replace("\u0000", "");
+            if (detail.length() > MAX_DETAIL) {
+                detail = detail.substring(0, MAX_DETAIL) + "…";
+            }
+            String fingerprint;
+            try {
+                fingerprint = "unreadable:" + java.util.HexFormat.of().formatHex(
+                        java.security.MessageDigest.getInstance("SHA-256").digest(r.value()));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            return new Inbox.Entry(id.id(), type, fingerprint, Inbox.DEAD_LETTERED, MALFORMED_COMMAND, detail, actor,
+                    r.topic(), r.partition(), r.offset(), false);
+        });
     }
 
     /** Stable: each command is rejected once, and downstream can recognise it. */

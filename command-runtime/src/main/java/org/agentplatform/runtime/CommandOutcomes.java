@@ -18,18 +18,21 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public final class CommandOutcomes {
 
-    /** How a handled command ended, or that it waits for something ({@link #DEFERRED}: not decided yet). */
+    /**
+     * How a handled command ended, or that it is not decided yet: {@link #DEFERRED} (it waits for something) or
+     * {@link #DEAD_LETTERED} (it could not be applied and waits for an operator's replay).
+     */
     public enum Status {
-        APPLIED, REJECTED, DEFERRED
+        APPLIED, REJECTED, DEFERRED, DEAD_LETTERED
     }
 
     /** A handled command: its status, the reason and detail of a rejection or deferral, who issued it, when. */
     public record Recorded(UUID commandId, Status status, String reason, String detail, String actor,
                            Instant processedAt) {
 
-        /** Applied or rejected: the outcome no redelivery or sweep changes any more. */
+        /** Applied or rejected: the outcome no redelivery, sweep or replay changes any more. */
         public boolean isFinal() {
-            return status != Status.DEFERRED;
+            return status == Status.APPLIED || status == Status.REJECTED;
         }
 
         public boolean isApplied() {

@@ -72,11 +72,23 @@ public sealed interface Outcome {
         }
     }
 
+    /**
+     * The runtime's, never a handler's: the command could not be applied (it failed alone, or could not be read
+     * though its id could) and went to the dead-letter topic. Recorded {@code DEAD_LETTERED} with the reason and no
+     * event. Not final: the next delivery of the command id (a replay once the cause is fixed) is handled as new.
+     */
+    record DeadLettered(String reason, String detail) implements Outcome {
+        public DeadLettered {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
+
     /** The final outcome (applied or rejected) of a command recorded {@link Deferred} earlier. */
     record Finished(Envelope<? extends Command> command, Outcome outcome) {
         public Finished {
             Objects.requireNonNull(command, "command");
-            if (outcome instanceof Deferred || outcome instanceof Applied a && !a.finished().isEmpty()) {
+            if (outcome instanceof Deferred || outcome instanceof DeadLettered
+                    || outcome instanceof Applied a && !a.finished().isEmpty()) {
                 throw new IllegalArgumentException("a finished outcome is applied or rejected, and decides nothing else");
             }
             Objects.requireNonNull(outcome, "outcome");

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.agentplatform.embedded.ClassEnvironments;
 import org.agentplatform.embedded.TestEnvironment;
@@ -25,7 +26,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -39,11 +43,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * A command that the worker cannot apply (its handler fails for a reason a retry would only repeat) must
  * not hold up the others of its batch or its partition: the batch is bisected, the poisonous command ends
- * with a recorded outcome ({@code REJECTED COMMAND_FAILED}, readable by its issuer) and a dead letter with
+ * with a recorded outcome ({@code DEAD_LETTERED COMMAND_FAILED}, readable by its issuer) and a dead letter with
  * the reason for the operator, and everything else is applied in a handful of transactions, not one per
- * command.
+ * command. Once the cause is fixed, the dead letter sent back to its topic is applied, once.
  */
 @ContextConfiguration(classes = PoisonCommandIntegrationTest.RuntimeTestApplication.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @TestPropertySource(properties = "platform.consumer.group-id=runtime-test")
 class PoisonCommandIntegrationTest extends AbstractRuntimeIntegrationTest {
 
@@ -74,7 +79,8 @@ class PoisonCommandIntegrationTest extends AbstractRuntimeIntegrationTest {
     }
 
     @Test
-    void recordsThePoisonAsFailedDeadLettersItAndAppliesTheRestInFewTransactions() {
+    @Order(1)
+    void recordsThePoisonAsDeadLetteredDeadLettersItAndAppliesTheRestInFewTransactions() {
         List<UUID> good = sent.stream().filter(id -> !id.equals(poison)).toList();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select command_id from processed_commands where outcome = 'APPLIED'", UUID.class))
@@ -82,7 +88,7 @@ class PoisonCommandIntegrationTest extends AbstractRuntimeIntegrationTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(jdbc.queryForMap(
                 "select outcome, reason, detail, actor from processed_commands where command_id = ?", poison))
                 .as("the poison ends with an outcome its issuer can read, not PENDING for ever")
-                .containsEntry("outcome", "REJECTED").containsEntry("reason", "COMMAND_FAILED")
+                .containsEntry("outcome", "DEAD_LETTERED").containsEntry("reason", "COMMAND_FAILED")
                 .containsEntry("actor", "test"));
 
         List<ConsumerRecord<String, String>> dead = readDeadLetters();
@@ -100,11 +106,58 @@ class PoisonCommandIntegrationTest extends AbstractRuntimeIntegrationTest {
                 .isLessThanOrEqualTo(2 * (Math.log(COMMANDS) / Math.log(2)) + 4);
     }
 
+    @Test
+    @Order(2)
+    void theDeadLetterSentBackOnceTheCauseIsFixedIsAppliedOnceAndAgainIsADuplicate() throws Exception {
+        ConsumerRecord<String, String> dead = readDeadLetters().get(0);
+        PoisonAwareHandler.fixed = true;
+        try (KafkaProducer<String, byte[]> producer = producer(env)) {
+            for (int copy = 0; copy < 2; copy++) {
+                producer.send(new ProducerRecord<>(env.topic("commands.karma"), dead.key(),
+                        dead.value().getBytes(StandardCharsets.UTF_8))).get();
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(jdbc.queryForObject(
+                "select sum(next_offset) from consumer_offsets where topic = ?", Long.class, env.topic("commands.karma")))
+                .isEqualTo(COMMANDS + 2));
+        assertThat(jdbc.queryForMap("select outcome, reason from processed_commands where command_id = ?", poison))
+                .containsEntry("outcome", "APPLIED").containsEntry("reason", null);
+        assertThat(PoisonAwareHandler.poisonApplied).as("the replayed poison, applied once").hasValue(1);
+    }
+
+    @Test
+    @Order(3)
+    void anUnreadableCommandWhoseIdCanBeReadIsRecordedDeadLetteredAndItsReadableDeliveryIsApplied() throws Exception {
+        MessageCodec codec = new MessageCodec();
+        Envelope<LedgerCommand> e = Envelope.of(UUID.randomUUID(), new GrantKarma(account, 7), "test", Instant.now());
+        String valid = codec.encodeToString(e);
+        String unknownVersion = valid.replace("\"schemaVersion\":1", "\"schemaVersion\":99");
+        assertThat(unknownVersion).isNotEqualTo(valid);
+        try (KafkaProducer<String, byte[]> producer = producer(env)) {
+            producer.send(new ProducerRecord<>(env.topic("commands.karma"), e.payload().partitionKey(),
+                    unknownVersion.getBytes(StandardCharsets.UTF_8))).get();
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(jdbc.queryForList(
+                "select outcome, reason, detail, actor, command_type from processed_commands where command_id = ?", e.id()))
+                .singleElement().satisfies(row -> assertThat(row).containsEntry("outcome", "DEAD_LETTERED")
+                        .containsEntry("reason", "MALFORMED_COMMAND").containsEntry("actor", "test")
+                        .containsEntry("command_type", "GrantKarma")
+                        .hasEntrySatisfying("detail", d -> assertThat((String) d).contains("unsupported schemaVersion 99"))));
+
+        try (KafkaProducer<String, byte[]> producer = producer(env)) {
+            producer.send(new ProducerRecord<>(env.topic("commands.karma"), e.payload().partitionKey(),
+                    valid.getBytes(StandardCharsets.UTF_8))).get();
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(jdbc.queryForMap(
+                "select outcome, fingerprint from processed_commands where command_id = ?", e.id()))
+                .containsEntry("outcome", "APPLIED").containsEntry("fingerprint", codec.fingerprint(e.payload())));
+    }
+
     private List<ConsumerRecord<String, String>> readDeadLetters() {
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "dlt-reader", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                ConsumerConfig.GROUP_ID_CONFIG, "dlt-reader-" + UUID.randomUUID(), ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(env.topic("commands.karma.dlt")));
             await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -119,14 +172,22 @@ class PoisonCommandIntegrationTest extends AbstractRuntimeIntegrationTest {
     static class PoisonAwareHandler extends LedgerCommandsHandler {
 
         static final long POISON = 13;
+        /** The operator's fix: from then on the poison applies. */
+        static volatile boolean fixed;
+        static final AtomicInteger poisonApplied = new AtomicInteger();
 
         @Override
         public List<Outcome> handle(List<Envelope<LedgerCommand>> commands) {
+            int poisons = 0;
             for (Envelope<LedgerCommand> command : commands) {
                 if (command.payload() instanceof GrantKarma grant && grant.amount() == POISON) {
-                    throw new IllegalStateException("cannot apply amount " + POISON);
+                    if (!fixed) {
+                        throw new IllegalStateException("cannot apply amount " + POISON);
+                    }
+                    poisons++;
                 }
             }
+            poisonApplied.addAndGet(poisons);
             return allApplied(commands);
         }
     }

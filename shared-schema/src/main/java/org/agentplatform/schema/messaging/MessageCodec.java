@@ -107,6 +107,34 @@ public final class MessageCodec {
     }
 
     /**
+     * What can be read of a record that {@link #decode} refused: its envelope's {@code id}, and its {@code type} and
+     * {@code actor} when they are strings. Empty when not even the id can be read. Never throws.
+     */
+    public java.util.Optional<Identity> identify(byte[] json) {
+        if (json == null || json.length == 0 || json[0] == 0) {
+            return java.util.Optional.empty();
+        }
+        try {
+            JsonNode tree = mapper.readTree(json);
+            JsonNode id = tree == null ? null : tree.get("id");
+            if (id == null || !id.isString()) {
+                return java.util.Optional.empty();
+            }
+            JsonNode type = tree.get("type");
+            JsonNode actor = tree.get("actor");
+            return java.util.Optional.of(new Identity(java.util.UUID.fromString(id.asString()),
+                    type != null && type.isString() ? type.asString() : null,
+                    actor != null && actor.isString() ? actor.asString() : null));
+        } catch (JacksonException | IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The readable part of an unreadable envelope; {@code type} and {@code actor} may be null. */
+    public record Identity(java.util.UUID id, String type, String actor) {
+    }
+
+    /**
      * A stable fingerprint of a command: SHA-256 over the canonical JSON of its payload (keys sorted).
      * The same command id arriving with another fingerprint is a producer error.
      */

@@ -19,25 +19,27 @@ import org.junit.jupiter.api.Test;
  */
 class RollbackRoundTripTest {
 
-    static final int LATEST = 10;
+    static final int LATEST = 11;
 
     /** The tables each migration creates. */
-    static final Map<Integer, List<String>> TABLES_CREATED = Map.of(
-            1, List.of("agents", "accounts", "transfers", "processed_commands", "consumer_offsets", "outbox"),
-            2, List.of("cdc_offsets"),
-            3, List.of("claims", "claim_votes", "claim_status_history"),
-            4, List.of("audit_log", "audit_chain_head", "cdc_heartbeat"),
-            5, List.of("jobs", "job_attempts", "job_history", "job_saga_commands"),
-            6, List.of("api_keys", "idempotency_keys"),
-            7, List.of("command_issuers"),
-            8, List.of(),
-            9, List.of("parked_resolutions"),
-            10, List.of());
+    static final Map<Integer, List<String>> TABLES_CREATED = Map.ofEntries(
+            Map.entry(1, List.of("agents", "accounts", "transfers", "processed_commands", "consumer_offsets", "outbox")),
+            Map.entry(2, List.of("cdc_offsets")),
+            Map.entry(3, List.of("claims", "claim_votes", "claim_status_history")),
+            Map.entry(4, List.of("audit_log", "audit_chain_head", "cdc_heartbeat")),
+            Map.entry(5, List.of("jobs", "job_attempts", "job_history", "job_saga_commands")),
+            Map.entry(6, List.of("api_keys", "idempotency_keys")),
+            Map.entry(7, List.of("command_issuers")),
+            Map.entry(8, List.of()),
+            Map.entry(9, List.of("parked_resolutions")),
+            Map.entry(10, List.of()),
+            Map.entry(11, List.of("dead_letter_replays")));
 
     static final String TREASURY = "00000000-0000-0000-0000-000000000001";
     static final String ESCROW = "00000000-0000-0000-0000-00000000e5c0";
     static final String AT = "'2024-05-01 10:00:00+00'";
     static final String PARKED_COMMAND = "c0000000-0000-0000-0000-000000000002";
+    static final String DEAD_LETTERED_COMMAND = "c0000000-0000-0000-0000-000000000007";
     static final String UNDO_V9_DETAIL =
             "no pending transfer: parked while it waited for its reservation, and rejected by the undo of V9";
 
@@ -75,6 +77,17 @@ class RollbackRoundTripTest {
             assertThat(db.tables()).as("tables at V" + version).containsExactlyInAnyOrderElementsOf(tablesAt(version));
 
             expected.keySet().retainAll(db.tables());
+            if (version == 10) {
+                // the documented loss of U11: dead-lettered commands end rejected, with their reason
+                expected.put("processed_commands", expected.get("processed_commands").stream().map(row -> {
+                    if (!"DEAD_LETTERED".equals(row.get("outcome"))) {
+                        return row;
+                    }
+                    Map<String, String> rejected = new TreeMap<>(row);
+                    rejected.put("outcome", "REJECTED");
+                    return rejected;
+                }).toList());
+            }
             if (version == 8) {
                 // the documented loss of U9: parked commands end rejected
                 expected.put("processed_commands", expected.get("processed_commands").stream().map(row -> {
@@ -133,6 +146,8 @@ class RollbackRoundTripTest {
         assertThat(db.single("select count(*) from transfers where memo is not null")).isEqualTo("0");
         assertThat(db.single("select count(*) from processed_commands where outcome = 'REJECTED'"
                 + " and reason = 'PENDING_NOT_FOUND' and command_id = '" + PARKED_COMMAND + "'")).isEqualTo("1");
+        assertThat(db.single("select outcome || ' ' || reason from processed_commands where command_id = '"
+                + DEAD_LETTERED_COMMAND + "'")).isEqualTo("REJECTED COMMAND_FAILED");
         // the tables dropped and created again start empty (the losses the README lists), but for V4's seed row
         for (String table : tablesAt(LATEST)) {
             if (!TABLES_CREATED.get(1).contains(table)) {
@@ -207,7 +222,10 @@ class RollbackRoundTripTest {
                     ('%3$s', 'PostTransfer', 'fp-2', 'DEFERRED', 'AWAITING_RESERVATION', 'waits for its reservation',
                      'commands.ledger', 1, 7, %1$s, 'a0000000-0000-0000-0000-000000000001'),
                     ('c0000000-0000-0000-0000-000000000003', 'VoteOnClaim', 'fp-3', 'REJECTED', 'CLAIM_CLOSED', 'closed',
-                     'commands.ledger', 2, 3, %1$s, 'a0000000-0000-0000-0000-000000000002');
+                     'commands.ledger', 2, 3, %1$s, 'a0000000-0000-0000-0000-000000000002'),
+                    ('%4$s', 'TransferKarma', 'fp-7', 'DEAD_LETTERED', 'COMMAND_FAILED',
+                     'the database refused the command (SQLSTATE 23514)', 'commands.karma', 3, 9, %1$s,
+                     'a0000000-0000-0000-0000-000000000001');
                 insert into consumer_offsets (group_id, topic, partition, next_offset, updated_at) values
                     ('ledger-worker', 'commands.ledger', 0, 42, %1$s);
                 insert into outbox (id, aggregate_type, aggregate_id, event_type, payload, created_at) values
@@ -268,7 +286,13 @@ class RollbackRoundTripTest {
                     ('%3$s', '60000000-0000-0000-0000-000000000001', 'POST', 'a0000000-0000-0000-0000-000000000001',
                      1, %1$s, '70000000-0000-0000-0000-000000000001', null, %1$s::timestamptz + interval '60 seconds',
                      %1$s);
-                """.formatted(AT, TREASURY, PARKED_COMMAND));
+
+                insert into dead_letter_replays (id, requested_by, requested_at, topic, filter, max_replays, status,
+                                                 end_offsets, replayed, quarantined, skipped, runner, heartbeat_at,
+                                                 finished_at) values
+                    ('80000000-0000-0000-0000-000000000001', 'admin', %1$s, 'commands.karma.dlt',
+                     '{"reason": "SQLSTATE"}', 3, 'DONE', '{"0": 4}', 1, 0, 3, 'ingest-1', %1$s, %1$s);
+                """.formatted(AT, TREASURY, PARKED_COMMAND, DEAD_LETTERED_COMMAND));
     }
 
     /** What the release of a version writes after the undo down to it: an agent granted karma, and its inbox row. */
