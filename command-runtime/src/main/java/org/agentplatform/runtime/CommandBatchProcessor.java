@@ -79,6 +79,14 @@ final class CommandBatchProcessor<C extends Command> {
     private final TransactionOperations tx;
     private final CommandMetrics metrics;
     private final Clock clock;
+    /**
+     * Where the consumer was put for a partition (on assignment, after a mismatch) and has not read a batch of
+     * since. When its next batch starts later, the offsets between hold no record (a transactional producer's
+     * commit marker follows its last record and takes an offset): the stored position still matches.
+     */
+    private final Map<TopicPartition, Long> seekedTo = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The gaps of the batch being processed (on the consumer's thread). */
+    private Map<TopicPartition, Long> gaps = Map.of();
 
     CommandBatchProcessor(String groupId, CommandHandler<C> handler, MessageCodec codec, Topics topics, Inbox inbox,
                           Outbox outbox, ConsumerOffsets offsets, DeadLetters deadLetters, TransactionOperations tx,
@@ -96,6 +104,11 @@ final class CommandBatchProcessor<C extends Command> {
         this.clock = clock;
     }
 
+    /** The consumer was put at {@code offset} of {@code tp} (by the assignment of the partition). */
+    void seeked(TopicPartition tp, long offset) {
+        seekedTo.put(tp, offset);
+    }
+
     void process(List<ConsumerRecord<String, byte[]>> polled, Consumer<?, ?> consumer) {
         // A retry after a cooperative rebalance may still hold records of partitions this consumer gave away:
         // they are the new owner's to apply.
@@ -110,6 +123,14 @@ final class CommandBatchProcessor<C extends Command> {
         }
         List<Slot> slots = slots(records, consumer);
         Map<TopicPartition, Long> batchStart = firstOffsets(slots);
+        Map<TopicPartition, Long> batchGaps = new HashMap<>();
+        batchStart.forEach((tp, first) -> {
+            Long at = seekedTo.remove(tp);
+            if (at != null && at < first) {
+                batchGaps.put(tp, at);
+            }
+        });
+        gaps = batchGaps;
         try {
             transaction(slots);
         } catch (ConsumerOffsets.PositionMismatch mismatch) {
@@ -192,7 +213,7 @@ final class CommandBatchProcessor<C extends Command> {
             Outcome.DeadLettered failed = new Outcome.DeadLettered(COMMAND_FAILED, describe(failure));
             metrics.transaction();
             tx.executeWithoutResult(status -> {
-                offsets.lockAndCheck(groupId, firstOffsets(slots));
+                offsets.lockAndCheck(groupId, firstOffsets(slots), gaps);
                 deadLetters.publish(one.record(), failure);
                 metrics.deadLettered(1);
                 Inbox.Known known = inbox.known(List.of(command.id())).get(command.id());
@@ -224,7 +245,7 @@ final class CommandBatchProcessor<C extends Command> {
     private void apply(List<Slot> slots) {
         // First the positions, locked: a batch that does not start where they say applies nothing (and before
         // anything is dead-lettered, so a retry or a zombie does not dead-letter the same record again).
-        offsets.lockAndCheck(groupId, firstOffsets(slots));
+        offsets.lockAndCheck(groupId, firstOffsets(slots), gaps);
         List<Inbox.Entry> unreadable = new ArrayList<>();
         for (Slot slot : slots) {
             if (!slot.readable()) {
@@ -485,6 +506,7 @@ final class CommandBatchProcessor<C extends Command> {
             Long position = stored.get(tp);
             if (position == null) {
                 consumer.seek(tp, first);
+                seekedTo.put(tp, first);
                 return;
             }
             long beginning = beginnings.getOrDefault(tp, 0L);
@@ -505,6 +527,7 @@ final class CommandBatchProcessor<C extends Command> {
                 tx.executeWithoutResult(status -> offsets.moveTo(groupId, tp, moved, clock.instant()));
             }
             consumer.seek(tp, target);
+            seekedTo.put(tp, target);
         });
         metrics.realigned();
     }

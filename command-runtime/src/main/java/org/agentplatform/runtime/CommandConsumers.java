@@ -124,7 +124,10 @@ public final class CommandConsumers {
                 // of its first batch, whereas an exception here would leave the assignment half done.
                 try {
                     Map<TopicPartition, Long> stored = offsets.load(groupId, partitions);
-                    stored.forEach(consumer::seek);
+                    stored.forEach((tp, offset) -> {
+                        consumer.seek(tp, offset);
+                        processor.seeked(tp, offset);
+                    });
                     Map<TopicPartition, Long> fresh = new HashMap<>();
                     partitions.stream().filter(tp -> !stored.containsKey(tp)).forEach(tp -> fresh.put(tp, consumer.position(tp)));
                     offsets.createMissing(groupId, fresh, clock.instant());
