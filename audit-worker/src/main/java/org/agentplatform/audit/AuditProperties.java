@@ -49,7 +49,8 @@ public record AuditProperties(
         String slotName,
         @DefaultValue("audit_cdc") String publicationName,
         @DefaultValue({"public.agents", "public.accounts", "public.transfers", "public.claims", "public.claim_votes",
-                "public.claim_status_history", "public.jobs", "public.job_attempts", "public.job_history"})
+                "public.claim_status_history", "public.jobs", "public.job_attempts", "public.job_history",
+                "public.dead_letter_replays"})
         List<String> auditedTables,
         @DefaultValue("public.outbox") String outboxTable,
         @DefaultValue("initial") String snapshotMode,

@@ -24,6 +24,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * <p>A command the worker recorded DEFERRED (a post or void waiting for its reservation, decided within the
  * ledger's deadline) is still pending: {@code PENDING} with the reason ({@code AWAITING_RESERVATION}) and detail,
  * so a client that polls until the status is not PENDING needs no change.
+ *
+ * <p>A command the worker could not apply and dead-lettered is {@code DEAD_LETTERED} with the reason
+ * ({@code COMMAND_FAILED}, {@code MALFORMED_COMMAND}) and detail: an operator's to resolve, not final; a replay
+ * once the cause is fixed turns it into {@code APPLIED} or {@code REJECTED}.
  */
 @RestController
 class CommandStatusController {
@@ -46,6 +50,10 @@ class CommandStatusController {
     }
 
     private static CommandStatus status(UUID commandId, Recorded handled) {
+        if (handled.status() == org.agentplatform.runtime.CommandOutcomes.Status.DEAD_LETTERED) {
+            return new CommandStatus(commandId, Status.DEAD_LETTERED, handled.reason(), handled.detail(),
+                    handled.processedAt());
+        }
         return handled.isFinal()
                 ? new CommandStatus(commandId, Status.valueOf(handled.status().name()), handled.reason(),
                         handled.detail(), handled.processedAt())
@@ -57,7 +65,7 @@ class CommandStatusController {
     }
 
     enum Status {
-        PENDING, APPLIED, REJECTED
+        PENDING, APPLIED, REJECTED, DEAD_LETTERED
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

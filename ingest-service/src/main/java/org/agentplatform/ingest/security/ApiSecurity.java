@@ -65,7 +65,7 @@ class ApiSecurity {
         authentication.setSuccessHandler((request, response, result) -> { });
         return stateless(http)
                 .authorizeHttpRequests(requests -> requests
-                        .requestMatchers("/actuator/**").hasAuthority(ApiKeyAuthentication.ROLE_ADMIN)
+                        .requestMatchers("/actuator/**", "/admin/**").hasAuthority(ApiKeyAuthentication.ROLE_ADMIN)
                         .anyRequest().authenticated())
                 .exceptionHandling(exceptions -> exceptions
                         .authenticationEntryPoint(refusals)

@@ -13,6 +13,7 @@ public record Topics(String prefix) {
     public static final String AGGREGATE_AGENT = "agent";
     public static final String AGGREGATE_KARMA = "karma";
     public static final String AGGREGATE_JOB = "job";
+    private static final String DEAD_LETTER_SUFFIX = ".dlt";
 
     public Topics {
         prefix = prefix == null ? "" : prefix;
@@ -85,6 +86,25 @@ public record Topics(String prefix) {
 
     /** Where records of {@code topic} that cannot be processed go, with the reason in headers. */
     public String deadLetters(String topic) {
-        return topic + ".dlt";
+        return topic + DEAD_LETTER_SUFFIX;
+    }
+
+    /** Whether {@code topic} is one of this system's dead-letter topics. */
+    public boolean isDeadLetters(String topic) {
+        return topic.startsWith(prefix) && topic.endsWith(DEAD_LETTER_SUFFIX) && topic.length() > prefix.length()
+                + DEAD_LETTER_SUFFIX.length();
+    }
+
+    /** The topic whose records {@code deadLetterTopic} holds. */
+    public String originalOf(String deadLetterTopic) {
+        if (!isDeadLetters(deadLetterTopic)) {
+            throw new IllegalArgumentException(deadLetterTopic + " is not a dead-letter topic");
+        }
+        return deadLetterTopic.substring(0, deadLetterTopic.length() - DEAD_LETTER_SUFFIX.length());
+    }
+
+    /** Where a replay parks a dead letter of {@code topic} that came back too often. */
+    public String quarantine(String topic) {
+        return topic + ".quarantine";
     }
 }

@@ -1,0 +1,158 @@
+package org.agentplatform.ingest.deadletters;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The replay requests, one row each in {@code dead_letter_replays} (audited: every insert and update is in the
+ * hash-chained audit log). A runner claims one with a lease it renews; another instance takes over a lease that
+ * was not renewed within {@code stale-after}.
+ */
+@Component
+class Replays {
+
+    enum Status {
+        REQUESTED, RUNNING, DONE, FAILED
+    }
+
+    /** What to replay from one dead-letter topic: a time range and a reason, or one record (partition and offset). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Filter(@Nullable Instant from, @Nullable Instant to, @Nullable String reason, @Nullable Integer partition,
+                  @Nullable Long offset) {
+
+        boolean single() {
+            return partition != null && offset != null;
+        }
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Replay(UUID id, String requestedBy, Instant requestedAt, String topic, Filter filter, int maxReplays,
+                  Status status, Map<Integer, Long> endOffsets, long replayed, long quarantined, long skipped,
+                  @Nullable String runner, @Nullable Instant finishedAt, @Nullable String error) {
+    }
+
+    private static final String COLUMNS = """
+            id, requested_by, requested_at, topic, filter::text, max_replays, status, end_offsets::text, replayed,
+            quarantined, skipped, runner, finished_at, error""";
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    Replays(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    Replay create(String requestedBy, Instant at, String topic, Filter filter, int maxReplays, Map<Integer, Long> ends) {
+        UUID id = UUID.randomUUID();
+        jdbc.sql("""
+                insert into dead_letter_replays (id, requested_by, requested_at, topic, filter, max_replays, status,
+                                                 end_offsets)
+                values (?, ?, ?, ?, ?::jsonb, ?, 'REQUESTED', ?::jsonb)""")
+                .params(id, requestedBy, at.atOffset(ZoneOffset.UTC), topic, json.writeValueAsString(filter), maxReplays,
+                        json.writeValueAsString(ends))
+                .update();
+        return find(id).orElseThrow();
+    }
+
+    Optional<Replay> find(UUID id) {
+        return jdbc.sql("select " + COLUMNS + " from dead_letter_replays where id = ?").param(id).query(mapper()).optional();
+    }
+
+    /** The newest first. */
+    List<Replay> recent(int limit) {
+        return jdbc.sql("select " + COLUMNS + " from dead_letter_replays order by requested_at desc, id limit ?")
+                .param(limit).query(mapper()).list();
+    }
+
+    /**
+     * Claims the oldest replay that is waiting, or running under {@code runner}, or whose runner's lease ran out
+     * before {@code staleBefore}: it is then this runner's, with a lease renewed now.
+     */
+    Optional<Replay> claim(String runner, Instant now, Instant staleBefore) {
+        return jdbc.sql("""
+                update dead_letter_replays set status = 'RUNNING', runner = :runner, heartbeat_at = :now
+                where id = (select id from dead_letter_replays
+                            where status = 'REQUESTED'
+                               or status = 'RUNNING' and (runner = :runner or heartbeat_at < :stale)
+                            order by requested_at, id limit 1 for update skip locked)
+                returning\s""" + COLUMNS)
+                .param("runner", runner).param("now", now.atOffset(ZoneOffset.UTC))
+                .param("stale", staleBefore.atOffset(ZoneOffset.UTC)).query(mapper()).optional();
+    }
+
+    /**
+     * The counts so far (as the replay's committed Kafka positions say), and the end when {@code done}; only while
+     * the replay is still this runner's. Returns whether it was.
+     */
+    boolean progress(UUID id, String runner, Instant now, Counts counts, boolean done) {
+        return jdbc.sql("""
+                update dead_letter_replays set replayed = ?, quarantined = ?, skipped = ?, heartbeat_at = ?,
+                    status = case when ? then 'DONE' else status end, finished_at = case when ? then ? end
+                where id = ? and status = 'RUNNING' and runner = ?""")
+                .params(counts.replayed(), counts.quarantined(), counts.skipped(), now.atOffset(ZoneOffset.UTC), done,
+                        done, now.atOffset(ZoneOffset.UTC), id, runner)
+                .update() == 1;
+    }
+
+    void fail(UUID id, String runner, Instant now, String error) {
+        jdbc.sql("""
+                update dead_letter_replays set status = 'FAILED', finished_at = ?, error = ?
+                where id = ? and status = 'RUNNING' and runner = ?""")
+                .params(now.atOffset(ZoneOffset.UTC), error.length() > 2000 ? error.substring(0, 2000) : error, id, runner)
+                .update();
+    }
+
+    /** Records replayed, quarantined and passed over (not matching the filter). */
+    record Counts(long replayed, long quarantined, long skipped) {
+
+        static final Counts NONE = new Counts(0, 0, 0);
+
+        Counts plus(Counts other) {
+            return new Counts(replayed + other.replayed, quarantined + other.quarantined, skipped + other.skipped);
+        }
+
+        /** As committed with a partition's position: {@code r,q,s}. */
+        String encode() {
+            return replayed + "," + quarantined + "," + skipped;
+        }
+
+        static Counts decode(@Nullable String metadata) {
+            if (metadata == null || metadata.isBlank()) {
+                return NONE;
+            }
+            String[] parts = metadata.split(",");
+            return new Counts(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2]));
+        }
+    }
+
+    private RowMapper<Replay> mapper() {
+        return (rs, n) -> {
+            Map<Integer, Long> ends = new TreeMap<>();
+            ((ObjectNode) json.readTree(rs.getString(8))).properties()
+                    .forEach(e -> ends.put(Integer.parseInt(e.getKey()), e.getValue().asLong()));
+            JsonNode filter = json.readTree(rs.getString(5));
+            return new Replay(rs.getObject(1, UUID.class), rs.getString(2), rs.getObject(3, OffsetDateTime.class).toInstant(),
+                    rs.getString(4), json.treeToValue(filter, Filter.class), rs.getInt(6), Status.valueOf(rs.getString(7)),
+                    ends, rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getString(12),
+                    rs.getObject(13, OffsetDateTime.class) == null ? null : rs.getObject(13, OffsetDateTime.class).toInstant(),
+                    rs.getString(14));
+        };
+    }
+}
