@@ -64,6 +64,8 @@ final class CommandBatchProcessor<C extends Command> {
     static final String WRONG_KEY = "WRONG_KEY";
     static final String COMMAND_FAILED = "COMMAND_FAILED";
     static final String MALFORMED_COMMAND = "MALFORMED_COMMAND";
+    /** The fingerprint of an unreadable record: of its bytes, so that it matches no readable command. */
+    static final String UNREADABLE = "unreadable:";
     private static final java.util.regex.Pattern TYPE_NAME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_.]{0,99}");
     private static final int MAX_VIOLATIONS_SHOWN = 10;
     private static final int MAX_DETAIL = 2_000;
@@ -80,13 +82,13 @@ final class CommandBatchProcessor<C extends Command> {
     private final CommandMetrics metrics;
     private final Clock clock;
     /**
-     * Where the consumer was put for a partition (on assignment, after a mismatch) and has not read a batch of
-     * since. When its next batch starts later, the offsets between hold no record (a transactional producer's
-     * commit marker follows its last record and takes an offset): the stored position still matches.
+     * Where the consumer of a partition stands without having read further: where it was put (on assignment,
+     * after a mismatch) or where its last applied batch ended. When its next batch starts later, the offsets
+     * between hold no record (a transactional producer's commit marker follows its last record and takes an
+     * offset): the stored position still matches. Forgotten when the partition is revoked, lost or assigned, so
+     * an entry never outlives the consumer's hold on the partition.
      */
     private final Map<TopicPartition, Long> seekedTo = new java.util.concurrent.ConcurrentHashMap<>();
-    /** The gaps of the batch being processed (on the consumer's thread). */
-    private Map<TopicPartition, Long> gaps = Map.of();
 
     CommandBatchProcessor(String groupId, CommandHandler<C> handler, MessageCodec codec, Topics topics, Inbox inbox,
                           Outbox outbox, ConsumerOffsets offsets, DeadLetters deadLetters, TransactionOperations tx,
@@ -107,6 +109,11 @@ final class CommandBatchProcessor<C extends Command> {
     /** The consumer was put at {@code offset} of {@code tp} (by the assignment of the partition). */
     void seeked(TopicPartition tp, long offset) {
         seekedTo.put(tp, offset);
+    }
+
+    /** The partitions are no longer (or not yet) this consumer's to read on from where it stood. */
+    void forget(java.util.Collection<TopicPartition> partitions) {
+        partitions.forEach(seekedTo::remove);
     }
 
     void process(List<ConsumerRecord<String, byte[]>> polled, Consumer<?, ?> consumer) {
@@ -130,9 +137,9 @@ final class CommandBatchProcessor<C extends Command> {
                 batchGaps.put(tp, at);
             }
         });
-        gaps = batchGaps;
         try {
-            transaction(slots);
+            transaction(slots, batchGaps);
+            nextOffsets(slots).forEach(seekedTo::put);
         } catch (ConsumerOffsets.PositionMismatch mismatch) {
             realign(mismatch, batchStart, consumer);
             return;
@@ -142,7 +149,8 @@ final class CommandBatchProcessor<C extends Command> {
             }
             log.warn("Batch of {} records failed ({}); isolating the command that fails", records.size(), e.toString());
             try {
-                isolate(slots);
+                isolate(slots, batchGaps);
+                nextOffsets(slots).forEach(seekedTo::put);
             } catch (ConsumerOffsets.PositionMismatch mismatch) {
                 realign(mismatch, batchStart, consumer);
             }
@@ -181,22 +189,22 @@ final class CommandBatchProcessor<C extends Command> {
         return slots;
     }
 
-    private void transaction(List<Slot> slots) {
+    private void transaction(List<Slot> slots, Map<TopicPartition, Long> gaps) {
         metrics.transaction();
-        tx.executeWithoutResult(status -> apply(slots));
+        tx.executeWithoutResult(status -> apply(slots, gaps));
     }
 
     /** Bisects a failing batch: each half in its own transaction, in order, until one command fails alone. */
-    private void isolate(List<Slot> slots) {
+    private void isolate(List<Slot> slots, Map<TopicPartition, Long> gaps) {
         if (slots.size() == 1) {
             Slot one = slots.get(0);
             if (!one.readable()) {
-                transaction(slots); // an unreadable record alone is only dead-lettered; it cannot fail here
+                transaction(slots, gaps); // an unreadable record alone is only dead-lettered; it cannot fail here
                 return;
             }
             RuntimeException failure;
             try {
-                transaction(slots);
+                transaction(slots, gaps);
                 return;
             } catch (ConsumerOffsets.PositionMismatch mismatch) {
                 throw mismatch;
@@ -230,19 +238,19 @@ final class CommandBatchProcessor<C extends Command> {
         int half = slots.size() / 2;
         for (List<Slot> part : List.of(slots.subList(0, half), slots.subList(half, slots.size()))) {
             try {
-                transaction(part);
+                transaction(part, gaps);
             } catch (ConsumerOffsets.PositionMismatch mismatch) {
                 throw mismatch;
             } catch (RuntimeException e) {
                 if (Failures.isTransient(e)) {
                     throw e;
                 }
-                isolate(part);
+                isolate(part, gaps);
             }
         }
     }
 
-    private void apply(List<Slot> slots) {
+    private void apply(List<Slot> slots, Map<TopicPartition, Long> gaps) {
         // First the positions, locked: a batch that does not start where they say applies nothing (and before
         // anything is dead-lettered, so a retry or a zombie does not dead-letter the same record again).
         offsets.lockAndCheck(groupId, firstOffsets(slots), gaps);
@@ -274,8 +282,10 @@ final class CommandBatchProcessor<C extends Command> {
             Envelope<Command> command = slot.envelope();
             String fingerprint = codec.fingerprint(command.payload());
             Inbox.Known known = seen.get(command.id());
-            // a dead-lettered command is not decided: this delivery (a replay, a producer's retry) is handled as new
-            boolean again = known != null && known.deadLettered() && !inBatch.contains(command.id());
+            // a dead-lettered command is not decided: this delivery (a replay, a producer's retry) is handled as new,
+            // if it is the same command (or the dead letter could not be read, so nothing says what it was)
+            boolean again = known != null && known.deadLettered() && !inBatch.contains(command.id())
+                    && (known.fingerprint().startsWith(UNREADABLE) || known.fingerprint().equals(fingerprint));
             if (known != null && !again || !inBatch.add(command.id())) {
                 duplicates++;
                 if (known != null && !known.fingerprint().equals(fingerprint)) {
@@ -398,7 +408,7 @@ final class CommandBatchProcessor<C extends Command> {
             }
             String fingerprint;
             try {
-                fingerprint = "unreadable:" + java.util.HexFormat.of().formatHex(
+                fingerprint = UNREADABLE + java.util.HexFormat.of().formatHex(
                         java.security.MessageDigest.getInstance("SHA-256").digest(r.value()));
             } catch (java.security.NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);

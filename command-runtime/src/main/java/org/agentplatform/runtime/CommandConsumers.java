@@ -104,6 +104,8 @@ public final class CommandConsumers {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.maxPollRecords());
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // what a transactional producer aborted (a dead-letter replay's slice that did not commit) was never sent
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // cooperative rebalancing among them: safe because every batch checks that it starts at the stored position
         group.applyTo(config);
         var consumerFactory = new DefaultKafkaConsumerFactory<>(config, new StringDeserializer(), new ByteArrayDeserializer());
@@ -118,8 +120,22 @@ public final class CommandConsumers {
         containerProperties.setMessageListener((BatchConsumerAwareMessageListener<String, byte[]>) processor::process);
         GroupMembership membership = new GroupMembership(groupId) {
             @Override
+            public void onPartitionsRevokedAfterCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+                processor.forget(partitions);
+                super.onPartitionsRevokedAfterCommit(consumer, partitions);
+            }
+
+            @Override
+            public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+                processor.forget(partitions);
+                super.onPartitionsLost(consumer, partitions);
+            }
+
+            @Override
             public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
                 super.onPartitionsAssigned(consumer, partitions);
+                // where the consumer starts is only known once the stored positions are read and sought to
+                processor.forget(partitions);
                 // Never throws: a consumer left at Kafka's committed offset is put right by the position check
                 // of its first batch, whereas an exception here would leave the assignment half done.
                 try {

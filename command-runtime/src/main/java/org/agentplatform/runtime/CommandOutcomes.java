@@ -35,6 +35,11 @@ public final class CommandOutcomes {
             return status == Status.APPLIED || status == Status.REJECTED;
         }
 
+        /** Dead-lettered: no outcome yet, nor one that will come without a new delivery (a replay, a resend). */
+        public boolean isDeadLettered() {
+            return status == Status.DEAD_LETTERED;
+        }
+
         public boolean isApplied() {
             return status == Status.APPLIED;
         }

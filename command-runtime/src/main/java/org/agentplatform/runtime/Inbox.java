@@ -77,7 +77,7 @@ class Inbox {
 
     /**
      * Records a command that could not be read (only its id could) as {@code DEAD_LETTERED}; an id already handled
-     * keeps its outcome, unless that too was a dead letter, which the newer one replaces.
+     * keeps its outcome and its issuer, unless that too was an unreadable dead letter, which the newer one replaces.
      */
     void recordUnreadable(List<Entry> entries, Instant at) {
         if (entries.isEmpty()) {
@@ -93,7 +93,7 @@ class Inbox {
                     fingerprint = excluded.fingerprint, reason = excluded.reason, detail = excluded.detail,
                     actor = excluded.actor, topic = excluded.topic, partition = excluded.partition,
                     kafka_offset = excluded.kafka_offset, processed_at = excluded.processed_at
-                where processed_commands.outcome = 'DEAD_LETTERED'""",
+                where processed_commands.outcome = 'DEAD_LETTERED' and processed_commands.fingerprint like 'unreadable:%'""",
                 entries, entries.size(), (ps, e) -> bind(ps, e, ts));
     }
 

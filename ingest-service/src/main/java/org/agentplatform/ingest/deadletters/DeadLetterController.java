@@ -77,6 +77,9 @@ class DeadLetterController {
         if (topic != null && !deadLetters.exists(topic)) {
             return unknownTopic(topic);
         }
+        if (from != null && to != null && to.isBefore(from)) {
+            return invalid("to", "must not be before from");
+        }
         return ResponseEntity.ok(deadLetters.list(new DeadLetterLog.Filter(topic, from, to, reason), limit));
     }
 
@@ -99,8 +102,10 @@ class DeadLetterController {
         }
         Map<Integer, Long> ends = deadLetters.endOffsets(request.topic());
         if (request.partition() != null && !ends.containsKey(request.partition())) {
-            return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON).body(FieldProblems.invalid(
-                    List.of(new FieldProblems.FieldError("partition", request.topic() + " has no partition " + request.partition()))));
+            return invalid("partition", request.topic() + " has no partition " + request.partition());
+        }
+        if (request.offset() != null && deadLetters.find(request.topic(), request.partition(), request.offset()).isEmpty()) {
+            return invalid("offset", "no dead letter at " + DeadLetter.id(request.topic(), request.partition(), request.offset()));
         }
         Replays.Replay created = replays.create(actor.name(), clock.instant(), request.topic(),
                 new Replays.Filter(request.from(), request.to(), request.reason(), request.partition(), request.offset()),
@@ -133,8 +138,12 @@ class DeadLetterController {
     }
 
     private static ResponseEntity<?> unknownTopic(String topic) {
-        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON).body(FieldProblems.invalid(
-                List.of(new FieldProblems.FieldError("topic", "not a dead-letter topic of this system: " + topic))));
+        return invalid("topic", "not a dead-letter topic of this system: " + topic);
+    }
+
+    private static ResponseEntity<?> invalid(String field, String detail) {
+        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(FieldProblems.invalid(List.of(new FieldProblems.FieldError(field, detail))));
     }
 
     /**
@@ -146,7 +155,7 @@ class DeadLetterController {
                          @Nullable @PositiveOrZero Long offset, @Nullable @Min(1) @Max(100) Integer maxReplays) {
 
         @AssertTrue(message = "partition and offset go together (one record), and then without from, to or reason")
-        boolean isOneRecordOrAFilter() {
+        boolean isOffset() {
             boolean one = partition != null || offset != null;
             return !one || partition != null && offset != null && from == null && to == null && reason == null;
         }

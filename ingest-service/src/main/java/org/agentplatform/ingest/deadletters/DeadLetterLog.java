@@ -96,6 +96,31 @@ class DeadLetterLog {
         return topics.isDeadLetters(topic) && deadLetterTopics().contains(topic);
     }
 
+    /**
+     * Creates {@code topic} with the partitions of {@code like} if it does not exist (a quarantine topic before
+     * its first record: the broker need not auto-create topics).
+     */
+    void ensureTopic(String topic, String like) {
+        try (Admin admin = Admin.create(kafka.buildAdminProperties())) {
+            if (admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
+                return;
+            }
+            int partitions = admin.describeTopics(List.of(like)).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(like).partitions().size();
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, java.util.Optional.of(partitions),
+                    java.util.Optional.empty()))).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw new Unavailable("could not create " + topic + ": " + e.getMessage(), e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted while creating " + topic, e);
+        } catch (TimeoutException e) {
+            throw new Unavailable("could not create " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The records matching {@code filter}, oldest first per partition, at most {@code limit}. */
     Listing list(Filter filter, int limit) {
         List<String> names = filter.topic() != null ? List.of(filter.topic()) : deadLetterTopics();
@@ -113,7 +138,11 @@ class DeadLetterLog {
                     consumer.assign(List.of(tp));
                     consumer.seek(tp, start);
                     long position = start;
+                    long deadline = System.nanoTime() + TIMEOUT.toNanos();
                     while (position < end) {
+                        if (System.nanoTime() > deadline) {
+                            throw new Unavailable("reading " + tp + " took over " + TIMEOUT, null);
+                        }
                         if (found.size() >= limit || scanned >= properties.maxScan()) {
                             complete = false;
                             break;
@@ -121,6 +150,9 @@ class DeadLetterLog {
                         var records = consumer.poll(POLL).records(tp);
                         if (records.isEmpty() && consumer.position(tp) >= end) {
                             break;
+                        }
+                        if (!records.isEmpty()) {
+                            deadline = System.nanoTime() + TIMEOUT.toNanos();
                         }
                         for (ConsumerRecord<byte[], byte[]> r : records) {
                             if (r.offset() >= end || found.size() >= limit || scanned >= properties.maxScan()) {
@@ -171,7 +203,7 @@ class DeadLetterLog {
                     return Optional.empty();
                 }
             }
-            throw new IllegalStateException("Reading " + DeadLetter.id(topic, partition, offset) + " took over " + TIMEOUT);
+            throw new Unavailable("reading " + DeadLetter.id(topic, partition, offset) + " took over " + TIMEOUT, null);
         }
     }
 
@@ -205,7 +237,7 @@ class DeadLetterLog {
                     .filter(topics::isDeadLetters).sorted().toList();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while listing the topics", e);
+            throw new Unavailable("interrupted while listing the topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new Unavailable("could not list the topics: " + e.getMessage(), e);
         }

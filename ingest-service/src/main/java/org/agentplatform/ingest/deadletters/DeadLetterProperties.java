@@ -9,7 +9,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxReplays      a dead letter replayed this many times already is quarantined instead of replayed again
  * @param replayRate      records per second one replay sends at most (replayed, quarantined or passed over)
  * @param runInterval     how often each instance looks for replays to run, and the length of one slice of a replay
- * @param staleAfter      a running replay whose runner has not reported for this long is taken over by another
+ * @param staleAfter      a running replay whose runner has not reported for this long is taken over by another (at
+ *                        least ten run intervals)
  * @param maxScan         dead letters one listing reads at most before it stops (and says so)
  */
 @ConfigurationProperties(prefix = "ingest.dead-letters")
@@ -24,8 +25,9 @@ record DeadLetterProperties(@DefaultValue("3") int maxReplays, @DefaultValue("10
         if (replayRate < 1) {
             throw new IllegalArgumentException("ingest.dead-letters.replay-rate must be positive, not " + replayRate);
         }
-        if (staleAfter.compareTo(runInterval.multipliedBy(3)) < 0) {
-            throw new IllegalArgumentException("ingest.dead-letters.stale-after must be at least three run intervals");
+        if (staleAfter.compareTo(runInterval.multipliedBy(10)) < 0) {
+            // a slice lasts at most two intervals (plus Kafka's own timeouts): a live runner is never taken over
+            throw new IllegalArgumentException("ingest.dead-letters.stale-after must be at least ten run intervals");
         }
     }
 

@@ -59,6 +59,8 @@ class ReplayRunner extends PeriodicTask {
     private final DeadLetterProperties properties;
     private final Clock clock;
     private final String runner = "ingest-" + UUID.randomUUID();
+    /** Quarantine topics known to exist. */
+    private final Set<String> quarantines = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ReplayRunner(Replays replays, DeadLetterLog deadLetters, Topics topics, KafkaProperties kafka,
                  DeadLetterProperties properties, Clock clock) {
@@ -106,7 +108,8 @@ class ReplayRunner extends PeriodicTask {
             }
             boolean done = ends.keySet().stream().allMatch(tp -> positions.get(tp) >= ends.get(tp));
             Replays.Counts total = counts.values().stream().reduce(Replays.Counts.NONE, Replays.Counts::plus);
-            if (!replays.progress(replay.id(), runner, clock.instant(), total, done)) {
+            if (!replays.progress(replay.id(), runner, clock.instant(), clock.instant().minus(properties.staleAfter().dividedBy(3)),
+                    total, done)) {
                 log.warn("Replay {} is no longer this instance's: another took it over", replay.id());
             } else if (done) {
                 log.info("Replay {} of {} done: {} replayed, {} quarantined, {} passed over", replay.id(), replay.topic(),
@@ -114,7 +117,12 @@ class ReplayRunner extends PeriodicTask {
             }
         } catch (ProducerFencedException fenced) {
             log.warn("Replay {}: another runner took it over (fenced)", replay.id());
-        } catch (IllegalArgumentException | IllegalStateException | org.apache.kafka.common.errors.UnknownTopicOrPartitionException e) {
+        } catch (org.apache.kafka.common.errors.RetriableException | DeadLetterLog.Unavailable
+                 | org.springframework.dao.TransientDataAccessException e) {
+            // the broker or the database is away: the next pass resumes from the last committed slice
+            log.warn("Replay {}: slice failed, resuming on the next pass: {}", replay.id(), e.toString());
+        } catch (RuntimeException e) {
+            // what a retry would only repeat: records deleted by retention before they were replayed, a topic gone
             log.error("Replay {} failed", replay.id(), e);
             replays.fail(replay.id(), runner, clock.instant(), e.toString());
         }
@@ -130,7 +138,7 @@ class ReplayRunner extends PeriodicTask {
         producer.beginTransaction();
         try {
             List<TopicPartition> reading = new ArrayList<>(open);
-            long deadline = System.nanoTime() + properties.runInterval().toNanos() * 5;
+            long deadline = System.nanoTime() + properties.runInterval().toNanos() * 2;
             while (budget > 0 && !reading.isEmpty() && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                     TopicPartition tp = new TopicPartition(r.topic(), r.partition());
@@ -174,10 +182,18 @@ class ReplayRunner extends PeriodicTask {
         }
         int replayed = DeadLetter.replayCount(r);
         String source = DeadLetter.id(r.topic(), r.partition(), r.offset());
-        if (replayed >= replay.maxReplays()) {
+        String from = DeadLetter.text(r, KafkaHeaders.DLT_ORIGINAL_TOPIC);
+        String unfit = !target.equals(from) ? "dead-lettered from " + from + ", not from " + target
+                : replayed >= replay.maxReplays() ? "replayed " + replayed + " times, the most request " + replay.id() + " allows"
+                : null;
+        if (unfit != null) {
+            // not sent back: parked, with why, for a person to look at
+            if (!quarantines.contains(topics.quarantine(target))) {
+                deadLetters.ensureTopic(topics.quarantine(target), target);
+                quarantines.add(topics.quarantine(target));
+            }
             RecordHeaders headers = new RecordHeaders(r.headers().toArray());
-            headers.add("quarantine-reason", ("replayed " + replayed + " times, the most request " + replay.id()
-                    + " allows").getBytes(StandardCharsets.UTF_8));
+            headers.add("quarantine-reason", unfit.getBytes(StandardCharsets.UTF_8));
             headers.add(DeadLetter.REPLAY_REQUEST, replay.id().toString().getBytes(StandardCharsets.UTF_8));
             headers.add(DeadLetter.REPLAY_SOURCE, source.getBytes(StandardCharsets.UTF_8));
             producer.send(new ProducerRecord<>(topics.quarantine(target), null, r.key(), r.value(), headers));

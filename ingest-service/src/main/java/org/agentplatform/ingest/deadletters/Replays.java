@@ -82,15 +82,22 @@ class Replays {
     }
 
     /**
-     * Claims the oldest replay that is waiting, or running under {@code runner}, or whose runner's lease ran out
-     * before {@code staleBefore}: it is then this runner's, with a lease renewed now.
+     * The replay this runner runs (the oldest), or else claims the oldest that is waiting or whose runner's lease
+     * ran out before {@code staleBefore}: it is then this runner's, with a lease from now. A replay already this
+     * runner's is read, not written: its lease is renewed by {@link #progress}, so that the audited row changes
+     * when something happens, not every pass.
      */
     Optional<Replay> claim(String runner, Instant now, Instant staleBefore) {
+        Optional<Replay> mine = jdbc.sql("select " + COLUMNS + """
+                 from dead_letter_replays where status = 'RUNNING' and runner = ?
+                order by requested_at, id limit 1""").param(runner).query(mapper()).optional();
+        if (mine.isPresent()) {
+            return mine;
+        }
         return jdbc.sql("""
                 update dead_letter_replays set status = 'RUNNING', runner = :runner, heartbeat_at = :now
                 where id = (select id from dead_letter_replays
-                            where status = 'REQUESTED'
-                               or status = 'RUNNING' and (runner = :runner or heartbeat_at < :stale)
+                            where status = 'REQUESTED' or status = 'RUNNING' and heartbeat_at < :stale
                             order by requested_at, id limit 1 for update skip locked)
                 returning\s""" + COLUMNS)
                 .param("runner", runner).param("now", now.atOffset(ZoneOffset.UTC))
@@ -99,16 +106,21 @@ class Replays {
 
     /**
      * The counts so far (as the replay's committed Kafka positions say), and the end when {@code done}; only while
-     * the replay is still this runner's. Returns whether it was.
+     * the replay is still this runner's. The row is written when the counts change, at the end, or to renew a lease
+     * older than {@code renewBefore}. Returns whether the replay is still this runner's.
      */
-    boolean progress(UUID id, String runner, Instant now, Counts counts, boolean done) {
-        return jdbc.sql("""
+    boolean progress(UUID id, String runner, Instant now, Instant renewBefore, Counts counts, boolean done) {
+        int written = jdbc.sql("""
                 update dead_letter_replays set replayed = ?, quarantined = ?, skipped = ?, heartbeat_at = ?,
                     status = case when ? then 'DONE' else status end, finished_at = case when ? then ? end
-                where id = ? and status = 'RUNNING' and runner = ?""")
+                where id = ? and status = 'RUNNING' and runner = ?
+                  and (? or heartbeat_at < ? or (replayed, quarantined, skipped) <> (?, ?, ?))""")
                 .params(counts.replayed(), counts.quarantined(), counts.skipped(), now.atOffset(ZoneOffset.UTC), done,
-                        done, now.atOffset(ZoneOffset.UTC), id, runner)
-                .update() == 1;
+                        done, now.atOffset(ZoneOffset.UTC), id, runner, done, renewBefore.atOffset(ZoneOffset.UTC),
+                        counts.replayed(), counts.quarantined(), counts.skipped())
+                .update();
+        return written == 1 || jdbc.sql("select count(*) from dead_letter_replays where id = ? and status = 'RUNNING' and runner = ?")
+                .params(id, runner).query(Long.class).single() == 1;
     }
 
     void fail(UUID id, String runner, Instant now, String error) {
@@ -133,12 +145,15 @@ class Replays {
             return replayed + "," + quarantined + "," + skipped;
         }
 
+        /** Only this class writes the metadata; anything else (none, or written by hand) counts as nothing yet. */
         static Counts decode(@Nullable String metadata) {
-            if (metadata == null || metadata.isBlank()) {
+            String[] parts = metadata == null ? new String[0] : metadata.split(",");
+            try {
+                return parts.length == 3
+                        ? new Counts(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2])) : NONE;
+            } catch (NumberFormatException e) {
                 return NONE;
             }
-            String[] parts = metadata.split(",");
-            return new Counts(Long.parseLong(parts[0]), Long.parseLong(parts[1]), Long.parseLong(parts[2]));
         }
     }
 

@@ -129,7 +129,9 @@ class EscrowRelay extends PeriodicTask {
                 return null;
             }
             Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
-            UUID[] unanswered = page.stream().filter(id -> !recorded.containsKey(id)).toArray(UUID[]::new);
+            // dead-lettered counts as unanswered: a resend is handled again, and it is the only way one ends
+            UUID[] unanswered = page.stream().filter(id -> !recorded.containsKey(id) || recorded.get(id).isDeadLettered())
+                    .toArray(UUID[]::new);
             // the same conditions again under the lock: another instance may have resent one since the read
             List<Stored> again = unanswered.length == 0 ? List.of() : jdbc.query("""
                     select id, topic_key, envelope::text from job_saga_commands

@@ -183,10 +183,11 @@ class EscrowTracker extends PeriodicTask {
             if (page.isEmpty()) {
                 return null;
             }
-            // a command with any recorded outcome is the tracker's to apply, or the ledger's to decide (DEFERRED)
+            // a command with a recorded outcome is the tracker's to apply, or the ledger's to decide (DEFERRED);
+            // a dead-lettered one was never applied and, resent in vain, is as lost as one never seen
             Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
-            List<Sent> lost = lock(page.stream().filter(id -> !recorded.containsKey(id)).toList(),
-                    properties.sagaMaxResends());
+            List<Sent> lost = lock(page.stream().filter(id -> !recorded.containsKey(id) || recorded.get(id).isDeadLettered())
+                    .toList(), properties.sagaMaxResends());
             if (!lost.isEmpty()) {
                 stuck[0] = markStuck(lost, now);
             }

@@ -88,7 +88,7 @@ class EscrowSagaResendIntegrationTest extends AbstractEscrowIntegrationTest {
     void aStepTheLedgerNeverSeesEndsStuckWithNoOutcomeAfterTheLastResendAndIsCounted() {
         UUID job = completedWhileTheSagaIsStopped(60);
         UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
-        // every publication of this record is dead-lettered by the ledger (unknown type): no outcome, ever
+        // every publication of this record is dead-lettered by the ledger (unknown type): DEAD_LETTERED, never decided
         assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"Lost\"') "
                 + "where id = ? and sent_at is null", post)).isOne();
         double stuckBefore = stuck("no_outcome");
@@ -100,7 +100,7 @@ class EscrowSagaResendIntegrationTest extends AbstractEscrowIntegrationTest {
         assertThat(row).containsEntry("attempts", 1 + MAX_RESENDS).containsEntry("outcome", "NO_OUTCOME")
                 .containsEntry("reason", "NO_OUTCOME");
         assertThat(row.get("resolved_at")).isNotNull();
-        assertThat(client.outcome(post)).isNull();
+        assertThat(client.outcome(post)).isEqualTo("MALFORMED_COMMAND");
         assertThat(jdbc.queryForList("select kind || ':' || coalesce(detail, '') from job_history "
                 + "where job_id = ? and kind like 'ESCROW%' order by id", String.class, job))
                 .containsExactly("ESCROW_HELD:", "ESCROW_STUCK:NO_OUTCOME");

@@ -89,10 +89,10 @@ public record Topics(String prefix) {
         return topic + DEAD_LETTER_SUFFIX;
     }
 
-    /** Whether {@code topic} is one of this system's dead-letter topics. */
+    /** Whether {@code topic} is the dead-letter topic of one of this system's command topics or of the audit changes. */
     public boolean isDeadLetters(String topic) {
-        return topic.startsWith(prefix) && topic.endsWith(DEAD_LETTER_SUFFIX) && topic.length() > prefix.length()
-                + DEAD_LETTER_SUFFIX.length();
+        return java.util.stream.Stream.of(agentCommands(), karmaCommands(), claimCommands(), jobCommands(), auditChanges())
+                .map(this::deadLetters).anyMatch(topic::equals);
     }
 
     /** The topic whose records {@code deadLetterTopic} holds. */
