@@ -1,9 +1,8 @@
 package org.agentplatform.ingest.commands;
 
+import org.agentplatform.ingest.web.Unavailable;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -22,13 +21,10 @@ class PublishFailures {
 
     @ExceptionHandler
     ResponseEntity<ProblemDetail> publishFailed(PublishFailedException e) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+        ProblemDetail problem = Unavailable.problem("Message broker unavailable",
                 "The message broker did not confirm the command in time, so it may or may not be applied. Retry "
                         + "with the same " + CommandIds.IDEMPOTENCY_KEY + " header so that it is applied at most once.");
-        problem.setTitle("Message broker unavailable");
         problem.setProperty("commandId", e.commandId());
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .header(HttpHeaders.RETRY_AFTER, String.valueOf(Math.max(1, properties.retryAfter().toSeconds())))
-                .body(problem);
+        return Unavailable.answer(problem, properties.retryAfter().toSeconds());
     }
 }

@@ -10,12 +10,11 @@ import java.util.UUID;
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.web.FieldProblems;
 import org.agentplatform.ingest.web.Reads;
+import org.agentplatform.ingest.web.Unavailable;
 import org.apache.kafka.common.KafkaException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -130,11 +129,8 @@ class DeadLetterController {
     @ExceptionHandler({ KafkaException.class, DeadLetterLog.Unavailable.class })
     ResponseEntity<ProblemDetail> kafkaUnavailable(RuntimeException e) {
         log.warn("Dead letters unavailable: {}", e.toString());
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                "Kafka is not reachable at the moment");
-        problem.setTitle("Kafka unavailable");
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .header(HttpHeaders.RETRY_AFTER, String.valueOf(KAFKA_RETRY_AFTER_SECONDS)).body(problem);
+        return Unavailable.answer(Unavailable.problem("Kafka unavailable", "Kafka is not reachable at the moment"),
+                KAFKA_RETRY_AFTER_SECONDS);
     }
 
     private static ResponseEntity<?> unknownTopic(String topic) {

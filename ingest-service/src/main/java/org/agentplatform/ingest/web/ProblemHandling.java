@@ -119,12 +119,8 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
     @ExceptionHandler({ DataAccessResourceFailureException.class, TransientDataAccessException.class })
     ResponseEntity<ProblemDetail> databaseUnavailable(RuntimeException e) {
         log.warn("Database unavailable: {}", e.toString());
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                "The database is not reachable at the moment");
-        problem.setTitle("Database unavailable");
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
-                .header(HttpHeaders.RETRY_AFTER, String.valueOf(DATABASE_RETRY_AFTER_SECONDS))
-                .body(problem);
+        return Unavailable.answer(Unavailable.problem("Database unavailable", "The database is not reachable at the moment"),
+                DATABASE_RETRY_AFTER_SECONDS);
     }
 
     private ResponseEntity<Object> invalid(Exception e, List<FieldError> errors, HttpHeaders headers,
