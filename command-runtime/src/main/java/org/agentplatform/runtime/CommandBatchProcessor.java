@@ -106,6 +106,28 @@ final class CommandBatchProcessor<C extends Command> {
         this.clock = clock;
     }
 
+    /**
+     * The partitions whose batch starts after where the consumer stood, with where that was, when the offsets
+     * between hold no record: where it stood is still in the log (a position retention deleted, from which Kafka's
+     * offset reset moved the consumer on, is not a gap but a loss, which the position check reports).
+     */
+    private static Map<TopicPartition, Long> gaps(Map<TopicPartition, Long> standing, Map<TopicPartition, Long> first,
+                                                  Consumer<?, ?> consumer) {
+        Map<TopicPartition, Long> jumped = new HashMap<>();
+        standing.forEach((tp, at) -> {
+            Long start = first.get(tp);
+            if (start != null && at < start) {
+                jumped.put(tp, at);
+            }
+        });
+        if (jumped.isEmpty()) {
+            return jumped;
+        }
+        Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(jumped.keySet());
+        jumped.keySet().removeIf(tp -> beginnings.getOrDefault(tp, Long.MAX_VALUE) > jumped.get(tp));
+        return jumped;
+    }
+
     /** The consumer was put at {@code offset} of {@code tp} (by the assignment of the partition). */
     void seeked(TopicPartition tp, long offset) {
         seekedTo.put(tp, offset);
@@ -128,15 +150,18 @@ final class CommandBatchProcessor<C extends Command> {
         if (records.isEmpty()) {
             return;
         }
-        List<Slot> slots = slots(records, consumer);
-        Map<TopicPartition, Long> batchStart = firstOffsets(slots);
-        Map<TopicPartition, Long> batchGaps = new HashMap<>();
-        batchStart.forEach((tp, first) -> {
+        // taken out first: whatever becomes of this batch, where the consumer stood is no longer known
+        Map<TopicPartition, Long> standing = new HashMap<>();
+        records.forEach(r -> {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             Long at = seekedTo.remove(tp);
-            if (at != null && at < first) {
-                batchGaps.put(tp, at);
+            if (at != null) {
+                standing.put(tp, at);
             }
         });
+        List<Slot> slots = slots(records, consumer);
+        Map<TopicPartition, Long> batchStart = firstOffsets(slots);
+        Map<TopicPartition, Long> batchGaps = gaps(standing, batchStart, consumer);
         try {
             transaction(slots, batchGaps);
             nextOffsets(slots).forEach(seekedTo::put);

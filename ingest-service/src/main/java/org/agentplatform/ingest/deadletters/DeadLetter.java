@@ -34,6 +34,8 @@ record DeadLetter(String id, String topic, int partition, long offset, Instant d
     static final String REPLAY_SOURCE = "replay-source";
     /** The runtime's (command-runtime's DeadLetters) short reason. */
     static final String REASON = "dlt-reason";
+    /** The runtime's {@code <topic>-<partition>@<offset>} of the original record. */
+    static final String ORIGINAL = "dlt-original";
     private static final int MAX_HEADER_SHOWN = 4_000;
 
     static String id(String topic, int partition, long offset) {
@@ -60,6 +62,21 @@ record DeadLetter(String id, String topic, int partition, long offset, Instant d
                 longHeader(r, KafkaHeaders.DLT_ORIGINAL_OFFSET), text(r, REASON),
                 text(r, KafkaHeaders.DLT_EXCEPTION_FQCN), replayCount(r), r.key() == null ? null : utf8(r.key()),
                 withPayload ? headers : Map.of(), payload, hex);
+    }
+
+    /**
+     * The topic the record was dead-lettered from: Spring Kafka's header, or for older dead letters of the audit log
+     * the runtime's {@code dlt-original} ({@code <topic>-<partition>@<offset>}); null if neither says.
+     */
+    static @Nullable String originalTopic(ConsumerRecord<?, ?> r) {
+        String topic = text(r, KafkaHeaders.DLT_ORIGINAL_TOPIC);
+        if (topic != null) {
+            return topic;
+        }
+        String original = text(r, ORIGINAL);
+        int at = original == null ? -1 : original.lastIndexOf('@');
+        int dash = at < 0 ? -1 : original.lastIndexOf('-', at);
+        return dash > 0 ? original.substring(0, dash) : null;
     }
 
     /** How often the record was replayed before it was dead-lettered (again); 0 for a first dead letter. */

@@ -26,7 +26,8 @@ record DeadLetterProperties(@DefaultValue("3") int maxReplays, @DefaultValue("10
             throw new IllegalArgumentException("ingest.dead-letters.replay-rate must be positive, not " + replayRate);
         }
         if (staleAfter.compareTo(runInterval.multipliedBy(10)) < 0) {
-            // a slice lasts at most two intervals (plus Kafka's own timeouts): a live runner is never taken over
+            // a slice reads for at most two intervals; a slice held up longer by Kafka's own timeouts may see its
+            // replay taken over, and is then fenced by the transactional id
             throw new IllegalArgumentException("ingest.dead-letters.stale-after must be at least ten run intervals");
         }
     }

@@ -50,7 +50,7 @@ class ReplayRunner extends PeriodicTask {
     private static final Logger log = LoggerFactory.getLogger(ReplayRunner.class);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Set<String> DROPPED_HEADERS = Set.of(DeadLetter.REPLAY_COUNT, DeadLetter.REPLAY_REQUEST,
-            DeadLetter.REPLAY_SOURCE, DeadLetter.REASON, "dlt-original");
+            DeadLetter.REPLAY_SOURCE, DeadLetter.REASON, DeadLetter.ORIGINAL);
 
     private final Replays replays;
     private final DeadLetterLog deadLetters;
@@ -59,6 +59,10 @@ class ReplayRunner extends PeriodicTask {
     private final DeadLetterProperties properties;
     private final Clock clock;
     private final String runner = "ingest-" + UUID.randomUUID();
+    /** A replay whose slices keep failing, even for reasons that look transient, ends FAILED after this many. */
+    static final int MAX_FAILED_SLICES = 60;
+    /** Failed slices in a row, per replay this instance runs. */
+    private final Map<UUID, Integer> failures = new java.util.concurrent.ConcurrentHashMap<>();
     /** Quarantine topics known to exist. */
     private final Set<String> quarantines = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -115,15 +119,24 @@ class ReplayRunner extends PeriodicTask {
                 log.info("Replay {} of {} done: {} replayed, {} quarantined, {} passed over", replay.id(), replay.topic(),
                         total.replayed(), total.quarantined(), total.skipped());
             }
+            failures.remove(replay.id());
         } catch (ProducerFencedException fenced) {
             log.warn("Replay {}: another runner took it over (fenced)", replay.id());
-        } catch (org.apache.kafka.common.errors.RetriableException | DeadLetterLog.Unavailable
-                 | org.springframework.dao.TransientDataAccessException e) {
-            // the broker or the database is away: the next pass resumes from the last committed slice
-            log.warn("Replay {}: slice failed, resuming on the next pass: {}", replay.id(), e.toString());
+        } catch (org.apache.kafka.common.errors.InterruptException e) {
+            // the instance is stopping: another resumes the replay once its lease is stale
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            // what a retry would only repeat: records deleted by retention before they were replayed, a topic gone
-            log.error("Replay {} failed", replay.id(), e);
+            int failed = failures.merge(replay.id(), 1, Integer::sum);
+            if (transientFailure(e) && failed < MAX_FAILED_SLICES) {
+                // the broker or the database is away: the next pass resumes from the last committed slice
+                log.warn("Replay {}: slice failed ({} in a row), resuming on the next pass: {}", replay.id(), failed,
+                        e.toString());
+                return;
+            }
+            // what a retry would only repeat (records deleted by retention before they were replayed), or a slice
+            // that keeps failing: the replay ends, with why, for the operator to ask again
+            log.error("Replay {} failed after {} failed slices", replay.id(), failed, e);
+            failures.remove(replay.id());
             replays.fail(replay.id(), runner, clock.instant(), e.toString());
         }
     }
@@ -182,7 +195,7 @@ class ReplayRunner extends PeriodicTask {
         }
         int replayed = DeadLetter.replayCount(r);
         String source = DeadLetter.id(r.topic(), r.partition(), r.offset());
-        String from = DeadLetter.text(r, KafkaHeaders.DLT_ORIGINAL_TOPIC);
+        String from = DeadLetter.originalTopic(r);
         String unfit = !target.equals(from) ? "dead-lettered from " + from + ", not from " + target
                 : replayed >= replay.maxReplays() ? "replayed " + replayed + " times, the most request " + replay.id() + " allows"
                 : null;
@@ -213,6 +226,21 @@ class ReplayRunner extends PeriodicTask {
         return new Replays.Counts(1, 0, 0);
     }
 
+    /** A cause a later slice may not meet: the broker or the database away, anywhere in the cause chain. */
+    static boolean transientFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.RetriableException || t instanceof DeadLetterLog.Unavailable
+                    || t instanceof org.springframework.dao.TransientDataAccessException
+                    || t instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || t instanceof org.springframework.dao.RecoverableDataAccessException
+                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException
+                    || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static boolean matches(Replays.Filter filter, ConsumerRecord<?, ?> r) {
         if (filter.single()) {
             return r.partition() == filter.partition() && r.offset() == filter.offset();
@@ -230,6 +258,10 @@ class ReplayRunner extends PeriodicTask {
     private KafkaProducer<byte[], byte[]> producer(String transactionalId) {
         Map<String, Object> settings = DurableProducers.settings(kafka.buildProducerProperties());
         settings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        // an open slice of a runner that died holds read_committed consumers of its partitions back until it is
+        // aborted: by the next runner's initTransactions, or by the broker after this
+        settings.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
+                (int) Math.max(10_000, properties.runInterval().multipliedBy(10).toMillis()));
         return new KafkaProducer<>(settings, new ByteArraySerializer(), new ByteArraySerializer());
     }
 }
