@@ -64,9 +64,6 @@ final class CommandBatchProcessor<C extends Command> {
     static final String WRONG_KEY = "WRONG_KEY";
     static final String COMMAND_FAILED = "COMMAND_FAILED";
     static final String MALFORMED_COMMAND = "MALFORMED_COMMAND";
-    /** The fingerprint of an unreadable record: of its bytes, so that it matches no readable command. */
-    static final String UNREADABLE = "unreadable:";
-    private static final java.util.regex.Pattern TYPE_NAME = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_.]{0,99}");
     private static final int MAX_VIOLATIONS_SHOWN = 10;
     private static final int MAX_DETAIL = 2_000;
 
@@ -88,7 +85,7 @@ final class CommandBatchProcessor<C extends Command> {
      * offset): the stored position still matches. Forgotten when the partition is revoked, lost or assigned, so
      * an entry never outlives the consumer's hold on the partition.
      */
-    private final Map<TopicPartition, Long> seekedTo = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<TopicPartition, Long> standsAt = new java.util.concurrent.ConcurrentHashMap<>();
 
     CommandBatchProcessor(String groupId, CommandHandler<C> handler, MessageCodec codec, Topics topics, Inbox inbox,
                           Outbox outbox, ConsumerOffsets offsets, DeadLetters deadLetters, TransactionOperations tx,
@@ -130,12 +127,12 @@ final class CommandBatchProcessor<C extends Command> {
 
     /** The consumer was put at {@code offset} of {@code tp} (by the assignment of the partition). */
     void seeked(TopicPartition tp, long offset) {
-        seekedTo.put(tp, offset);
+        standsAt.put(tp, offset);
     }
 
     /** The partitions are no longer (or not yet) this consumer's to read on from where it stood. */
     void forget(java.util.Collection<TopicPartition> partitions) {
-        partitions.forEach(seekedTo::remove);
+        partitions.forEach(standsAt::remove);
     }
 
     void process(List<ConsumerRecord<String, byte[]>> polled, Consumer<?, ?> consumer) {
@@ -152,19 +149,18 @@ final class CommandBatchProcessor<C extends Command> {
         }
         // taken out first: whatever becomes of this batch, where the consumer stood is no longer known
         Map<TopicPartition, Long> standing = new HashMap<>();
-        records.forEach(r -> {
-            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-            Long at = seekedTo.remove(tp);
+        for (TopicPartition tp : partitionsOf(records)) {
+            Long at = standsAt.remove(tp);
             if (at != null) {
                 standing.put(tp, at);
             }
-        });
+        }
         List<Slot> slots = slots(records, consumer);
         Map<TopicPartition, Long> batchStart = firstOffsets(slots);
         Map<TopicPartition, Long> batchGaps = gaps(standing, batchStart, consumer);
         try {
             transaction(slots, batchGaps);
-            nextOffsets(slots).forEach(seekedTo::put);
+            nextOffsets(slots).forEach(standsAt::put);
         } catch (ConsumerOffsets.PositionMismatch mismatch) {
             realign(mismatch, batchStart, consumer);
             return;
@@ -175,7 +171,7 @@ final class CommandBatchProcessor<C extends Command> {
             log.warn("Batch of {} records failed ({}); isolating the command that fails", records.size(), e.toString());
             try {
                 isolate(slots, batchGaps);
-                nextOffsets(slots).forEach(seekedTo::put);
+                nextOffsets(slots).forEach(standsAt::put);
             } catch (ConsumerOffsets.PositionMismatch mismatch) {
                 realign(mismatch, batchStart, consumer);
             }
@@ -307,10 +303,8 @@ final class CommandBatchProcessor<C extends Command> {
             Envelope<Command> command = slot.envelope();
             String fingerprint = codec.fingerprint(command.payload());
             Inbox.Known known = seen.get(command.id());
-            // a dead-lettered command is not decided: this delivery (a replay, a producer's retry) is handled as new,
-            // if it is the same command (or the dead letter could not be read, so nothing says what it was)
-            boolean again = known != null && known.deadLettered() && !inBatch.contains(command.id())
-                    && (known.fingerprint().startsWith(UNREADABLE) || known.fingerprint().equals(fingerprint));
+            // a dead-lettered command is not decided: this delivery (a replay, a producer's retry) is handled as new
+            boolean again = known != null && known.handledAgainAs(fingerprint) && !inBatch.contains(command.id());
             if (known != null && !again || !inBatch.add(command.id())) {
                 duplicates++;
                 if (known != null && !known.fingerprint().equals(fingerprint)) {
@@ -424,23 +418,17 @@ final class CommandBatchProcessor<C extends Command> {
     private Optional<Inbox.Entry> unreadableEntry(Slot slot) {
         ConsumerRecord<String, byte[]> r = slot.record();
         return codec.identify(r.value()).map(id -> {
-            String type = id.type() != null && TYPE_NAME.matcher(id.type()).matches() ? id.type() : "unknown";
             String actor = id.actor() != null
                     && Admissibility.checkText("actor", id.actor(), 1, Admissibility.MAX_ACTOR).isEmpty() ? id.actor() : null;
-            String detail = String.valueOf(slot.malformed().getMessage()).replace("\u0000", "");
-            if (detail.length() > MAX_DETAIL) {
-                detail = detail.substring(0, MAX_DETAIL) + "…";
-            }
-            String fingerprint;
-            try {
-                fingerprint = UNREADABLE + java.util.HexFormat.of().formatHex(
-                        java.security.MessageDigest.getInstance("SHA-256").digest(r.value()));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-            return new Inbox.Entry(id.id(), type, fingerprint, Inbox.DEAD_LETTERED, MALFORMED_COMMAND, detail, actor,
+            return new Inbox.Entry(id.id(), id.type() != null ? id.type() : "unknown", id.fingerprint(), Inbox.DEAD_LETTERED,
+                    MALFORMED_COMMAND, bounded(String.valueOf(slot.malformed().getMessage()).replace("\u0000", "")), actor,
                     r.topic(), r.partition(), r.offset(), false);
         });
+    }
+
+    /** Bounded: a detail must not make an outcome or a rejection larger than the message limits. */
+    private static String bounded(String detail) {
+        return detail.length() > MAX_DETAIL ? detail.substring(0, MAX_DETAIL) + "…" : detail;
     }
 
     /** Stable: each command is rejected once, and downstream can recognise it. */
@@ -475,11 +463,8 @@ final class CommandBatchProcessor<C extends Command> {
 
     /** Bounded: a command full of bad values must not make a rejection larger than the message limits. */
     private static String summary(List<Violation> violations) {
-        String shown = violations.stream().limit(MAX_VIOLATIONS_SHOWN).map(Violation::toString)
-                .collect(Collectors.joining("; "));
-        if (shown.length() > MAX_DETAIL) {
-            shown = shown.substring(0, MAX_DETAIL) + "…";
-        }
+        String shown = bounded(violations.stream().limit(MAX_VIOLATIONS_SHOWN).map(Violation::toString)
+                .collect(Collectors.joining("; ")));
         int more = violations.size() - MAX_VIOLATIONS_SHOWN;
         return more > 0 ? shown + "; and " + more + " more" : shown;
     }
@@ -541,7 +526,7 @@ final class CommandBatchProcessor<C extends Command> {
             Long position = stored.get(tp);
             if (position == null) {
                 consumer.seek(tp, first);
-                seekedTo.put(tp, first);
+                standsAt.put(tp, first);
                 return;
             }
             long beginning = beginnings.getOrDefault(tp, 0L);
@@ -562,7 +547,7 @@ final class CommandBatchProcessor<C extends Command> {
                 tx.executeWithoutResult(status -> offsets.moveTo(groupId, tp, moved, clock.instant()));
             }
             consumer.seek(tp, target);
-            seekedTo.put(tp, target);
+            standsAt.put(tp, target);
         });
         metrics.realigned();
     }
@@ -580,6 +565,19 @@ final class CommandBatchProcessor<C extends Command> {
             first.merge(new TopicPartition(s.record().topic(), s.record().partition()), s.record().offset(), Math::min);
         }
         return first;
+    }
+
+    /** The partitions of a poll's records, which come a partition at a time: one object per run, not per record. */
+    private static Set<TopicPartition> partitionsOf(List<ConsumerRecord<String, byte[]>> records) {
+        Set<TopicPartition> partitions = new HashSet<>();
+        TopicPartition last = null;
+        for (ConsumerRecord<String, byte[]> r : records) {
+            if (last == null || last.partition() != r.partition() || !last.topic().equals(r.topic())) {
+                last = new TopicPartition(r.topic(), r.partition());
+                partitions.add(last);
+            }
+        }
+        return partitions;
     }
 
     /** The position after the slots: each partition's last slot says which record follows it. */

@@ -35,11 +35,6 @@ public final class CommandOutcomes {
             return status == Status.APPLIED || status == Status.REJECTED;
         }
 
-        /** Dead-lettered: no outcome yet, nor one that will come without a new delivery (a replay, a resend). */
-        public boolean isDeadLettered() {
-            return status == Status.DEAD_LETTERED;
-        }
-
         public boolean isApplied() {
             return status == Status.APPLIED;
         }
@@ -53,6 +48,16 @@ public final class CommandOutcomes {
 
     public Optional<Recorded> find(UUID commandId) {
         return Optional.ofNullable(find(List.of(commandId)).get(commandId));
+    }
+
+    /**
+     * Those of {@code commandIds} that only a new delivery can decide: never handled, or dead-lettered (a resend is
+     * handled again). In the order given.
+     */
+    public List<UUID> unanswered(List<UUID> commandIds) {
+        Map<UUID, Recorded> recorded = find(commandIds);
+        return commandIds.stream()
+                .filter(id -> !recorded.containsKey(id) || recorded.get(id).status() == Status.DEAD_LETTERED).toList();
     }
 
     /** The recorded ones among {@code commandIds}; an id never handled is absent. */

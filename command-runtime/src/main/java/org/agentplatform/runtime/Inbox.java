@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.agentplatform.schema.messaging.MessageCodec;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -93,8 +94,11 @@ class Inbox {
                     fingerprint = excluded.fingerprint, reason = excluded.reason, detail = excluded.detail,
                     actor = excluded.actor, topic = excluded.topic, partition = excluded.partition,
                     kafka_offset = excluded.kafka_offset, processed_at = excluded.processed_at
-                where processed_commands.outcome = 'DEAD_LETTERED' and processed_commands.fingerprint like 'unreadable:%'""",
-                entries, entries.size(), (ps, e) -> bind(ps, e, ts));
+                where processed_commands.outcome = 'DEAD_LETTERED' and starts_with(processed_commands.fingerprint, ?)""",
+                entries, entries.size(), (ps, e) -> {
+                    bind(ps, e, ts);
+                    ps.setString(12, MessageCodec.UNREADABLE);
+                });
     }
 
     private static void bind(java.sql.PreparedStatement ps, Entry e, Timestamp ts) throws java.sql.SQLException {
@@ -144,5 +148,14 @@ class Inbox {
 
     /** An id already handled: the fingerprint of its command and whether it was dead-lettered (not final). */
     record Known(String fingerprint, boolean deadLettered) {
+
+        /**
+         * Whether a delivery of the id with {@code fingerprint} is handled as new: only when the command was
+         * dead-lettered, and only as the same command (or when its dead letter could not be read, so nothing says
+         * what it was). Anything else is a duplicate, or a reuse of the id.
+         */
+        boolean handledAgainAs(String fingerprint) {
+            return deadLettered && (this.fingerprint.startsWith(MessageCodec.UNREADABLE) || this.fingerprint.equals(fingerprint));
+        }
     }
 }

@@ -116,6 +116,14 @@ class DeadLetterReplaySystemTest {
         assertThat(send("GET", "/admin/dead-letters?topic=" + DLT + "&reason=schemaVersion%2099", stack.adminKey(), null, 200)
                 .get("deadLetters")).hasSize(1);
 
+        // what the audited table or Kafka's clock cannot hold is refused at the edge, naming the field
+        assertThat(send("POST", "/admin/dead-letters/replays", stack.adminKey(), """
+                {"topic":"%s","reason":"nul \\u0000 here"}""".formatted(DLT), 400).get("errors").get(0).get("field")
+                .asString()).isEqualTo("reason");
+        assertThat(send("POST", "/admin/dead-letters/replays", stack.adminKey(), """
+                {"topic":"%s","from":"+300000-01-01T00:00:00Z"}""".formatted(DLT), 400).get("errors").get(0).get("field")
+                .asString()).isEqualTo("from");
+
         // the operator fixes the cause and replays what matches: the poison is applied, once
         jdbc.execute("drop trigger refuse_777 on transfers; drop function refuse_777()");
         JsonNode fixed = awaitDone(send("POST", "/admin/dead-letters/replays", stack.adminKey(), """

@@ -70,16 +70,17 @@ class DeadLetterController {
     ResponseEntity<?> list(Actor actor, @RequestParam(required = false) @Nullable String topic,
                            @RequestParam(required = false) @Nullable Instant from,
                            @RequestParam(required = false) @Nullable Instant to,
-                           @RequestParam(required = false) @Size(max = 200) @Nullable String reason,
+                           @RequestParam(required = false) @Nullable String reason,
                            @RequestParam(defaultValue = "50") @Min(1) @Max(500) int limit) {
         actor.requireAdmin("Reading dead letters");
         if (topic != null && !deadLetters.exists(topic)) {
             return unknownTopic(topic);
         }
-        if (from != null && to != null && to.isBefore(from)) {
-            return invalid("to", "must not be before from");
+        DeadLetterFilter filter = DeadLetterFilter.of(from, to, reason);
+        if (!filter.problems().isEmpty()) {
+            return invalid(filter.problems());
         }
-        return ResponseEntity.ok(deadLetters.list(new DeadLetterLog.Filter(topic, from, to, reason), limit));
+        return ResponseEntity.ok(deadLetters.list(topic, filter, limit));
     }
 
     @GetMapping("/admin/dead-letters/{topic}/{partition}/{offset}")
@@ -96,6 +97,11 @@ class DeadLetterController {
     @PostMapping(path = "/admin/dead-letters/replays", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> replay(Actor actor, @Valid @RequestBody ReplayRequest request) {
         actor.requireAdmin("Replaying dead letters");
+        DeadLetterFilter filter = new DeadLetterFilter(request.from(), request.to(), request.reason(), request.partition(),
+                request.offset());
+        if (!filter.problems().isEmpty()) {
+            return invalid(filter.problems());
+        }
         if (!deadLetters.exists(request.topic())) {
             return unknownTopic(request.topic());
         }
@@ -103,11 +109,15 @@ class DeadLetterController {
         if (request.partition() != null && !ends.containsKey(request.partition())) {
             return invalid("partition", request.topic() + " has no partition " + request.partition());
         }
-        if (request.offset() != null && deadLetters.find(request.topic(), request.partition(), request.offset()).isEmpty()) {
-            return invalid("offset", "no dead letter at " + DeadLetter.id(request.topic(), request.partition(), request.offset()));
+        if (filter.single()) {
+            if (deadLetters.find(request.topic(), request.partition(), request.offset()).isEmpty()) {
+                return invalid("offset", "no dead letter at " + DeadLetter.id(request.topic(), request.partition(),
+                        request.offset()));
+            }
+            // one record: its partition only, up to and including it
+            ends = Map.of(request.partition(), request.offset() + 1);
         }
-        Replays.Replay created = replays.create(actor.name(), clock.instant(), request.topic(),
-                new Replays.Filter(request.from(), request.to(), request.reason(), request.partition(), request.offset()),
+        Replays.Replay created = replays.create(actor.name(), clock.instant(), request.topic(), filter,
                 request.maxReplays() == null ? properties.maxReplays() : request.maxReplays(), ends);
         log.info("Replay {} of {} requested by {}: {}", created.id(), created.topic(), actor.name(), created.filter());
         return ResponseEntity.accepted().location(URI.create("/admin/dead-letters/replays/" + created.id())).body(created);
@@ -138,8 +148,11 @@ class DeadLetterController {
     }
 
     private static ResponseEntity<?> invalid(String field, String detail) {
-        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(FieldProblems.invalid(List.of(new FieldProblems.FieldError(field, detail))));
+        return invalid(List.of(new FieldProblems.FieldError(field, detail)));
+    }
+
+    private static ResponseEntity<?> invalid(List<FieldProblems.FieldError> errors) {
+        return ResponseEntity.badRequest().contentType(MediaType.APPLICATION_PROBLEM_JSON).body(FieldProblems.invalid(errors));
     }
 
     /**
@@ -147,18 +160,13 @@ class DeadLetterController {
      * @param maxReplays a record replayed this many times already is quarantined (default: the setting)
      */
     record ReplayRequest(@NotBlank @Size(max = 249) String topic, @Nullable Instant from, @Nullable Instant to,
-                         @Nullable @Size(max = 200) String reason, @Nullable @PositiveOrZero Integer partition,
+                         @Nullable String reason, @Nullable @PositiveOrZero Integer partition,
                          @Nullable @PositiveOrZero Long offset, @Nullable @Min(1) @Max(100) Integer maxReplays) {
 
         @AssertTrue(message = "partition and offset go together (one record), and then without from, to or reason")
         boolean isOffset() {
             boolean one = partition != null || offset != null;
             return !one || partition != null && offset != null && from == null && to == null && reason == null;
-        }
-
-        @AssertTrue(message = "must not be before from")
-        boolean isTo() {
-            return from == null || to == null || !to.isBefore(from);
         }
     }
 }

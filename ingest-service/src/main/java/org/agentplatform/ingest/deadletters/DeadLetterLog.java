@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -56,24 +55,6 @@ class DeadLetterLog {
     record TopicSummary(String topic, String originalTopic, long records) {
     }
 
-    /** What a listing asks for: one topic or all, a time range of when they were dead-lettered, a reason. */
-    record Filter(@Nullable String topic, @Nullable Instant from, @Nullable Instant to, @Nullable String reason) {
-
-        boolean matches(ConsumerRecord<?, ?> r) {
-            if (to != null && r.timestamp() > to.toEpochMilli()) {
-                return false;
-            }
-            if (from != null && r.timestamp() < from.toEpochMilli()) {
-                return false;
-            }
-            if (reason == null || reason.isBlank()) {
-                return true;
-            }
-            String why = DeadLetter.text(r, DeadLetter.REASON);
-            return why != null && why.toLowerCase(Locale.ROOT).contains(reason.toLowerCase(Locale.ROOT));
-        }
-    }
-
     /** {@code complete}: false when the listing stopped at the limit or at the scan cap before the end. */
     record Listing(List<DeadLetter> deadLetters, long scanned, boolean complete) {
     }
@@ -121,15 +102,15 @@ class DeadLetterLog {
         }
     }
 
-    /** The records matching {@code filter}, oldest first per partition, at most {@code limit}. */
-    Listing list(Filter filter, int limit) {
-        List<String> names = filter.topic() != null ? List.of(filter.topic()) : deadLetterTopics();
+    /** The records of {@code topic} (all dead-letter topics if null) matching {@code filter}, at most {@code limit}. */
+    Listing list(@Nullable String topic, DeadLetterFilter filter, int limit) {
+        List<String> names = topic != null ? List.of(topic) : deadLetterTopics();
         List<DeadLetter> found = new ArrayList<>();
         long scanned = 0;
         boolean complete = true;
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
-            for (String topic : names) {
-                for (TopicPartition tp : partitions(consumer, topic)) {
+            for (String name : names) {
+                for (TopicPartition tp : partitions(consumer, name)) {
                     long end = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp);
                     long start = startOf(consumer, tp, filter.from());
                     if (start >= end) {
@@ -160,7 +141,7 @@ class DeadLetterLog {
                             }
                             scanned++;
                             if (filter.matches(r)) {
-                                found.add(DeadLetter.of(r, topics.originalOf(topic), json, false));
+                                found.add(DeadLetter.of(r, topics.originalOf(name), json, false));
                             }
                         }
                         position = consumer.position(tp);

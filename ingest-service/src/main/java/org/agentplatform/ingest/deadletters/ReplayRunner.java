@@ -93,11 +93,6 @@ class ReplayRunner extends PeriodicTask {
             producer.initTransactions(); // fences a runner that lost its lease, and aborts what it left open
             Map<TopicPartition, Long> ends = new HashMap<>();
             replay.endOffsets().forEach((p, end) -> ends.put(new TopicPartition(replay.topic(), p), end));
-            if (replay.filter().single()) {
-                TopicPartition only = new TopicPartition(replay.topic(), replay.filter().partition());
-                ends.keySet().retainAll(Set.of(only));
-                ends.computeIfPresent(only, (tp, end) -> Math.min(end, replay.filter().offset() + 1));
-            }
             Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(ends.keySet());
             Map<TopicPartition, Long> positions = new HashMap<>();
             Map<TopicPartition, Replays.Counts> counts = new HashMap<>();
@@ -190,7 +185,7 @@ class ReplayRunner extends PeriodicTask {
     /** Sends one record back, or to quarantine; returns what it counted. */
     private Replays.Counts dispatch(Replays.Replay replay, String target, ConsumerRecord<byte[], byte[]> r,
                                     KafkaProducer<byte[], byte[]> producer) {
-        if (!matches(replay.filter(), r)) {
+        if (!replay.filter().matches(r)) {
             return new Replays.Counts(0, 0, 1);
         }
         int replayed = DeadLetter.replayCount(r);
@@ -241,14 +236,7 @@ class ReplayRunner extends PeriodicTask {
         return false;
     }
 
-    private static boolean matches(Replays.Filter filter, ConsumerRecord<?, ?> r) {
-        if (filter.single()) {
-            return r.partition() == filter.partition() && r.offset() == filter.offset();
-        }
-        return new DeadLetterLog.Filter(null, filter.from(), filter.to(), filter.reason()).matches(r);
-    }
-
-    private static long start(KafkaConsumer<?, ?> consumer, TopicPartition tp, Replays.Filter filter) {
+    private static long start(KafkaConsumer<?, ?> consumer, TopicPartition tp, DeadLetterFilter filter) {
         if (filter.single()) {
             return Math.max(filter.offset(), DeadLetterLog.startOf(consumer, tp, null));
         }

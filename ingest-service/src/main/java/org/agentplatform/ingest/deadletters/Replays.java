@@ -32,18 +32,8 @@ class Replays {
         REQUESTED, RUNNING, DONE, FAILED
     }
 
-    /** What to replay from one dead-letter topic: a time range and a reason, or one record (partition and offset). */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Filter(@Nullable Instant from, @Nullable Instant to, @Nullable String reason, @Nullable Integer partition,
-                  @Nullable Long offset) {
-
-        boolean single() {
-            return partition != null && offset != null;
-        }
-    }
-
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Replay(UUID id, String requestedBy, Instant requestedAt, String topic, Filter filter, int maxReplays,
+    record Replay(UUID id, String requestedBy, Instant requestedAt, String topic, DeadLetterFilter filter, int maxReplays,
                   Status status, Map<Integer, Long> endOffsets, long replayed, long quarantined, long skipped,
                   @Nullable String runner, @Nullable Instant finishedAt, @Nullable String error) {
     }
@@ -59,7 +49,7 @@ class Replays {
         this.jdbc = jdbc;
     }
 
-    Replay create(String requestedBy, Instant at, String topic, Filter filter, int maxReplays, Map<Integer, Long> ends) {
+    Replay create(String requestedBy, Instant at, String topic, DeadLetterFilter filter, int maxReplays, Map<Integer, Long> ends) {
         UUID id = UUID.randomUUID();
         jdbc.sql("""
                 insert into dead_letter_replays (id, requested_by, requested_at, topic, filter, max_replays, status,
@@ -164,7 +154,7 @@ class Replays {
                     .forEach(e -> ends.put(Integer.parseInt(e.getKey()), e.getValue().asLong()));
             JsonNode filter = json.readTree(rs.getString(5));
             return new Replay(rs.getObject(1, UUID.class), rs.getString(2), rs.getObject(3, OffsetDateTime.class).toInstant(),
-                    rs.getString(4), json.treeToValue(filter, Filter.class), rs.getInt(6), Status.valueOf(rs.getString(7)),
+                    rs.getString(4), json.treeToValue(filter, DeadLetterFilter.class), rs.getInt(6), Status.valueOf(rs.getString(7)),
                     ends, rs.getLong(9), rs.getLong(10), rs.getLong(11), rs.getString(12),
                     rs.getObject(13, OffsetDateTime.class) == null ? null : rs.getObject(13, OffsetDateTime.class).toInstant(),
                     rs.getString(14));

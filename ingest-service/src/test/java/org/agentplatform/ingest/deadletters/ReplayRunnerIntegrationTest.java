@@ -1,6 +1,7 @@
 package org.agentplatform.ingest.deadletters;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -46,6 +47,7 @@ import org.springframework.kafka.support.KafkaHeaders;
 class ReplayRunnerIntegrationTest {
 
     private static final int BUDGET = 2;
+    private static final Duration PATIENCE = Duration.ofSeconds(60);
 
     private final TestEnvironment env = TestServers.newEnvironment();
     private final Topics topics = new Topics(env.topicPrefix());
@@ -74,12 +76,15 @@ class ReplayRunnerIntegrationTest {
         DeadLetterLog log = new DeadLetterLog(kafka, topics, properties);
         Replays replays = new Replays(jdbc);
         Replays.Replay replay = replays.create("admin", clock.instant(), dlt,
-                new Replays.Filter(null, null, "poison", null, null), 3, log.endOffsets(dlt));
+                DeadLetterFilter.of(null, null, "poison"), 3, log.endOffsets(dlt));
         ReplayRunner first = new ReplayRunner(replays, log, topics, kafka, properties, clock);
         ReplayRunner second = new ReplayRunner(replays, log, topics, kafka, properties, clock);
 
-        first.runPass();
-        Replays.Replay afterOne = replays.find(replay.id()).orElseThrow();
+        // the first slice that reads anything (a slice reads for two intervals at most: a busy machine may need more)
+        Replays.Replay afterOne = await().atMost(PATIENCE).until(() -> {
+            first.runPass();
+            return replays.find(replay.id()).orElseThrow();
+        }, r -> r.replayed() > 0);
         assertThat(afterOne.status()).isEqualTo(Replays.Status.RUNNING);
         assertThat(afterOne.replayed()).as("one slice sends at most the budget").isEqualTo(BUDGET);
 
@@ -97,10 +102,11 @@ class ReplayRunnerIntegrationTest {
             second.runPass();
             assertThat(replays.find(replay.id()).orElseThrow().runner()).isEqualTo(afterOne.runner());
             clock.move(Duration.ofSeconds(11));
-            for (int pass = 0; pass < 10 && replays.find(replay.id()).orElseThrow().status() == Replays.Status.RUNNING; pass++) {
+            await().atMost(PATIENCE).until(() -> {
                 second.runPass();
                 first.runPass(); // back from the dead: the replay is no longer its own, and it does nothing
-            }
+                return replays.find(replay.id()).orElseThrow().status();
+            }, status -> status != Replays.Status.RUNNING);
         }
 
         Replays.Replay done = replays.find(replay.id()).orElseThrow();
@@ -154,7 +160,7 @@ class ReplayRunnerIntegrationTest {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             List<ConsumerRecord<String, String>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }

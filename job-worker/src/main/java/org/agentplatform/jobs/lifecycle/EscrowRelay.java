@@ -5,7 +5,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -128,10 +127,8 @@ class EscrowRelay extends PeriodicTask {
             if (page.isEmpty()) {
                 return null;
             }
-            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
             // dead-lettered counts as unanswered: a resend is handled again, and it is the only way one ends
-            UUID[] unanswered = page.stream().filter(id -> !recorded.containsKey(id) || recorded.get(id).isDeadLettered())
-                    .toArray(UUID[]::new);
+            UUID[] unanswered = outcomes.unanswered(page).toArray(UUID[]::new);
             // the same conditions again under the lock: another instance may have resent one since the read
             List<Stored> again = unanswered.length == 0 ? List.of() : jdbc.query("""
                     select id, topic_key, envelope::text from job_saga_commands

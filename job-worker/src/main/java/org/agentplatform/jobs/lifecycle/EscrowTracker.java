@@ -185,9 +185,7 @@ class EscrowTracker extends PeriodicTask {
             }
             // a command with a recorded outcome is the tracker's to apply, or the ledger's to decide (DEFERRED);
             // a dead-lettered one was never applied and, resent in vain, is as lost as one never seen
-            Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
-            List<Sent> lost = lock(page.stream().filter(id -> !recorded.containsKey(id) || recorded.get(id).isDeadLettered())
-                    .toList(), properties.sagaMaxResends());
+            List<Sent> lost = lock(outcomes.unanswered(page), properties.sagaMaxResends());
             if (!lost.isEmpty()) {
                 stuck[0] = markStuck(lost, now);
             }

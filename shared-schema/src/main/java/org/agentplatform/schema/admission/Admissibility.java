@@ -74,6 +74,13 @@ public final class Admissibility {
         return found;
     }
 
+    /** An instant PostgreSQL's {@code timestamptz} can store, for values that are not part of a message. */
+    public static List<Violation> checkInstant(String field, Instant value) {
+        List<Violation> found = new ArrayList<>();
+        instant(field, value, found);
+        return found;
+    }
+
     private static void value(String path, Object value, Text limit, List<Violation> found) {
         if (value == null) {
             return; // nullability is the record constructor's and the codec's to judge

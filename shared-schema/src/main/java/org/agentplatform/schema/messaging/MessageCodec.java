@@ -106,9 +106,13 @@ public final class MessageCodec {
         }
     }
 
+    /** How the fingerprint of an unreadable record begins: it is of its bytes, and matches no command's. */
+    public static final String UNREADABLE = "unreadable:";
+
     /**
-     * What can be read of a record that {@link #decode} refused: its envelope's {@code id}, and its {@code type} and
-     * {@code actor} when they are strings. Empty when not even the id can be read. Never throws.
+     * What can be read of a record that {@link #decode} refused: its envelope's {@code id}, its {@code type} when it
+     * names a known message type, its {@code actor} when it is a string, and a fingerprint of its bytes. Empty when
+     * not even the id can be read. Never throws.
      */
     public java.util.Optional<Identity> identify(byte[] json) {
         if (json == null || json.length == 0 || json[0] == 0) {
@@ -123,15 +127,15 @@ public final class MessageCodec {
             JsonNode type = tree.get("type");
             JsonNode actor = tree.get("actor");
             return java.util.Optional.of(new Identity(java.util.UUID.fromString(id.asString()),
-                    type != null && type.isString() ? type.asString() : null,
-                    actor != null && actor.isString() ? actor.asString() : null));
+                    type != null && type.isString() && MessageTypes.byName(type.asString()).isPresent() ? type.asString() : null,
+                    actor != null && actor.isString() ? actor.asString() : null, UNREADABLE + sha256(json)));
         } catch (JacksonException | IllegalArgumentException e) {
             return java.util.Optional.empty();
         }
     }
 
     /** The readable part of an unreadable envelope; {@code type} and {@code actor} may be null. */
-    public record Identity(java.util.UUID id, String type, String actor) {
+    public record Identity(java.util.UUID id, String type, String actor, String fingerprint) {
     }
 
     /**
@@ -139,12 +143,15 @@ public final class MessageCodec {
      * The same command id arriving with another fingerprint is a producer error.
      */
     public String fingerprint(Message payload) {
+        JsonNode canonical = mapper.valueToTree(payload);
+        return sha256(mapper.writeValueAsString(canonical).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String sha256(byte[] bytes) {
         try {
-            JsonNode canonical = mapper.valueToTree(payload);
-            byte[] bytes = mapper.writeValueAsString(canonical).getBytes(StandardCharsets.UTF_8);
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("SHA-256 is part of every JRE", e);
         }
     }
 
