@@ -1,13 +1,19 @@
 package org.agentplatform.jobs.lifecycle;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import org.agentplatform.schema.jobs.EscrowStatus;
 import org.agentplatform.schema.jobs.JobEscrow;
 import org.agentplatform.schema.jobs.JobEscrowHeld;
 import org.agentplatform.schema.jobs.JobEscrowRejected;
 import org.agentplatform.schema.jobs.JobEscrowSettled;
+import org.agentplatform.schema.jobs.JobEvent;
+import org.agentplatform.schema.jobs.ResolveEscrow;
+import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.ledger.PostPending;
 import org.agentplatform.schema.ledger.ReserveKarma;
 import org.agentplatform.schema.ledger.TransferKarma;
@@ -115,6 +121,133 @@ final class Escrow {
         require(EscrowStatus.RESERVING);
         status = EscrowStatus.STUCK;
         return new JobEscrowSettled(jobId, EscrowStatus.STUCK, null, price);
+    }
+
+    // --- an admin's resolution of a STUCK escrow ---
+
+    /** What the ledger recorded for one of the job's saga commands, read when the admin resolves its escrow. */
+    record Recorded(UUID commandId, EscrowStep.Kind step, Known known) {
+    }
+
+    /** A final outcome (applied, refused), or none yet: not seen, dead-lettered or parked, so it may still apply. */
+    enum Known { APPLIED, REFUSED, UNKNOWN }
+
+    /** Where the price is, by the saga commands the ledger applied. */
+    enum Location { NOT_TAKEN, HELD, IN_ESCROW, PAID, REFUNDED }
+
+    /** What a resolution does: refused, settled at once (the ledger already did it), a new step, or a resend. */
+    sealed interface Resolution {
+        record Refused(String reason, String detail) implements Resolution {
+        }
+
+        record Settled(JobEvent event, String detail) implements Resolution {
+        }
+
+        record Moving(EscrowStep step, String detail) implements Resolution {
+        }
+
+        record Resending(Recorded command, String detail) implements Resolution {
+        }
+    }
+
+    static Location locate(List<Recorded> commands) {
+        Set<EscrowStep.Effect> applied = commands.stream().filter(c -> c.known() == Known.APPLIED)
+                .map(c -> c.step().effect).collect(Collectors.toSet());
+        if (!applied.contains(EscrowStep.Effect.RESERVES)) {
+            return Location.NOT_TAKEN;
+        }
+        if (applied.contains(EscrowStep.Effect.VOIDS)) {
+            return Location.REFUNDED;
+        }
+        if (!applied.contains(EscrowStep.Effect.POSTS)) {
+            return Location.HELD;
+        }
+        if (applied.contains(EscrowStep.Effect.PAYS)) {
+            return Location.PAID;
+        }
+        return applied.contains(EscrowStep.Effect.RETURNS) ? Location.REFUNDED : Location.IN_ESCROW;
+    }
+
+    /**
+     * The admin's {@code action} on a STUCK escrow, given every saga command of the job and what the ledger
+     * recorded for it. Money moves only where the ledger's record says it is: while a command has no final outcome
+     * it may still be applied (a replayed dead letter, a late record), so only RETRY is allowed, which sends that
+     * same command again under its own id; the ledger applies it at most once. New steps derive their ids from
+     * {@code seed}, the resolving command.
+     */
+    Resolution resolve(ResolveEscrow.Action action, List<Recorded> commands, UUID seed) {
+        if (status != EscrowStatus.STUCK) {
+            return new Resolution.Refused(Job.ESCROW_NOT_STUCK, "escrow is " + status);
+        }
+        List<Recorded> unknown = commands.stream().filter(c -> c.known() == Known.UNKNOWN).toList();
+        if (action == ResolveEscrow.Action.RETRY) {
+            if (unknown.size() != 1) {
+                return new Resolution.Refused(Job.NOTHING_TO_RETRY, unknown.isEmpty()
+                        ? "every saga command of this escrow has a final outcome in the ledger: REFUND or PAY it"
+                        : unknown.size() + " saga commands of this escrow have no final outcome: " + ids(unknown));
+            }
+            Recorded resend = unknown.get(0);
+            status = resend.step().settling;
+            return new Resolution.Resending(resend, "sending " + resend.step() + " " + resend.commandId() + " again");
+        }
+        if (!unknown.isEmpty()) {
+            return new Resolution.Refused(Job.OUTCOME_UNKNOWN, "the ledger has no final outcome for " + ids(unknown)
+                    + ", which may still be applied: RETRY first");
+        }
+        Location location = locate(commands);
+        return action == ResolveEscrow.Action.REFUND ? refund(location, seed) : pay(location, seed);
+    }
+
+    private Resolution refund(Location location, UUID seed) {
+        return switch (location) {
+            case NOT_TAKEN -> {
+                status = EscrowStatus.REJECTED;
+                yield new Resolution.Settled(new JobEscrowRejected(jobId, Job.NOTHING_HELD,
+                        "the reservation was never applied: nothing was taken from the submitter"), "nothing was taken");
+            }
+            case HELD -> moving(EscrowStep.Kind.RESOLVE_VOID, new VoidPending(pendingId()), seed, "voiding the hold");
+            case IN_ESCROW -> moving(EscrowStep.Kind.RESOLVE_RETURN,
+                    new TransferKarma(JobEscrow.ACCOUNT, submitterId, price), seed, "returning it from the escrow account");
+            case REFUNDED -> settledAs(EscrowStatus.REFUNDED, submitterId, "the ledger had refunded it");
+            case PAID -> new Resolution.Refused(Job.ESCROW_PAID, "the ledger paid the price to the executor: PAY records that");
+        };
+    }
+
+    private Resolution pay(Location location, UUID seed) {
+        if (payee == null) {
+            return new Resolution.Refused(Job.NO_PAYEE, "nobody completed the job: there is no executor to pay");
+        }
+        return switch (location) {
+            case NOT_TAKEN -> new Resolution.Refused(Job.NOTHING_HELD,
+                    "the reservation was never applied: nothing was taken from the submitter to pay");
+            case HELD -> moving(EscrowStep.Kind.RESOLVE_POST, new PostPending(pendingId()), seed, "posting the hold");
+            case IN_ESCROW -> moving(EscrowStep.Kind.RESOLVE_PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price), seed,
+                    "paying it from the escrow account");
+            case PAID -> settledAs(EscrowStatus.PAID, payee, "the ledger had paid it");
+            case REFUNDED -> new Resolution.Refused(Job.ESCROW_REFUNDED,
+                    "the ledger refunded the price to the submitter: REFUND records that");
+        };
+    }
+
+    private Resolution moving(EscrowStep.Kind kind, LedgerCommand command, UUID seed, String detail) {
+        status = kind.settling;
+        return new Resolution.Moving(new EscrowStep(jobId, kind, command, seed), detail);
+    }
+
+    private Resolution settledAs(EscrowStatus outcome, UUID to, String detail) {
+        status = outcome;
+        return new Resolution.Settled(new JobEscrowSettled(jobId, outcome, to, price), detail);
+    }
+
+    /** A resolution's hold was posted: pay the executor from the escrow account, a step seeded by the post. */
+    EscrowStep resolutionPosted(UUID postCommandId) {
+        require(EscrowStatus.PAYING);
+        return new EscrowStep(jobId, EscrowStep.Kind.RESOLVE_PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price),
+                postCommandId);
+    }
+
+    private static String ids(List<Recorded> commands) {
+        return commands.stream().map(c -> c.step() + " " + c.commandId()).collect(Collectors.joining(", "));
     }
 
     /** The id of the reservation, which is the pending transfer's id in the ledger. */

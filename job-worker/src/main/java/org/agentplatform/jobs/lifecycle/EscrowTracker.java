@@ -121,7 +121,7 @@ class EscrowTracker extends PeriodicTask {
         int stuck = 0;
         for (Resolved r : resolved) {
             Job job = jobs.get(r.sent().jobId());
-            Effect effect = effect(job, r.sent().step(), r.outcome(), now);
+            Effect effect = effect(job, r.sent(), r.outcome(), now);
             if (effect.transition() instanceof Changed c) {
                 history.add(new HistoryRow(c.history(), r.sent().commandId()));
                 events.add(event(r.sent().commandId(), c, now));
@@ -149,18 +149,20 @@ class EscrowTracker extends PeriodicTask {
     }
 
     /** What a step's final outcome does to its job: a transition, the next step, or both. */
-    private static Effect effect(Job job, EscrowStep.Kind step, CommandOutcomes.Recorded outcome, Instant now) {
+    private static Effect effect(Job job, Sent sent, CommandOutcomes.Recorded outcome, Instant now) {
         boolean applied = outcome.isApplied();
-        return switch (step) {
+        return switch (sent.step()) {
             // settlement() after the transition: a job cancelled while its reservation was on its way is refunded
             case RESERVE -> new Effect(applied ? job.escrowReserved(now)
                     : job.escrowRejected(outcome.reason(), outcome.detail()), job.settlement());
             case POST -> applied ? new Effect(null, job.escrowPosted())
                     : new Effect(job.escrowSettled(EscrowStatus.STUCK, outcome.reason()), null);
-            case PAY -> new Effect(job.escrowSettled(applied ? EscrowStatus.PAID : EscrowStatus.STUCK,
+            case RESOLVE_POST -> applied ? new Effect(null, job.escrowResolutionPosted(sent.commandId()))
+                    : new Effect(job.escrowSettled(EscrowStatus.STUCK, outcome.reason()), null);
+            case PAY, RESOLVE_PAY -> new Effect(job.escrowSettled(applied ? EscrowStatus.PAID : EscrowStatus.STUCK,
                     outcome.reason()), null);
-            case REFUND -> new Effect(job.escrowSettled(applied ? EscrowStatus.REFUNDED : EscrowStatus.STUCK,
-                    outcome.reason()), null);
+            case REFUND, RESOLVE_VOID, RESOLVE_RETURN -> new Effect(job.escrowSettled(
+                    applied ? EscrowStatus.REFUNDED : EscrowStatus.STUCK, outcome.reason()), null);
         };
     }
 

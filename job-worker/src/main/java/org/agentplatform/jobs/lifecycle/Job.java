@@ -3,6 +3,7 @@ package org.agentplatform.jobs.lifecycle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -23,6 +24,7 @@ import org.agentplatform.schema.jobs.JobEscrowRejected;
 import org.agentplatform.schema.jobs.JobEscrowSettled;
 import org.agentplatform.schema.jobs.JobStatus;
 import org.agentplatform.schema.jobs.JobSubmitted;
+import org.agentplatform.schema.jobs.ResolveEscrow;
 import org.agentplatform.schema.jobs.SubmitJob;
 
 import tools.jackson.databind.JsonNode;
@@ -44,6 +46,14 @@ final class Job {
     static final String JOB_FINISHED = "JOB_FINISHED";
     /** Why an escrow is STUCK when a step's command never got an outcome from the ledger. */
     static final String NO_OUTCOME = "NO_OUTCOME";
+    // why an admin's escrow resolution is refused, or, NOTHING_HELD, how one ended with nothing to move
+    static final String ESCROW_NOT_STUCK = "ESCROW_NOT_STUCK";
+    static final String OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN";
+    static final String NOTHING_TO_RETRY = "NOTHING_TO_RETRY";
+    static final String NOTHING_HELD = "NOTHING_HELD";
+    static final String ESCROW_PAID = "ESCROW_PAID";
+    static final String ESCROW_REFUNDED = "ESCROW_REFUNDED";
+    static final String NO_PAYEE = "NO_PAYEE";
 
     /** The order lease requests take runnable jobs in: highest priority, then the longest waiting. */
     static final Comparator<Job> LEASE_ORDER = Comparator.comparingInt((Job j) -> -j.priority)
@@ -166,6 +176,40 @@ final class Job {
             status = JobStatus.REJECTED;
         }
         return new Changed(lost, history("ESCROW_STUCK", null, null, NO_OUTCOME), null, null);
+    }
+
+    /** An admin's resolution of the job's STUCK escrow: what it changed, and the saga command it sends, or sends again. */
+    record Resolved(Transition transition, EscrowStep step, UUID resend) {
+    }
+
+    /**
+     * The admin resolves the job's STUCK escrow (see {@link Escrow#resolve}). Accepted or refused, it is kept in the
+     * job's history, which is audited, with the admin's reason and what was done.
+     */
+    Resolved resolveEscrow(ResolveEscrow.Action action, String reason, List<Escrow.Recorded> commands, UUID commandId) {
+        Escrow.Resolution resolution = escrow.resolve(action, commands, commandId);
+        String why = action + " (" + reason + "): ";
+        if (resolution instanceof Escrow.Resolution.Refused r) {
+            return new Resolved(new Refused(r.reason(), r.detail(),
+                    history("ESCROW_RESOLUTION_REFUSED", null, null, why + r.reason() + ": " + r.detail())), null, null);
+        }
+        changed = true;
+        if (resolution instanceof Escrow.Resolution.Settled settled) {
+            return new Resolved(new Changed(settled.event(), history("ESCROW_RESOLVED", null, null, why + settled.detail()),
+                    null, null), null, null);
+        }
+        if (resolution instanceof Escrow.Resolution.Moving moving) {
+            return new Resolved(new Changed(null, history("ESCROW_RESOLUTION", null, null, why + moving.detail()),
+                    null, null), moving.step(), null);
+        }
+        Escrow.Resolution.Resending resending = (Escrow.Resolution.Resending) resolution;
+        return new Resolved(new Changed(null, history("ESCROW_RESOLUTION", null, null, why + resending.detail()),
+                null, null), null, resending.command().commandId());
+    }
+
+    /** A resolution's hold was posted into escrow: pay the executor from it. */
+    EscrowStep escrowResolutionPosted(UUID postCommandId) {
+        return escrow.resolutionPosted(postCommandId);
     }
 
     Changed submittedTransition() {

@@ -15,6 +15,7 @@ import org.agentplatform.jobs.lifecycle.Transition.LeaseEnded;
 import org.agentplatform.jobs.lifecycle.Transition.LeaseStarted;
 import org.agentplatform.jobs.lifecycle.Transition.Refused;
 import org.agentplatform.runtime.CommandHandler;
+import org.agentplatform.runtime.CommandOutcomes;
 import org.agentplatform.runtime.Outcome;
 import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.jobs.CancelJob;
@@ -23,6 +24,7 @@ import org.agentplatform.schema.jobs.FailJob;
 import org.agentplatform.schema.jobs.Heartbeat;
 import org.agentplatform.schema.jobs.JobCommand;
 import org.agentplatform.schema.jobs.RequestLease;
+import org.agentplatform.schema.jobs.ResolveEscrow;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Topics;
@@ -43,11 +45,13 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
     static final String AGENT_SUSPENDED = "AGENT_SUSPENDED";
 
     private final JobRepository repository;
+    private final CommandOutcomes outcomes;
     private final Backoff backoff;
     private final Clock clock;
 
-    JobCommandHandler(JobRepository repository, JobsProperties properties, Clock clock) {
+    JobCommandHandler(JobRepository repository, CommandOutcomes outcomes, JobsProperties properties, Clock clock) {
         this.repository = repository;
+        this.outcomes = outcomes;
         this.backoff = Backoff.of(properties);
         this.clock = clock;
     }
@@ -72,6 +76,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
             }
         }
         repository.lock(named).forEach(j -> jobs.put(j.id(), j));
+        Map<UUID, List<Escrow.Recorded>> sagas = sagas(commands);
         Map<UUID, String> executorStatuses = repository.agentStatuses(executors);
         long leaseRequests = executors.stream().filter(x -> "ACTIVE".equals(executorStatuses.get(x))).count();
         if (leaseRequests > 0) {
@@ -130,6 +135,16 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                     t = job.fail(f.executorId(), f.fencingToken(), f.error(), f.retryable(), holders, now, backoff);
                 } else if (command instanceof CancelJob c) {
                     t = job.cancel(c.requestedBy(), Issuer.of(envelope.actor()) instanceof Issuer.Admin, now);
+                } else if (command instanceof ResolveEscrow r) {
+                    Job.Resolved resolved = job.resolveEscrow(r.action(), r.reason(),
+                            sagas.getOrDefault(jobId, List.of()), commandId);
+                    t = resolved.transition();
+                    if (resolved.step() != null) {
+                        batch.escrow.add(resolved.step());
+                    }
+                    if (resolved.resend() != null) {
+                        batch.resend.add(resolved.resend());
+                    }
                 } else {
                     throw new IllegalArgumentException("Unhandled job command " + command.getClass().getName());
                 }
@@ -150,7 +165,31 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
         repository.endLeases(batch.ended);
         repository.appendHistory(batch.history, now);
         repository.insertEscrowSteps(batch.escrow, now);
+        repository.resendEscrowSteps(batch.resend);
         return outcomes;
+    }
+
+    /**
+     * For the jobs whose escrow a command of the batch resolves: each saga command of the job, with what the ledger
+     * recorded for it now. Read after the jobs are locked, so no tracker changes their saga meanwhile.
+     */
+    private Map<UUID, List<Escrow.Recorded>> sagas(List<Envelope<JobCommand>> commands) {
+        List<UUID> resolving = commands.stream().filter(e -> e.payload() instanceof ResolveEscrow)
+                .map(e -> e.payload().jobId()).distinct().toList();
+        if (resolving.isEmpty()) {
+            return Map.of();
+        }
+        Map<UUID, List<Map.Entry<UUID, EscrowStep.Kind>>> sent = repository.sagaCommands(resolving);
+        Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(
+                sent.values().stream().flatMap(List::stream).map(Map.Entry::getKey).toList());
+        Map<UUID, List<Escrow.Recorded>> sagas = new HashMap<>();
+        sent.forEach((jobId, steps) -> sagas.put(jobId, steps.stream().map(step -> {
+            CommandOutcomes.Recorded outcome = recorded.get(step.getKey());
+            Escrow.Known known = outcome == null || !outcome.isFinal() ? Escrow.Known.UNKNOWN
+                    : outcome.isApplied() ? Escrow.Known.APPLIED : Escrow.Known.REFUSED;
+            return new Escrow.Recorded(step.getKey(), step.getValue(), known);
+        }).toList()));
+        return sagas;
     }
 
     /**
@@ -173,6 +212,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
         final List<LeaseEnded> ended = new ArrayList<>();
         final List<HistoryRow> history = new ArrayList<>();
         final List<EscrowStep> escrow = new ArrayList<>();
+        final List<UUID> resend = new ArrayList<>();
 
         Outcome outcome(Transition transition, String aggregateId, UUID commandId) {
             if (transition instanceof Refused r) {

@@ -6,6 +6,7 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -173,6 +174,34 @@ class JobRepository {
                     ps.setString(5, codec.encodeToString(Envelope.of(s.commandId(), s.command(), "job-worker", at)));
                     ps.setTimestamp(6, ts);
                 });
+    }
+
+    /** Every saga command of each of {@code jobIds}, oldest first: (command id, step) by job. */
+    Map<UUID, List<Map.Entry<UUID, EscrowStep.Kind>>> sagaCommands(Collection<UUID> jobIds) {
+        Map<UUID, List<Map.Entry<UUID, EscrowStep.Kind>>> byJob = new HashMap<>();
+        if (jobIds.isEmpty()) {
+            return byJob;
+        }
+        jdbc.query("select job_id, id, step from job_saga_commands where job_id = any(?) order by created_at, id",
+                rs -> {
+                    byJob.computeIfAbsent(rs.getObject(1, UUID.class), k -> new ArrayList<>())
+                            .add(Map.entry(rs.getObject(2, UUID.class), EscrowStep.Kind.valueOf(rs.getString(3))));
+                }, (Object) jobIds.toArray(UUID[]::new));
+        return byJob;
+    }
+
+    /**
+     * Puts sent saga commands back in the relay's queue as if never sent (an admin's RETRY of a command that got no
+     * outcome): sent again under the same id, resent and given up on like a new one.
+     */
+    void resendEscrowSteps(List<UUID> commandIds) {
+        if (commandIds.isEmpty()) {
+            return;
+        }
+        jdbc.update("""
+                update job_saga_commands set sent_at = null, last_sent_at = null, attempts = 1, resolved_at = null,
+                    outcome = null, reason = null
+                where id = any(?)""", (Object) commandIds.toArray(UUID[]::new));
     }
 
     /** Whether {@code executor} was granted the lease of {@code jobId} with {@code token} (committed leases). */

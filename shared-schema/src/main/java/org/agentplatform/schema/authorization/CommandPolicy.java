@@ -9,6 +9,7 @@ import org.agentplatform.schema.jobs.FailJob;
 import org.agentplatform.schema.jobs.Heartbeat;
 import org.agentplatform.schema.jobs.JobCommand;
 import org.agentplatform.schema.jobs.RequestLease;
+import org.agentplatform.schema.jobs.ResolveEscrow;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.ledger.DisputeClaim;
@@ -139,6 +140,10 @@ public final class CommandPolicy {
         if (command instanceof CancelJob c) {
             // the admin cancels any job; whether requestedBy is the submitter is the job worker's to check
             return issuer instanceof Issuer.Admin ? Optional.empty() : self(issuer, "requestedBy", c.requestedBy());
+        }
+        if (command instanceof ResolveEscrow) {
+            // moves karma held for others by the system's own commands: the operator's decision, no agent's
+            return issuer instanceof Issuer.Admin ? Optional.empty() : refuse("actor", "resolving an escrow needs the admin role");
         }
         throw new IllegalArgumentException("no rule for " + command.getClass().getName());
     }

@@ -11,7 +11,7 @@ import org.agentplatform.schema.messaging.Topics;
  * {@link RequestLease}, which names no job and is keyed by the executor asking for work.
  */
 public sealed interface JobCommand extends Command
-        permits SubmitJob, RequestLease, Heartbeat, CompleteJob, FailJob, CancelJob {
+        permits SubmitJob, RequestLease, Heartbeat, CompleteJob, FailJob, CancelJob, ResolveEscrow {
 
     /** The job it names; null for a {@link RequestLease}, which names none. */
     UUID jobId();

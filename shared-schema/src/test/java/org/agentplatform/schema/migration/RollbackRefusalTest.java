@@ -84,7 +84,7 @@ class RollbackRefusalTest {
         assertThat(failed).hasMessageContaining("undo of V5 (db/rollback/U5__jobs.sql) failed and was rolled back")
                 .hasMessageContaining("job-escrow account")
                 .hasMessageContaining("The schema and flyway_schema_history are at V5");
-        assertThat(failed.undone()).extracting(step -> step.version().getVersion()).containsExactly("11", "10", "9", "8", "7", "6");
+        assertThat(failed.undone()).extracting(step -> step.version().getVersion()).containsExactly("12", "11", "10", "9", "8", "7", "6");
         assertThat(db.appliedVersions()).isEqualTo(versions(5));
         assertThat(db.tables()).contains("jobs", "job_saga_commands").doesNotContain("api_keys", "parked_resolutions");
         assertThat(db.single("select count(*) from transfers")).isEqualTo("2");
@@ -123,6 +123,33 @@ class RollbackRefusalTest {
         assertThat(db.appliedVersions()).isEqualTo(versions(LATEST));
         // V7's backfill gives the open reservation its controller again (the debited agent's account, by V7's rule)
         assertThat(db.single("select controller from transfers")).isEqualTo("b0000000-0000-0000-0000-000000000001");
+    }
+
+    @Test
+    void undoingV12IsRefusedWhileAnEscrowResolutionIsInFlight() {
+        TestDatabase db = TestDatabase.create();
+        db.migrate();
+        db.execute("""
+                insert into jobs (id, submitter_id, status, priority, max_attempts, lease_timeout_ms, run_at, spec, price,
+                                  escrow_status, created_at, updated_at)
+                    values ('20000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-000000000001', 'FAILED', 0, 1,
+                            1000, %1$s, '{}', 5, 'REFUNDING', %1$s, %1$s);
+                insert into job_saga_commands (id, job_id, step, topic_key, envelope, created_at, sent_at)
+                    values ('40000000-0000-0000-0000-000000000001', '20000000-0000-0000-0000-000000000001', 'RESOLVE_VOID',
+                            'k', '{"type": "VoidPending"}', %1$s, %1$s);
+                """.formatted(AT));
+
+        RollbackException failed = catchThrowableOfType(RollbackException.class, () -> db.rollback().undoTo("11"));
+
+        assertThat(failed).hasMessageContaining("undo of V12 refused: an escrow resolution command is still unresolved");
+        assertThat(db.appliedVersions()).isEqualTo(versions(12));
+        assertThat(db.single("select step from job_saga_commands")).isEqualTo("RESOLVE_VOID");
+
+        // once it resolved, the undo goes through and the row, bookkeeping of V12's kind, goes with it
+        db.execute("update job_saga_commands set resolved_at = now(), outcome = 'APPLIED'");
+        db.rollback().undoTo("11");
+        assertThat(db.appliedVersions()).isEqualTo(versions(11));
+        assertThat(db.single("select count(*) from job_saga_commands")).isEqualTo("0");
     }
 
     @Test

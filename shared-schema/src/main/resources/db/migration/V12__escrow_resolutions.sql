@@ -1,0 +1,17 @@
+-- Escrow resolutions: the admin settles a STUCK escrow (ResolveEscrow), and the job worker moves the price with
+-- saga commands of new kinds, each with an id derived from the resolving command, so that a resolution refused by
+-- the ledger can be followed by another one of the same kind for the same job: one row per command, not per step.
+--
+-- Deploy the job workers of this release only after this migration (older ones cannot read the new steps; they
+-- never see them unless a ResolveEscrow is sent, which only this release's ingest does). Cheap on a large table:
+-- the check is NOT VALID (every old row satisfies it), dropping a unique constraint drops its index, and the new
+-- index is what the resolution reads (a job's commands).
+--
+-- Rollback: db/rollback/U12__escrow_resolutions.sql.
+
+alter table job_saga_commands drop constraint job_saga_commands_step_check;
+alter table job_saga_commands add constraint job_saga_commands_step_check
+    check (step in ('RESERVE', 'POST', 'PAY', 'REFUND', 'RESOLVE_VOID', 'RESOLVE_RETURN', 'RESOLVE_POST', 'RESOLVE_PAY'))
+    not valid;
+alter table job_saga_commands drop constraint job_saga_commands_job_id_step_key;
+create index job_saga_commands_job_idx on job_saga_commands (job_id, created_at);
