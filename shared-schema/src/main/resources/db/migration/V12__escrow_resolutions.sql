@@ -3,9 +3,11 @@
 -- the ledger can be followed by another one of the same kind for the same job: one row per command, not per step.
 --
 -- Deploy the job workers of this release only after this migration (older ones cannot read the new steps; they
--- never see them unless a ResolveEscrow is sent, which only this release's ingest does). Cheap on a large table:
--- the check is NOT VALID (every old row satisfies it), dropping a unique constraint drops its index, and the new
--- index is what the resolution reads (a job's commands).
+-- never see them unless a ResolveEscrow is sent, which only this release's ingest does). The check is NOT VALID
+-- (every old row satisfies it, no scan) and dropping a unique constraint drops its index. The two new indexes are
+-- what the resolution (a job's commands) and the list of STUCK escrows read; each build scans its table and blocks
+-- writes to it meanwhile: on a large deployment create them beforehand with CREATE INDEX CONCURRENTLY under these
+-- names and this migration's IF NOT EXISTS skips them.
 --
 -- Rollback: db/rollback/U12__escrow_resolutions.sql.
 
@@ -14,4 +16,6 @@ alter table job_saga_commands add constraint job_saga_commands_step_check
     check (step in ('RESERVE', 'POST', 'PAY', 'REFUND', 'RESOLVE_VOID', 'RESOLVE_RETURN', 'RESOLVE_POST', 'RESOLVE_PAY'))
     not valid;
 alter table job_saga_commands drop constraint job_saga_commands_job_id_step_key;
-create index job_saga_commands_job_idx on job_saga_commands (job_id, created_at);
+create index if not exists job_saga_commands_job_idx on job_saga_commands (job_id, created_at);
+-- what the admin's list of stuck work reads (few rows: a partial index)
+create index if not exists jobs_escrow_stuck_idx on jobs (id) where escrow_status = 'STUCK';

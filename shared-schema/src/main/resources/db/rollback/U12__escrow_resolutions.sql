@@ -17,6 +17,7 @@ end $$;
 
 delete from job_saga_commands where step like 'RESOLVE\_%';
 drop index job_saga_commands_job_idx;
+drop index jobs_escrow_stuck_idx;
 alter table job_saga_commands add constraint job_saga_commands_job_id_step_key unique (job_id, step);
 alter table job_saga_commands drop constraint job_saga_commands_step_check;
 alter table job_saga_commands add constraint job_saga_commands_step_check
