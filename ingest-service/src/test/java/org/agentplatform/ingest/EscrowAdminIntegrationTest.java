@@ -78,7 +78,8 @@ class EscrowAdminIntegrationTest extends WithWorkers {
         Answer retried = post("/admin/escrows/resolutions", ADMIN, "{\"action\":\"REFUND\",\"reason\":\"again\"}",
                 "Idempotency-Key", key);
         assertThat(retried.status()).isEqualTo(202);
-        assertThat(retried.json().get("requestId")).isEqualTo(first.json().get("requestId"));
+        assertThat(retried.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(retried.json()).isEqualTo(first.json());
         await().atMost(WAIT).until(() -> "REFUNDED".equals(escrow(more.get(0))));
     }
 
@@ -100,6 +101,9 @@ class EscrowAdminIntegrationTest extends WithWorkers {
         assertInvalid(post("/admin/escrows/" + job + "/resolution", ADMIN,
                 "{\"action\":\"REFUND\",\"reason\":\"nul\\u0000\"}"), "reason");
         assertThat(get("/admin/escrows/stuck?limit=0", ADMIN).status()).isEqualTo(400);
+        assertThat(get("/admin/escrows/stuck?cause=NO%00OUTCOME", ADMIN).status()).isEqualTo(400);
+        assertInvalid(post("/admin/escrows/resolutions", ADMIN,
+                "{\"action\":\"REFUND\",\"reason\":\"r\",\"cause\":\"x\\u0000\"}"), "cause");
         assertThat(escrow(job)).isEqualTo("STUCK");
     }
 

@@ -1,6 +1,8 @@
 package org.agentplatform.ingest.commands;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -30,6 +32,11 @@ public class CommandOutcomes {
         public boolean applied() {
             return "APPLIED".equals(outcome);
         }
+    }
+
+    /** What the workers recorded for those of {@code commandIds} they handled, by id. */
+    public Map<UUID, Recorded> find(Collection<UUID> commandIds) {
+        return recorded.find(commandIds);
     }
 
     /** What the worker recorded for {@code commandId} now, DEFERRED included; empty while it is not handled. */

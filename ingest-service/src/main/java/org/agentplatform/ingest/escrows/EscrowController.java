@@ -27,6 +27,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
 /**
@@ -43,6 +44,9 @@ class EscrowController {
     private static final Logger log = LoggerFactory.getLogger(EscrowController.class);
     /** How many STUCK escrows a bulk resolution reads at a time; it goes on until none matches. */
     static final int BULK_PAGE = 500;
+    /** A cause is compared with stored text, which cannot hold NUL. */
+    static final String NO_NUL = "[^\\u0000]*";
+    static final String NUL_MESSAGE = "must not contain the NUL character (U+0000)";
 
     private final StuckEscrows stuck;
 
@@ -52,7 +56,9 @@ class EscrowController {
 
     /** One page by job id; pass the last {@code jobId} as {@code after} for the next. */
     @GetMapping("/admin/escrows/stuck")
-    List<StuckEscrows.StuckEscrow> list(Actor actor, @RequestParam(required = false) @Nullable @Size(max = 200) String cause,
+    List<StuckEscrows.StuckEscrow> list(Actor actor,
+                                        @RequestParam(required = false) @Nullable @Size(max = 200)
+                                        @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) String cause,
                                         @RequestParam(required = false) @Nullable UUID after,
                                         @RequestParam(defaultValue = "50") @Min(1) @Max(500) int limit) {
         actor.requireAdmin("Reading stuck escrows");
@@ -100,7 +106,7 @@ class EscrowController {
 
     /** @param cause only escrows stuck for this cause (e.g. NO_OUTCOME, INSUFFICIENT_FUNDS); null: every one */
     record BulkResolution(@NotNull ResolveEscrow.Action action, @NotBlank @Size(max = 500) String reason,
-                          @Nullable @Size(max = 200) String cause) {
+                          @Nullable @Size(max = 200) @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) String cause) {
     }
 
     record Resolved(UUID jobId, UUID commandId) {

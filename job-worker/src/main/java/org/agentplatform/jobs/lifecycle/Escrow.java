@@ -2,6 +2,7 @@ package org.agentplatform.jobs.lifecycle;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -132,7 +133,18 @@ final class Escrow {
     /** A final outcome (applied, refused), or none yet: not seen, dead-lettered or parked, so it may still apply. */
     enum Known { APPLIED, REFUSED, UNKNOWN }
 
-    /** Where the price is, by the saga commands the ledger applied. */
+    /**
+     * The ledger's own record of the price's hold (the pending transfer the reservation created): none, still
+     * pending, posted into the escrow account, or released back to the submitter (voided, or expired: holds made
+     * before they were held for ever had an expiry).
+     */
+    enum Hold { NONE, PENDING, POSTED, RELEASED }
+
+    /** What the ledger records of a job's escrow: its hold and each of the job's saga commands. */
+    record Ledger(Hold hold, List<Recorded> commands) {
+    }
+
+    /** Where the price is. */
     enum Location { NOT_TAKEN, HELD, IN_ESCROW, PAID, REFUNDED }
 
     /** What a resolution does: refused, settled at once (the ledger already did it), a new step, or a resend. */
@@ -150,32 +162,42 @@ final class Escrow {
         }
     }
 
-    static Location locate(List<Recorded> commands) {
-        Set<EscrowStep.Effect> applied = commands.stream().filter(c -> c.known() == Known.APPLIED)
-                .map(c -> c.step().effect).collect(Collectors.toSet());
-        if (!applied.contains(EscrowStep.Effect.RESERVES)) {
-            return Location.NOT_TAKEN;
-        }
-        if (applied.contains(EscrowStep.Effect.VOIDS)) {
-            return Location.REFUNDED;
-        }
-        if (!applied.contains(EscrowStep.Effect.POSTS)) {
-            return Location.HELD;
-        }
-        if (applied.contains(EscrowStep.Effect.PAYS)) {
-            return Location.PAID;
-        }
-        return applied.contains(EscrowStep.Effect.RETURNS) ? Location.REFUNDED : Location.IN_ESCROW;
+    /**
+     * Where the price is, from the ledger's hold and its record of the job's saga commands; empty while a command
+     * that may still move it has no final outcome (it may yet be applied: a replayed dead letter, a late record).
+     * Posts and voids act on the hold, which the ledger resolves once: its state decides, whatever of them is still
+     * unknown. Once posted, the transfers out of the escrow account (PAY, RESOLVE_PAY, RESOLVE_RETURN) decide.
+     */
+    static Optional<Location> locate(Hold hold, List<Recorded> commands) {
+        return switch (hold) {
+            case NONE -> commands.stream().anyMatch(c -> c.step() == EscrowStep.Kind.RESERVE && c.known() == Known.REFUSED)
+                    ? Optional.of(Location.NOT_TAKEN) : Optional.empty(); // no refusal on record: it may still apply
+            case PENDING -> Optional.of(Location.HELD);
+            case RELEASED -> Optional.of(Location.REFUNDED);
+            case POSTED -> {
+                List<Recorded> out = commands.stream().filter(c -> c.step().effect == EscrowStep.Effect.PAYS
+                        || c.step().effect == EscrowStep.Effect.RETURNS).toList();
+                if (out.stream().anyMatch(c -> c.known() == Known.UNKNOWN)) {
+                    yield Optional.empty();
+                }
+                Set<EscrowStep.Effect> applied = out.stream().filter(c -> c.known() == Known.APPLIED)
+                        .map(c -> c.step().effect).collect(Collectors.toSet());
+                yield Optional.of(applied.contains(EscrowStep.Effect.PAYS) ? Location.PAID
+                        : applied.contains(EscrowStep.Effect.RETURNS) ? Location.REFUNDED : Location.IN_ESCROW);
+            }
+        };
     }
 
     /**
-     * The admin's {@code action} on a STUCK escrow, given every saga command of the job and what the ledger
-     * recorded for it. Money moves only where the ledger's record says it is: while a command has no final outcome
-     * it may still be applied (a replayed dead letter, a late record), so only RETRY is allowed, which sends that
-     * same command again under its own id; the ledger applies it at most once. New steps derive their ids from
-     * {@code seed}, the resolving command.
+     * The admin's {@code action} on a STUCK escrow, given the ledger's hold and what it recorded for every saga
+     * command of the job. Money moves only where the ledger's record says it is: while it cannot say
+     * ({@link #locate} empty) only RETRY is allowed, which sends the command that has no final outcome again under
+     * its own id, so the ledger applies it at most once. New steps derive their ids from {@code seed}, the
+     * resolving command.
      */
-    Resolution resolve(ResolveEscrow.Action action, List<Recorded> commands, UUID seed) {
+    Resolution resolve(ResolveEscrow.Action action, Ledger ledger, UUID seed) {
+        Hold hold = ledger.hold();
+        List<Recorded> commands = ledger.commands();
         if (status != EscrowStatus.STUCK) {
             return new Resolution.Refused(Job.ESCROW_NOT_STUCK, "escrow is " + status);
         }
@@ -190,12 +212,12 @@ final class Escrow {
             status = resend.step().settling;
             return new Resolution.Resending(resend, "sending " + resend.step() + " " + resend.commandId() + " again");
         }
-        if (!unknown.isEmpty()) {
-            return new Resolution.Refused(Job.OUTCOME_UNKNOWN, "the ledger has no final outcome for " + ids(unknown)
-                    + ", which may still be applied: RETRY first");
+        Optional<Location> location = locate(hold, commands);
+        if (location.isEmpty()) {
+            return new Resolution.Refused(Job.OUTCOME_UNKNOWN, "the ledger has no final outcome for "
+                    + (unknown.isEmpty() ? "the reservation" : ids(unknown)) + ", which may still be applied: RETRY first");
         }
-        Location location = locate(commands);
-        return action == ResolveEscrow.Action.REFUND ? refund(location, seed) : pay(location, seed);
+        return action == ResolveEscrow.Action.REFUND ? refund(location.get(), seed) : pay(location.get(), seed);
     }
 
     private Resolution refund(Location location, UUID seed) {

@@ -124,7 +124,7 @@ class EscrowTracker extends PeriodicTask {
             Effect effect = effect(job, r.sent(), r.outcome(), now);
             if (effect.transition() instanceof Changed c) {
                 history.add(new HistoryRow(c.history(), r.sent().commandId()));
-                events.add(event(r.sent().commandId(), c, now));
+                events.add(event(r.sent(), c, now));
                 if (job.escrowStatus() == EscrowStatus.STUCK) {
                     stuck++;
                     log.error("Escrow of job {} is stuck: the ledger refused {} ({})", job.id(), r.sent().step(),
@@ -206,7 +206,7 @@ class EscrowTracker extends PeriodicTask {
             Job job = jobs.get(s.jobId());
             if (job.escrowNoOutcome() instanceof Changed c) {
                 history.add(new HistoryRow(c.history(), s.commandId()));
-                events.add(event(s.commandId(), c, now));
+                events.add(event(s, c, now));
             }
             log.error("Escrow of job {} is stuck: its {} command {} got no outcome after {} resends ({})",
                     job.id(), s.step(), s.commandId(), properties.sagaMaxResends(), Job.NO_OUTCOME);
@@ -230,10 +230,10 @@ class EscrowTracker extends PeriodicTask {
             return List.of();
         }
         return jdbc.query("""
-                select id, job_id, step from job_saga_commands
+                select id, job_id, step, generation from job_saga_commands
                 where id = any(?) and resolved_at is null and attempts > ? order by id for update skip locked""",
                 (rs, i) -> new Sent(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class),
-                        EscrowStep.Kind.valueOf(rs.getString(3))), ids.toArray(UUID[]::new), moreAttemptsThan);
+                        EscrowStep.Kind.valueOf(rs.getString(3)), rs.getInt(4)), ids.toArray(UUID[]::new), moreAttemptsThan);
     }
 
     /** In id order, like every transaction that locks jobs. */
@@ -243,12 +243,18 @@ class EscrowTracker extends PeriodicTask {
         return jobs;
     }
 
-    /** Stable: the same step's outcome is the same event however often a crash makes it be applied again. */
-    private static Envelope<JobEvent> event(UUID commandId, Changed change, Instant now) {
-        return Envelope.of(DerivedIds.of("job-escrow-event", commandId), change.event(), "job-worker", now);
+    /**
+     * Stable: the same step's outcome is the same event however often a crash makes it be applied again. A step
+     * an admin sent again (RETRY) has a new generation, and its new outcome a new event: consumers dedupe by id.
+     */
+    private static Envelope<JobEvent> event(Sent sent, Changed change, Instant now) {
+        UUID id = sent.generation() == 0 ? DerivedIds.of("job-escrow-event", sent.commandId())
+                : DerivedIds.of("job-escrow-event", sent.commandId(), sent.generation());
+        return Envelope.of(id, change.event(), "job-worker", now);
     }
 
-    private record Sent(UUID commandId, UUID jobId, EscrowStep.Kind step) {
+    /** {@code generation}: how often an admin sent the command again after it got no outcome (0: never). */
+    private record Sent(UUID commandId, UUID jobId, EscrowStep.Kind step, int generation) {
     }
 
     private record Resolved(Sent sent, CommandOutcomes.Recorded outcome) {

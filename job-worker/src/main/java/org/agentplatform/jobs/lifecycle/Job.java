@@ -3,7 +3,6 @@ package org.agentplatform.jobs.lifecycle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -186,8 +185,8 @@ final class Job {
      * The admin resolves the job's STUCK escrow (see {@link Escrow#resolve}). Accepted or refused, it is kept in the
      * job's history, which is audited, with the admin's reason and what was done.
      */
-    Resolved resolveEscrow(ResolveEscrow.Action action, String reason, List<Escrow.Recorded> commands, UUID commandId) {
-        Escrow.Resolution resolution = escrow.resolve(action, commands, commandId);
+    Resolved resolveEscrow(ResolveEscrow.Action action, String reason, Escrow.Ledger ledger, UUID commandId) {
+        Escrow.Resolution resolution = escrow.resolve(action, ledger, commandId);
         String why = action + " (" + reason + "): ";
         if (resolution instanceof Escrow.Resolution.Refused r) {
             return new Resolved(new Refused(r.reason(), r.detail(),

@@ -76,7 +76,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
             }
         }
         repository.lock(named).forEach(j -> jobs.put(j.id(), j));
-        Map<UUID, List<Escrow.Recorded>> sagas = sagas(commands);
+        Map<UUID, Escrow.Ledger> sagas = sagas(commands, jobs);
         Map<UUID, String> executorStatuses = repository.agentStatuses(executors);
         long leaseRequests = executors.stream().filter(x -> "ACTIVE".equals(executorStatuses.get(x))).count();
         if (leaseRequests > 0) {
@@ -136,8 +136,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 } else if (command instanceof CancelJob c) {
                     t = job.cancel(c.requestedBy(), Issuer.of(envelope.actor()) instanceof Issuer.Admin, now);
                 } else if (command instanceof ResolveEscrow r) {
-                    Job.Resolved resolved = job.resolveEscrow(r.action(), r.reason(),
-                            sagas.getOrDefault(jobId, List.of()), commandId);
+                    Job.Resolved resolved = job.resolveEscrow(r.action(), r.reason(), sagas.get(jobId), commandId);
                     t = resolved.transition();
                     if (resolved.step() != null) {
                         batch.escrow.add(resolved.step());
@@ -170,25 +169,32 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
     }
 
     /**
-     * For the jobs whose escrow a command of the batch resolves: each saga command of the job, with what the ledger
-     * recorded for it now. Read after the jobs are locked, so no tracker changes their saga meanwhile.
+     * For the jobs whose escrow a command of the batch resolves: the ledger's hold of the price and each saga command
+     * of the job with what the ledger recorded for it now. Read after the jobs are locked, so no tracker changes
+     * their saga meanwhile; the ledger writes a hold and its command's outcome in one transaction.
      */
-    private Map<UUID, List<Escrow.Recorded>> sagas(List<Envelope<JobCommand>> commands) {
+    private Map<UUID, Escrow.Ledger> sagas(List<Envelope<JobCommand>> commands, Map<UUID, Job> jobs) {
         List<UUID> resolving = commands.stream().filter(e -> e.payload() instanceof ResolveEscrow)
-                .map(e -> e.payload().jobId()).distinct().toList();
+                .map(e -> e.payload().jobId()).filter(jobs::containsKey).distinct().toList();
         if (resolving.isEmpty()) {
             return Map.of();
         }
         Map<UUID, List<Map.Entry<UUID, EscrowStep.Kind>>> sent = repository.sagaCommands(resolving);
         Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(
                 sent.values().stream().flatMap(List::stream).map(Map.Entry::getKey).toList());
-        Map<UUID, List<Escrow.Recorded>> sagas = new HashMap<>();
-        sent.forEach((jobId, steps) -> sagas.put(jobId, steps.stream().map(step -> {
-            CommandOutcomes.Recorded outcome = recorded.get(step.getKey());
-            Escrow.Known known = outcome == null || !outcome.isFinal() ? Escrow.Known.UNKNOWN
-                    : outcome.isApplied() ? Escrow.Known.APPLIED : Escrow.Known.REFUSED;
-            return new Escrow.Recorded(step.getKey(), step.getValue(), known);
-        }).toList()));
+        Map<UUID, Escrow.Hold> holds = repository.holds(resolving.stream()
+                .map(job -> EscrowStep.commandId(job, EscrowStep.Kind.RESERVE)).toList());
+        Map<UUID, Escrow.Ledger> sagas = new HashMap<>();
+        for (UUID jobId : resolving) {
+            List<Escrow.Recorded> steps = sent.getOrDefault(jobId, List.of()).stream().map(step -> {
+                CommandOutcomes.Recorded outcome = recorded.get(step.getKey());
+                Escrow.Known known = outcome == null || !outcome.isFinal() ? Escrow.Known.UNKNOWN
+                        : outcome.isApplied() ? Escrow.Known.APPLIED : Escrow.Known.REFUSED;
+                return new Escrow.Recorded(step.getKey(), step.getValue(), known);
+            }).toList();
+            Escrow.Hold hold = holds.getOrDefault(EscrowStep.commandId(jobId, EscrowStep.Kind.RESERVE), Escrow.Hold.NONE);
+            sagas.put(jobId, new Escrow.Ledger(hold, steps));
+        }
         return sagas;
     }
 

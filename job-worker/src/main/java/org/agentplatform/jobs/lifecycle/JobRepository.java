@@ -191,8 +191,28 @@ class JobRepository {
     }
 
     /**
+     * The ledger's record of each hold ({@code pendingIds}: the reservations' ids): pending, posted, or released
+     * (voided or expired); absent when the ledger holds none. The ledger resolves a hold with one row naming it.
+     */
+    Map<UUID, Escrow.Hold> holds(Collection<UUID> pendingIds) {
+        Map<UUID, Escrow.Hold> holds = new HashMap<>();
+        if (pendingIds.isEmpty()) {
+            return holds;
+        }
+        jdbc.query("""
+                select p.id, r.status from transfers p left join transfers r on r.pending_id = p.id
+                where p.id = any(?) and p.status = 'PENDING'""", rs -> {
+                    String resolved = rs.getString(2);
+                    holds.put(rs.getObject(1, UUID.class), resolved == null ? Escrow.Hold.PENDING
+                            : "POSTED".equals(resolved) ? Escrow.Hold.POSTED : Escrow.Hold.RELEASED);
+                }, (Object) pendingIds.toArray(UUID[]::new));
+        return holds;
+    }
+
+    /**
      * Puts sent saga commands back in the relay's queue as if never sent (an admin's RETRY of a command that got no
-     * outcome): sent again under the same id, resent and given up on like a new one.
+     * outcome): sent again under the same id, resent and given up on like a new one. Its generation counts these
+     * rounds, so that the events of each round's outcome have ids of their own.
      */
     void resendEscrowSteps(List<UUID> commandIds) {
         if (commandIds.isEmpty()) {
@@ -200,7 +220,7 @@ class JobRepository {
         }
         jdbc.update("""
                 update job_saga_commands set sent_at = null, last_sent_at = null, attempts = 1, resolved_at = null,
-                    outcome = null, reason = null
+                    outcome = null, reason = null, generation = generation + 1
                 where id = any(?)""", (Object) commandIds.toArray(UUID[]::new));
     }
 

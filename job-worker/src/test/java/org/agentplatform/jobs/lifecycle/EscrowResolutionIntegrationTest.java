@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.agentplatform.schema.jobs.CancelJob;
@@ -34,9 +33,12 @@ import tools.jackson.databind.node.JsonNodeFactory;
  * record says it is, a step with no outcome is retried under its own id first, and every resolution, accepted or
  * refused, is in the job's (audited) history.
  */
+// a lost step is given up after about 14 s; a step that merely waits for a busy ledger is not
 @TestPropertySource(properties = {"platform.consumer.delete-outbox-rows=false", "platform.jobs.saga-interval=50ms",
-        "platform.jobs.saga-resend-after=1s", "platform.jobs.saga-max-resends=2"})
+        "platform.jobs.saga-resend-after=2s", "platform.jobs.saga-max-resends=6"})
 class EscrowResolutionIntegrationTest extends AbstractEscrowIntegrationTest {
+
+    static final Duration GIVE_UP = Duration.ofSeconds(90);
 
     @Autowired
     EscrowRelay saga;
@@ -63,39 +65,70 @@ class EscrowResolutionIntegrationTest extends AbstractEscrowIntegrationTest {
     }
 
     @Test
-    void aStepWithNoOutcomeIsRetriedUnderItsOwnIdBeforeAnyRefundOrPayment() {
-        UUID job = completedWhileTheSagaIsStopped(60);
-        UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
-        // every publication is dead-lettered by the ledger: the escrow ends STUCK with no outcome
+    void aPaymentWithNoOutcomeBlocksRefundAndPayUntilItIsRetriedUnderItsOwnId() {
+        UUID job = postedWithThePaymentWaiting(60);
+        UUID pay = EscrowStep.commandId(job, EscrowStep.Kind.PAY);
+        // every publication of the payment is dead-lettered by the ledger: the escrow ends STUCK with no outcome
         assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"Lost\"') "
-                + "where id = ? and sent_at is null", post)).isOne();
+                + "where id = ? and sent_at is null", pay)).isOne();
         saga.start();
-        await().atMost(WAIT).until(() -> "STUCK".equals(escrow(job)));
+        await().atMost(GIVE_UP).until(() -> "STUCK".equals(escrow(job)));
 
-        // the post may still be applied (a replayed dead letter): refunding now could pay out twice
-        UUID refund = admin(job, ResolveEscrow.Action.REFUND, "submitter asked");
-        awaitOutcome(refund, Job.OUTCOME_UNKNOWN);
+        // the payment may still be applied (a replayed dead letter): refunding or paying now could pay out twice
+        awaitOutcome(admin(job, ResolveEscrow.Action.REFUND, "submitter asked"), Job.OUTCOME_UNKNOWN);
+        awaitOutcome(admin(job, ResolveEscrow.Action.PAY, "executor asked"), Job.OUTCOME_UNKNOWN);
         assertThat(escrow(job)).isEqualTo("STUCK");
-        assertThat(account(rich)).containsEntry("pending_debits", 60L);
+        assertThat(balance(executor)).isZero();
 
         // the cause is fixed; RETRY sends the same command again, and the saga runs on to the payment
-        assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"PostPending\"') "
-                + "where id = ?", post)).isOne();
-        UUID retry = admin(job, ResolveEscrow.Action.RETRY, "ledger fixed");
-        awaitOutcome(retry, "APPLIED");
+        assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"TransferKarma\"') "
+                + "where id = ?", pay)).isOne();
+        awaitOutcome(admin(job, ResolveEscrow.Action.RETRY, "ledger fixed"), "APPLIED");
         await().atMost(WAIT).until(() -> "PAID".equals(escrow(job)));
-        assertThat(client.outcome(post)).isEqualTo("APPLIED");
+        assertThat(client.outcome(pay)).isEqualTo("APPLIED");
         assertThat(balance(executor)).isEqualTo(60);
         assertThat(account(rich)).containsEntry("balance", 940L).containsEntry("pending_debits", 0L);
         assertThat(account(JobEscrow.ACCOUNT)).containsEntry("balance", 0L).containsEntry("pending_credits", 0L);
         assertThat(resolutions(job)).containsExactly(
-                "ESCROW_RESOLUTION_REFUSED:REFUND (submitter asked): OUTCOME_UNKNOWN: the ledger has no final outcome for POST "
-                        + post + ", which may still be applied: RETRY first",
-                "ESCROW_RESOLUTION:RETRY (ledger fixed): sending POST " + post + " again");
+                "ESCROW_RESOLUTION_REFUSED:REFUND (submitter asked): OUTCOME_UNKNOWN: the ledger has no final outcome for PAY "
+                        + pay + ", which may still be applied: RETRY first",
+                "ESCROW_RESOLUTION_REFUSED:PAY (executor asked): OUTCOME_UNKNOWN: the ledger has no final outcome for PAY "
+                        + pay + ", which may still be applied: RETRY first",
+                "ESCROW_RESOLUTION:RETRY (ledger fixed): sending PAY " + pay + " again");
+        // the payment's two outcomes (given up on, then paid) are two events, with ids of their own
+        assertThat(jdbc.queryForList("select payload->'payload'->>'outcome' from outbox where aggregate_id = ? "
+                + "and event_type = 'JobEscrowSettled' order by created_at", String.class, job.toString()))
+                .containsExactly("STUCK", "PAID");
 
         // settled: nothing more to resolve
         awaitOutcome(admin(job, ResolveEscrow.Action.REFUND, "again"), Job.ESCROW_NOT_STUCK);
         assertThat(balance(executor)).isEqualTo(60);
+    }
+
+    @Test
+    void aHoldWhosePostHasNoOutcomeIsRefundedAndTheLatePostIsRefusedByTheLedger() {
+        UUID job = completedWhileTheSagaIsStopped(45);
+        UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
+        assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"Lost\"') "
+                + "where id = ? and sent_at is null", post)).isOne();
+        saga.start();
+        await().atMost(GIVE_UP).until(() -> "STUCK".equals(escrow(job)));
+
+        // the ledger still holds the price: a post and a void of one hold are decided once, so refunding is safe
+        awaitOutcome(admin(job, ResolveEscrow.Action.REFUND, "executor unreachable"), "APPLIED");
+        await().atMost(WAIT).until(() -> "REFUNDED".equals(escrow(job)));
+        assertThat(account(rich)).containsEntry("balance", 1000L).containsEntry("pending_debits", 0L);
+        assertThat(resolutions(job)).containsExactly("ESCROW_RESOLUTION:REFUND (executor unreachable): voiding the hold");
+
+        // the lost post arrives after all (a replayed dead letter): the ledger refuses it, nothing moves
+        String envelope = jdbc.queryForObject("select jsonb_set(envelope, '{type}', '\"PostPending\"')::text "
+                + "from job_saga_commands where id = ?", String.class, post);
+        publish(post, envelope);
+        await().atMost(WAIT).until(() -> !"MALFORMED_COMMAND".equals(client.outcome(post)));
+        assertThat(client.outcome(post)).isNotEqualTo("APPLIED");
+        assertThat(account(rich)).containsEntry("balance", 1000L);
+        assertThat(balance(executor)).isZero();
+        assertThat(escrow(job)).isEqualTo("REFUNDED");
     }
 
     @Test
@@ -171,27 +204,39 @@ class EscrowResolutionIntegrationTest extends AbstractEscrowIntegrationTest {
      * escrow account (less what was taken).
      */
     private UUID stuckWithThePriceInTheEscrowAccount(long price) {
-        UUID job = completedWhileTheSagaIsStopped(price);
-        // the post is published as the relay would; the relay stays stopped, so the payment the tracker writes waits
-        UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
-        Map<String, Object> row = jdbc.queryForMap("select topic_key, envelope::text as envelope from job_saga_commands "
-                + "where id = ?", post);
-        try {
-            ledgerProducer.send(new ProducerRecord<>(new Topics(env.topicPrefix()).commandsFor(new PostPending(post)),
-                    (String) row.get("topic_key"), ((String) row.get("envelope")).getBytes(StandardCharsets.UTF_8))).get();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-        jdbc.update("update job_saga_commands set sent_at = now() where id = ?", post);
-        UUID pay = EscrowStep.commandId(job, EscrowStep.Kind.PAY);
-        await().atMost(WAIT).until(() -> jdbc.queryForObject("select count(*) from job_saga_commands where id = ?",
-                Long.class, pay) == 1);
+        UUID job = postedWithThePaymentWaiting(price);
         UUID drained = ledger(new TransferKarma(JobEscrow.ACCOUNT, thief, price), "test");
         await().atMost(WAIT).until(() -> "APPLIED".equals(client.outcome(drained)));
         saga.start();
         await().atMost(WAIT).until(() -> "STUCK".equals(escrow(job)));
-        assertThat(client.outcome(pay)).isEqualTo("INSUFFICIENT_FUNDS");
+        assertThat(client.outcome(EscrowStep.commandId(job, EscrowStep.Kind.PAY))).isEqualTo("INSUFFICIENT_FUNDS");
         return job;
+    }
+
+    /**
+     * A job completed and its hold posted into the escrow account, with the saga's relay stopped: the post is
+     * published here as the relay would, and the payment the tracker then writes waits, unsent.
+     */
+    private UUID postedWithThePaymentWaiting(long price) {
+        UUID job = completedWhileTheSagaIsStopped(price);
+        UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
+        publish(post, jdbc.queryForObject("select envelope::text from job_saga_commands where id = ?", String.class, post));
+        jdbc.update("update job_saga_commands set sent_at = now() where id = ?", post);
+        UUID pay = EscrowStep.commandId(job, EscrowStep.Kind.PAY);
+        await().atMost(WAIT).until(() -> jdbc.queryForObject("select count(*) from job_saga_commands where id = ?",
+                Long.class, pay) == 1);
+        return job;
+    }
+
+    /** Publishes a saga command's envelope to the ledger's topic, keyed as the relay keys it. */
+    private void publish(UUID commandId, String envelope) {
+        String key = jdbc.queryForObject("select topic_key from job_saga_commands where id = ?", String.class, commandId);
+        try {
+            ledgerProducer.send(new ProducerRecord<>(new Topics(env.topicPrefix()).commandsFor(new PostPending(commandId)),
+                    key, envelope.getBytes(StandardCharsets.UTF_8))).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A priced job, held, leased and completed by {@link #executor} while the saga is stopped: its POST is unsent. */

@@ -126,27 +126,37 @@ class RollbackRefusalTest {
     }
 
     @Test
-    void undoingV12IsRefusedWhileAnEscrowResolutionIsInFlight() {
+    void undoingV12IsRefusedWhileAnEscrowAResolutionActedOnIsNotSettled() {
         TestDatabase db = TestDatabase.create();
         db.migrate();
+        // a refund from the escrow account given up on (no outcome): the ledger may still apply it
         db.execute("""
                 insert into jobs (id, submitter_id, status, priority, max_attempts, lease_timeout_ms, run_at, spec, price,
                                   escrow_status, created_at, updated_at)
                     values ('20000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-000000000001', 'FAILED', 0, 1,
-                            1000, %1$s, '{}', 5, 'REFUNDING', %1$s, %1$s);
-                insert into job_saga_commands (id, job_id, step, topic_key, envelope, created_at, sent_at)
-                    values ('40000000-0000-0000-0000-000000000001', '20000000-0000-0000-0000-000000000001', 'RESOLVE_VOID',
-                            'k', '{"type": "VoidPending"}', %1$s, %1$s);
+                            1000, %1$s, '{}', 5, 'STUCK', %1$s, %1$s);
+                insert into job_saga_commands (id, job_id, step, topic_key, envelope, created_at, sent_at, resolved_at,
+                                               outcome, reason)
+                    values ('40000000-0000-0000-0000-000000000001', '20000000-0000-0000-0000-000000000001',
+                            'RESOLVE_RETURN', 'k', '{"type": "TransferKarma"}', %1$s, %1$s, %1$s, 'NO_OUTCOME', 'NO_OUTCOME');
                 """.formatted(AT));
 
         RollbackException failed = catchThrowableOfType(RollbackException.class, () -> db.rollback().undoTo("11"));
 
-        assertThat(failed).hasMessageContaining("undo of V12 refused: an escrow resolution command is still unresolved");
+        assertThat(failed).hasMessageContaining("undo of V12 refused: an escrow resolution is not settled");
         assertThat(db.appliedVersions()).isEqualTo(versions(12));
-        assertThat(db.single("select step from job_saga_commands")).isEqualTo("RESOLVE_VOID");
+        assertThat(db.single("select step from job_saga_commands")).isEqualTo("RESOLVE_RETURN");
 
-        // once it resolved, the undo goes through and the row, bookkeeping of V12's kind, goes with it
-        db.execute("update job_saga_commands set resolved_at = now(), outcome = 'APPLIED'");
+        // the ledger applied it late and the escrow was settled: still refused while its outcome is not on record
+        db.execute("update jobs set escrow_status = 'REFUNDED'");
+        assertThat(catchThrowableOfType(RollbackException.class, () -> db.rollback().undoTo("11")))
+                .hasMessageContaining("undo of V12 refused");
+        db.execute("""
+                insert into processed_commands (command_id, command_type, fingerprint, outcome, topic, partition,
+                                                kafka_offset, processed_at, actor)
+                    values ('40000000-0000-0000-0000-000000000001', 'TransferKarma', 'fp', 'APPLIED', 'commands.karma', 0,
+                            1, %1$s, 'job-worker');
+                """.formatted(AT));
         db.rollback().undoTo("11");
         assertThat(db.appliedVersions()).isEqualTo(versions(11));
         assertThat(db.single("select count(*) from job_saga_commands")).isEqualTo("0");

@@ -281,11 +281,19 @@ class RollbackRoundTripTest {
                     ('40000000-0000-0000-0000-000000000001', '20000000-0000-0000-0000-000000000001', 'RESERVE',
                      'b0000000-0000-0000-0000-000000000001', '{"type": "ReserveTransfer"}', %1$s, %1$s, 2,
                      %1$s::timestamptz + interval '1 minute');
-                -- V12: a resolved escrow resolution command, which U12 deletes
+                -- V12: a settled escrow's resolution command, applied by the ledger, which U12 deletes
+                insert into jobs (id, submitter_id, status, priority, attempts, max_attempts, lease_timeout_ms, run_at,
+                                  spec, price, escrow_status, created_at, updated_at) values
+                    ('20000000-0000-0000-0000-000000000002', 'a0000000-0000-0000-0000-000000000001', 'FAILED', 5, 0,
+                     3, 30000, %1$s, '{"image": "render"}', 5, 'REFUNDED', %1$s, %1$s);
                 insert into job_saga_commands (id, job_id, step, topic_key, envelope, created_at, sent_at, resolved_at,
-                                               outcome) values
-                    ('40000000-0000-0000-0000-000000000002', '20000000-0000-0000-0000-000000000001', 'RESOLVE_VOID',
-                     'b0000000-0000-0000-0000-000000000001', '{"type": "VoidPending"}', %1$s, %1$s, %1$s, 'APPLIED');
+                                               outcome, generation) values
+                    ('40000000-0000-0000-0000-000000000002', '20000000-0000-0000-0000-000000000002', 'RESOLVE_VOID',
+                     'b0000000-0000-0000-0000-000000000001', '{"type": "VoidPending"}', %1$s, %1$s, %1$s, 'APPLIED', 1);
+                insert into processed_commands (command_id, command_type, fingerprint, outcome, topic, partition,
+                                                kafka_offset, processed_at, actor) values
+                    ('40000000-0000-0000-0000-000000000002', 'VoidPending', 'fp-12', 'APPLIED', 'commands.karma', 0, 99,
+                     %1$s, 'job-worker');
 
                 insert into api_keys (id, agent_id, prefix, token_hash, created_at) values
                     ('50000000-0000-0000-0000-000000000001', 'a0000000-0000-0000-0000-000000000001', 'ak_abcd1234',
