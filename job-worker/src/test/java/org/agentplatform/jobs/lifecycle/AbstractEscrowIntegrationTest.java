@@ -1,5 +1,6 @@
 package org.agentplatform.jobs.lifecycle;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -9,6 +10,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.agentplatform.schema.jobs.CompleteJob;
+import org.agentplatform.schema.jobs.RequestLease;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.messaging.Envelope;
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInfo;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -39,6 +43,8 @@ abstract class AbstractEscrowIntegrationTest extends AbstractJobWorkerIntegratio
 
     protected JobTestClient client;
     protected KafkaProducer<String, byte[]> ledgerProducer;
+    @Autowired
+    protected EscrowRelay saga;
 
     @BeforeAll
     static void startLedger(TestInfo test) {
@@ -59,6 +65,32 @@ abstract class AbstractEscrowIntegrationTest extends AbstractJobWorkerIntegratio
         client = new JobTestClient(env, jdbc);
         ledgerProducer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    /** A test that stops the saga's relay leaves it running for the next. */
+    @AfterEach
+    void restartTheSaga() {
+        if (!saga.isRunning()) {
+            saga.start();
+        }
+    }
+
+    /**
+     * A priced job of {@code submitter}'s, held, leased and completed by {@code executor} while the saga's relay is
+     * stopped: its POST is written and unsent. Submitted ahead of any job another test left runnable, so that the
+     * lease request gets this one.
+     */
+    protected UUID completedWhileTheSagaIsStopped(UUID submitter, UUID executor, long price) {
+        SubmitJob base = priced(submitter, price, 3, Duration.ofSeconds(30));
+        SubmitJob submit = new SubmitJob(base.jobId(), submitter, base.spec(), 9, 3, base.leaseTimeout(), price);
+        UUID job = submit.jobId();
+        client.send(submit);
+        await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
+        awaitOutcome(client.send(new RequestLease(executor)), "APPLIED");
+        saga.stop();
+        awaitOutcome(client.send(new CompleteJob(job, executor, 1, JsonNodeFactory.instance.textNode("done"))), "APPLIED");
+        assertThat(escrow(job)).isEqualTo("PAYING");
+        return job;
     }
 
     @AfterEach

@@ -9,9 +9,7 @@ import java.util.List;
 import java.util.UUID;
 
 import org.agentplatform.schema.jobs.CancelJob;
-import org.agentplatform.schema.jobs.CompleteJob;
 import org.agentplatform.schema.jobs.JobEscrow;
-import org.agentplatform.schema.jobs.RequestLease;
 import org.agentplatform.schema.jobs.ResolveEscrow;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.ledger.GrantKarma;
@@ -20,13 +18,9 @@ import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
-
-import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * The admin resolves STUCK escrows with the real ledger worker running: money moves only from where the ledger's
@@ -40,9 +34,6 @@ class EscrowResolutionIntegrationTest extends AbstractEscrowIntegrationTest {
 
     static final Duration GIVE_UP = Duration.ofSeconds(90);
 
-    @Autowired
-    EscrowRelay saga;
-
     final UUID rich = UUID.randomUUID();
     final UUID executor = UUID.randomUUID();
     final UUID thief = UUID.randomUUID();
@@ -55,13 +46,6 @@ class EscrowResolutionIntegrationTest extends AbstractEscrowIntegrationTest {
         awaitAccounts(rich, executor, thief);
         ledger(new GrantKarma(rich, 1000), "test");
         await().atMost(WAIT).until(() -> balance(rich) == 1000);
-    }
-
-    @AfterEach
-    void restartTheSaga() {
-        if (!saga.isRunning()) {
-            saga.start();
-        }
     }
 
     @Test
@@ -107,7 +91,7 @@ class EscrowResolutionIntegrationTest extends AbstractEscrowIntegrationTest {
 
     @Test
     void aHoldWhosePostHasNoOutcomeIsRefundedAndTheLatePostIsRefusedByTheLedger() {
-        UUID job = completedWhileTheSagaIsStopped(45);
+        UUID job = completedWhileTheSagaIsStopped(rich, executor, 45);
         UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
         assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"Lost\"') "
                 + "where id = ? and sent_at is null", post)).isOne();
@@ -218,7 +202,7 @@ class EscrowResolutionIntegrationTest extends AbstractEscrowIntegrationTest {
      * published here as the relay would, and the payment the tracker then writes waits, unsent.
      */
     private UUID postedWithThePaymentWaiting(long price) {
-        UUID job = completedWhileTheSagaIsStopped(price);
+        UUID job = completedWhileTheSagaIsStopped(rich, executor, price);
         UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
         publish(post, jdbc.queryForObject("select envelope::text from job_saga_commands where id = ?", String.class, post));
         jdbc.update("update job_saga_commands set sent_at = now() where id = ?", post);
@@ -237,20 +221,5 @@ class EscrowResolutionIntegrationTest extends AbstractEscrowIntegrationTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** A priced job, held, leased and completed by {@link #executor} while the saga is stopped: its POST is unsent. */
-    private UUID completedWhileTheSagaIsStopped(long price) {
-        // ahead of any job another test left runnable, so that the lease request below gets this one
-        SubmitJob base = priced(rich, price, 3, Duration.ofSeconds(30));
-        SubmitJob submit = new SubmitJob(base.jobId(), rich, base.spec(), 9, 3, base.leaseTimeout(), price);
-        UUID job = submit.jobId();
-        client.send(submit);
-        await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
-        awaitOutcome(client.send(new RequestLease(executor)), "APPLIED");
-        saga.stop();
-        awaitOutcome(client.send(new CompleteJob(job, executor, 1, JsonNodeFactory.instance.textNode("done"))), "APPLIED");
-        assertThat(escrow(job)).isEqualTo("PAYING");
-        return job;
     }
 }

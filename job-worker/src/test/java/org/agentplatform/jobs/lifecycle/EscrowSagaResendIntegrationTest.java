@@ -3,19 +3,14 @@ package org.agentplatform.jobs.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
-import org.agentplatform.schema.jobs.CompleteJob;
 import org.agentplatform.schema.jobs.JobEscrow;
-import org.agentplatform.schema.jobs.RequestLease;
-import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.ledger.GrantKarma;
 import org.agentplatform.schema.ledger.RegisterAgent;
 import org.agentplatform.schema.ledger.VoidPending;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -23,7 +18,6 @@ import org.springframework.test.context.TestPropertySource;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import tools.jackson.databind.node.JsonNodeFactory;
 
 /**
  * Escrow steps that never reach the ledger (lost between the broker's acknowledgement and the ledger's inbox, as
@@ -37,8 +31,6 @@ class EscrowSagaResendIntegrationTest extends AbstractEscrowIntegrationTest {
 
     static final int MAX_RESENDS = 3;
 
-    @Autowired
-    EscrowRelay saga;
     @Autowired
     MeterRegistry meters;
 
@@ -54,16 +46,9 @@ class EscrowSagaResendIntegrationTest extends AbstractEscrowIntegrationTest {
         await().atMost(WAIT).until(() -> balance(rich) == 1000);
     }
 
-    @AfterEach
-    void restartTheSaga() {
-        if (!saga.isRunning()) {
-            saga.start();
-        }
-    }
-
     @Test
     void aStepWhoseFirstPublicationWasLostIsResentAndTheExecutorIsPaid() {
-        UUID job = completedWhileTheSagaIsStopped(100);
+        UUID job = completedWhileTheSagaIsStopped(rich, executor, 100);
         UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
         // marked sent as if the broker had it, but the ledger never will: the publication is lost
         assertThat(jdbc.update("update job_saga_commands set sent_at = ? where id = ? and sent_at is null",
@@ -86,7 +71,7 @@ class EscrowSagaResendIntegrationTest extends AbstractEscrowIntegrationTest {
 
     @Test
     void aStepTheLedgerNeverSeesEndsStuckWithNoOutcomeAfterTheLastResendAndIsCounted() {
-        UUID job = completedWhileTheSagaIsStopped(60);
+        UUID job = completedWhileTheSagaIsStopped(rich, executor, 60);
         UUID post = EscrowStep.commandId(job, EscrowStep.Kind.POST);
         // every publication of this record is dead-lettered by the ledger (unknown type): DEAD_LETTERED, never decided
         assertThat(jdbc.update("update job_saga_commands set envelope = jsonb_set(envelope, '{type}', '\"Lost\"') "
@@ -113,7 +98,7 @@ class EscrowSagaResendIntegrationTest extends AbstractEscrowIntegrationTest {
 
     @Test
     void aSettlementTheLedgerRefusesIsCountedStuck() {
-        UUID job = completedWhileTheSagaIsStopped(30);
+        UUID job = completedWhileTheSagaIsStopped(rich, executor, 30);
         UUID hold = EscrowStep.commandId(job, EscrowStep.Kind.RESERVE);
         // the hold is voided behind the saga's back (as its controller), so the ledger refuses to post it
         UUID voided = ledger(new VoidPending(hold), "job-worker");
@@ -124,19 +109,6 @@ class EscrowSagaResendIntegrationTest extends AbstractEscrowIntegrationTest {
         await().atMost(WAIT).until(() -> "STUCK".equals(escrow(job)));
         assertThat(client.outcome(EscrowStep.commandId(job, EscrowStep.Kind.POST))).isNotNull().isNotEqualTo("APPLIED");
         assertThat(stuck("refused")).isEqualTo(stuckBefore + 1);
-    }
-
-    /** A priced job, held, leased and completed by {@link #executor} while the saga is stopped: its POST is unsent. */
-    private UUID completedWhileTheSagaIsStopped(long price) {
-        SubmitJob submit = priced(rich, price, 3, Duration.ofSeconds(30));
-        UUID job = submit.jobId();
-        client.send(submit);
-        await().atMost(WAIT).until(() -> "HELD".equals(escrow(job)) && client.isRunnable(job));
-        awaitOutcome(client.send(new RequestLease(executor)), "APPLIED");
-        saga.stop();
-        awaitOutcome(client.send(new CompleteJob(job, executor, 1, JsonNodeFactory.instance.textNode("done"))), "APPLIED");
-        assertThat(escrow(job)).isEqualTo("PAYING");
-        return job;
     }
 
     private double stuck(String cause) {
