@@ -9,7 +9,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.web.csrf.CsrfToken;
 import org.springframework.ui.Model;
-import org.springframework.web.ErrorResponse;
+import org.springframework.web.ErrorResponseException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -54,7 +54,7 @@ class ConsoleAdvice {
 
     /** What a feature refuses with a status of its own (e.g. a forbidden command). */
     @ExceptionHandler
-    String refused(ErrorResponse e, Model model, HttpServletResponse response) {
+    String refused(ErrorResponseException e, Model model, HttpServletResponse response) {
         HttpStatus status = HttpStatus.resolve(e.getStatusCode().value());
         String detail = e.getBody().getDetail();
         return failure(model, response, status == null ? HttpStatus.BAD_REQUEST : status,

@@ -60,6 +60,29 @@ class ConsoleQueries {
      *                     engine costs in disk
      */
     record Slot(String name, boolean active, @Nullable Long lagBytes, @Nullable Long retainedBytes) {
+
+        public String lagShown() {
+            return bytes(lagBytes);
+        }
+
+        public String retainedShown() {
+            return bytes(retainedBytes);
+        }
+
+        /** Binary units, as PostgreSQL's pg_size_pretty counts them. */
+        static String bytes(@Nullable Long bytes) {
+            if (bytes == null) {
+                return "–";
+            }
+            String[] units = { "B", "KiB", "MiB", "GiB", "TiB" };
+            double value = bytes;
+            int unit = 0;
+            while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+                value /= 1024;
+                unit++;
+            }
+            return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+        }
     }
 
     List<Slot> replicationSlots() {

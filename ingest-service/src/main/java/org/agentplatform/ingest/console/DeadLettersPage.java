@@ -19,6 +19,7 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 import org.springframework.web.util.UriUtils;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Dead letters: the topics, the records of one (by reason), one record decoded, and replays of one record or of
@@ -60,11 +61,13 @@ class DeadLettersPage {
     }
 
     @GetMapping("/console/dead-letters/{topic}/{partition}/{offset}")
-    String show(@PathVariable String topic, @PathVariable String partition, @PathVariable String offset, Model model) {
+    String show(@PathVariable String topic, @PathVariable String partition, @PathVariable String offset, Model model,
+                HttpServletResponse response) {
         int p = InvalidInput.partition("partition", partition);
         long o = InvalidInput.nonNegative("offset", offset);
         DeadLetter letter = deadLetters.find(topic, p, o).orElse(null);
         if (letter == null) {
+            response.setStatus(404);
             model.addAttribute("status", 404);
             model.addAttribute("title", "No such dead letter");
             model.addAttribute("detail", "No dead letter " + DeadLetter.id(topic, p, o));

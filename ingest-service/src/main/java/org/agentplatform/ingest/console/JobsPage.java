@@ -17,6 +17,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
+import jakarta.servlet.http.HttpServletResponse;
+
 /**
  * Jobs: by state, one job with its attempts (one per lease and fencing token) and history, the admin's cancel of one
  * job, and a bulk cancel of every job in a state. Cancels go through {@link AdminJobCancellation}, as
@@ -53,10 +55,11 @@ class JobsPage {
     }
 
     @GetMapping("/console/jobs/{jobId}")
-    String job(@PathVariable String jobId, Model model) {
+    String job(@PathVariable String jobId, Model model, HttpServletResponse response) {
         UUID id = InvalidInput.uuid("jobId", jobId);
         JobQueries.JobView job = jobs.find(id).orElse(null);
         if (job == null) {
+            response.setStatus(404);
             model.addAttribute("status", 404);
             model.addAttribute("title", "No such job");
             model.addAttribute("detail", "No job " + id + " (a submission may still be pending)");

@@ -55,6 +55,7 @@ class OverviewPage {
         read(model, "applied", () -> {
             long[] applied = queries.appliedPerBucket(clock.instant(), BUCKET, BUCKETS);
             long lastMinute = Arrays.stream(applied, BUCKETS - 6, BUCKETS).sum();
+            model.addAttribute("appliedLastMinute", lastMinute);
             model.addAttribute("appliedPerSecond", lastMinute / 60.0);
             model.addAttribute("appliedSparkline", Sparkline.of(applied, 300, 40));
             return null;
