@@ -2,10 +2,16 @@ package org.agentplatform.ingest.console;
 
 import java.util.Map;
 
+import org.agentplatform.ingest.commands.PublishFailedException;
+import org.agentplatform.ingest.deadletters.DeadLetterLog;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.web.csrf.CsrfToken;
 import org.springframework.ui.Model;
@@ -59,6 +65,19 @@ class ConsoleAdvice {
         String detail = e.getBody().getDetail();
         return failure(model, response, status == null ? HttpStatus.BAD_REQUEST : status,
                 status == null ? "Refused" : status.getReasonPhrase(), detail == null ? "Refused" : detail);
+    }
+
+    /** A dependency is away (Kafka, PostgreSQL): the page says so; the request may be retried. */
+    @ExceptionHandler({ KafkaException.class, DeadLetterLog.Unavailable.class, PublishFailedException.class,
+            DataAccessResourceFailureException.class, TransientDataAccessException.class })
+    String unavailable(RuntimeException e, Model model, HttpServletResponse response) {
+        log.warn("Console request failed, a dependency is unavailable: {}", e.toString());
+        boolean publish = e instanceof PublishFailedException;
+        return failure(model, response, HttpStatus.SERVICE_UNAVAILABLE, "Unavailable", publish
+                ? "The message broker did not confirm the command in time, so it may or may not be applied;"
+                        + " check before retrying."
+                : e instanceof DataAccessException ? "The database is not reachable at the moment; retry shortly."
+                : "Kafka is not reachable at the moment; retry shortly.");
     }
 
     @ExceptionHandler

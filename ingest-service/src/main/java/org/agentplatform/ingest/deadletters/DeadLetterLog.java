@@ -225,7 +225,7 @@ public class DeadLetterLog {
     }
 
     /** The broker did not answer. */
-    static final class Unavailable extends RuntimeException {
+    public static final class Unavailable extends RuntimeException {
         Unavailable(String message, Throwable cause) {
             super(message, cause);
         }
