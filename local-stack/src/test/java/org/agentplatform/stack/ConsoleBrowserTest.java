@@ -45,8 +45,8 @@ import tools.jackson.databind.JsonNode;
  * The admin console in a real browser (headless Chromium, through Selenium and the system's chromedriver) against
  * the whole stack: only the admin key logs in; every page renders without a browser console error (a blocked
  * script or style, a failed request); a dead letter replayed from its page is then applied; a job cancelled from its
- * page reaches CANCELLED, and a bulk cancel reaches every match; the audit page names the first broken link of a
- * tampered log. A screenshot of each page is saved under {@code target/console-screenshots}.
+ * page reaches CANCELLED, and a bulk cancel reaches every match; an agent is suspended and reactivated; the audit
+ * page names the first broken link of a tampered log. A screenshot of each page is saved under {@code target/console-screenshots}.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserTest {
@@ -233,6 +233,19 @@ class ConsoleBrowserTest {
         });
         assertThat(api.send("GET", "/admin/dead-letters/replays", stack.adminKey(), null, 200).get(0)
                 .get("requestedBy").asString()).isEqualTo("admin");
+
+        // every match of the filter, replayed again: a duplicate the ledger recognises, not a second grant
+        open("/console/dead-letters?topic=" + DLT + "&reason=replay-test");
+        driver.findElement(By.id("replay-matching")).click();
+        assertThat(text(By.id("notice"))).contains("reason contains \"replay-test\"");
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            open("/console/dead-letters?topic=" + DLT);
+            List<WebElement> newest = driver.findElements(By.cssSelector("#replays tr:nth-child(2) td"));
+            assertThat(newest.get(3).getText()).isEqualTo("reason “replay-test”");
+            assertThat(newest.get(4).getText()).isEqualTo("DONE");
+            assertThat(newest.get(5).getText()).as("replayed").isEqualTo("1");
+        });
+        assertThat(jdbc.queryForObject("select count(*) from transfers where amount = 777", Long.class)).isEqualTo(1);
         screenshot("dead-letters-replayed");
         assertNoConsoleErrors("dead letters");
     }
@@ -266,6 +279,21 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
+    void anAgentIsSuspendedAndReactivatedFromTheAgentsPage() throws Exception {
+        open("/console/agents");
+        driver.findElement(By.cssSelector("#agent-" + alice + " button")).click();
+        assertThat(text(By.id("notice"))).contains("Suspension of agent " + alice + " requested");
+        await().atMost(PATIENCE).until(() -> "SUSPENDED".equals(agentStatus(alice)));
+        open("/console/agents");
+        assertThat(text(By.id("agent-" + alice))).contains("SUSPENDED");
+        driver.findElement(By.cssSelector("#agent-" + alice + " button")).click();
+        assertThat(text(By.id("notice"))).contains("Reactivation of agent " + alice + " requested");
+        await().atMost(PATIENCE).until(() -> "ACTIVE".equals(agentStatus(alice)));
+        assertNoConsoleErrors("agents");
+    }
+
+    @Test
+    @Order(6)
     void theAuditPageNamesTheFirstBrokenLinkOfATamperedLog() throws Exception {
         awaitAuditIntact();
         long seq = jdbc.queryForObject("select min(seq) from audit_log where table_name = 'agents' and change like '%alice%'",
@@ -301,6 +329,10 @@ class ConsoleBrowserTest {
             open("/console/audit?verify=true");
             return !driver.findElements(By.id("audit-ok")).isEmpty();
         });
+    }
+
+    private static String agentStatus(UUID id) {
+        return jdbc.queryForObject("select status from agents where id = ?", String.class, id);
     }
 
     private static String jobStatus(UUID id) {

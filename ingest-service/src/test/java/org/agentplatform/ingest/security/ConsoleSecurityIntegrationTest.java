@@ -30,7 +30,9 @@ import org.springframework.test.context.DynamicPropertySource;
  * bearer key does not open the console, the console's session does not open the API).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "spring.config.name=ingest-service", "ingest.security.admin-key=" + ConsoleSecurityIntegrationTest.ADMIN })
+        "spring.config.name=ingest-service", "ingest.security.admin-key=" + ConsoleSecurityIntegrationTest.ADMIN,
+        // nothing listens there: the overview must say so and still render the rest
+        "ingest.console.audit-url=http://localhost:1", "ingest.console.audit-timeout=2s" })
 class ConsoleSecurityIntegrationTest {
 
     static final String ADMIN = "test-admin-key-0123456789abcdef";
@@ -83,7 +85,8 @@ class ConsoleSecurityIntegrationTest {
         String session = logIn();
         HttpResponse<String> overview = get("/console", session, null);
         assertThat(overview.statusCode()).isEqualTo(200);
-        assertThat(overview.body()).contains("<h1>Overview</h1>").contains("hx-headers=\"{&quot;X-CSRF-TOKEN&quot;");
+        assertThat(overview.body()).contains("<h1>Overview</h1>").contains("hx-headers=\"{&quot;X-CSRF-TOKEN&quot;")
+                .contains("Audit worker unreachable").contains("Consumer lag").contains("Applied commands");
     }
 
     @Test
