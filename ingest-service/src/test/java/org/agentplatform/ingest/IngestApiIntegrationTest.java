@@ -469,6 +469,31 @@ class IngestApiIntegrationTest {
         get("/jobs/{id}", ADMIN, UUID.randomUUID()).expectStatus().isNotFound();
     }
 
+    @Test
+    void theAdminCancelsAnyJobOnBehalfOfItsSubmitter() {
+        Agent submitter = newAgent("owner");
+        UUID jobId = UUID.randomUUID();
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        jdbc.sql("""
+                insert into jobs (id, submitter_id, status, priority, attempts, max_attempts, lease_timeout_ms, run_at,
+                  spec, created_at, updated_at)
+                values (?, ?, 'QUEUED', 0, 0, 3, 30000, ?, '{"task":"x"}'::jsonb, ?, ?)""")
+                .params(jobId, submitter.id(), now, now, now).update();
+
+        // the admin's path only: an agent, even the submitter, is refused by the security chain
+        postEmpty("/admin/jobs/" + jobId + "/cancellation", submitter.key(), null).expectStatus().isForbidden();
+        UUID cancelled = accepted(postEmpty("/admin/jobs/" + jobId + "/cancellation", ADMIN, null));
+        JsonNode command = TopicSnapshot.json(single(jobTopic.recordsOf(cancelled)));
+        assertThat(command.get("type").asString()).isEqualTo("CancelJob");
+        assertThat(command.get("actor").asString()).isEqualTo("admin");
+        assertThat(command.get("payload").get("jobId").asString()).isEqualTo(jobId.toString());
+        assertThat(command.get("payload").get("requestedBy").asString()).isEqualTo(submitter.id().toString());
+        // a job the worker has not recorded: its submitter is unknown, so nothing is published
+        postEmpty("/admin/jobs/" + UUID.randomUUID() + "/cancellation", ADMIN, null).expectStatus().isNotFound()
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON);
+        postEmpty("/admin/jobs/not-a-uuid/cancellation", ADMIN, null).expectStatus().isBadRequest();
+    }
+
     // ------------------------------------------------------------------ authentication and authorization
 
     @Test

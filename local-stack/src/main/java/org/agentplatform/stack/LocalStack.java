@@ -62,6 +62,7 @@ public final class LocalStack implements AutoCloseable {
 
                 Agent platform is up.
                   HTTP API        http://localhost:%d   (e.g. curl -s localhost:%d/actuator/health)
+                  Console         http://localhost:%d/console   (log in with the admin key)
                   Kafka bootstrap 127.0.0.1:%d
                   PostgreSQL      %s (user postgres)
                   Data directory  %s
@@ -70,8 +71,8 @@ public final class LocalStack implements AutoCloseable {
                                    curl -s -XPOST localhost:%d/agents -H 'Authorization: Bearer <admin key>' \\
                                         -H 'Content-Type: application/json' -d '{"name":"alice"}')
                 Press Ctrl-C to stop.
-                %n""", options.httpPort(), options.httpPort(), options.kafkaPort(), stack.postgres.jdbcUrl(DATABASE),
-                options.dataDir().toAbsolutePath(), stack.adminKey, options.httpPort());
+                %n""", options.httpPort(), options.httpPort(), options.httpPort(), options.kafkaPort(),
+                stack.postgres.jdbcUrl(DATABASE), options.dataDir().toAbsolutePath(), stack.adminKey, options.httpPort());
     }
 
     public static LocalStack start(Options options) {
@@ -113,6 +114,8 @@ public final class LocalStack implements AutoCloseable {
             stack.run(JobWorkerApplication::application, workers, options.httpPort() + 4);
             Map<String, Object> ingest = new HashMap<>(common);
             ingest.put("ingest.security.admin-key", stack.adminKey);
+            // the console shows the audit worker's verification
+            ingest.put("ingest.console.audit-url", "http://localhost:" + (options.httpPort() + 3));
             stack.run(IngestServiceApplication::application, ingest, options.httpPort());
             stack.awaitConsumersJoined(CONSUMERS_JOIN_TIMEOUT);
         } catch (RuntimeException e) {

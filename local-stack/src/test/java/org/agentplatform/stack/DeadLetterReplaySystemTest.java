@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Dead letters as an operator meets them, on the whole stack: a poison command (the database refuses it until the
@@ -39,7 +38,6 @@ class DeadLetterReplaySystemTest {
 
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     private static final String DLT = "commands.karma.dlt";
-    private static final JsonMapper json = JsonMapper.builder().build();
     private static final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
@@ -47,6 +45,7 @@ class DeadLetterReplaySystemTest {
     static LocalStack.Options options;
     static LocalStack stack;
     static JdbcTemplate jdbc;
+    static StackApi api;
 
     @BeforeAll
     static void startStack() {
@@ -54,6 +53,7 @@ class DeadLetterReplaySystemTest {
         stack = LocalStack.start(options, Map.of("ingest.dead-letters.run-interval", "200ms",
                 "ingest.dead-letters.stale-after", "5s"));
         jdbc = new JdbcTemplate(stack.postgres().dataSource(LocalStack.DATABASE));
+        api = new StackApi(options, stack);
     }
 
     @AfterAll
@@ -69,14 +69,7 @@ class DeadLetterReplaySystemTest {
         String aliceKey = send("POST", "/agents", stack.adminKey(), """
                 {"agentId":"%s","name":"alice"}""".formatted(alice), 201).get("apiKey").asString();
 
-        // the cause an operator will fix: the database refuses grants of 777 (a stand-in for a broken constraint)
-        jdbc.execute("""
-                create function refuse_777() returns trigger language plpgsql as $$
-                begin
-                  if new.amount = 777 then raise exception 'replay-test: amounts of 777 are refused'; end if;
-                  return new;
-                end $$;
-                create trigger refuse_777 before insert on transfers for each row execute function refuse_777()""");
+        StackApi.refuseGrantsOf777(jdbc);
         UUID poison = commandId(send("POST", "/karma/grants", stack.adminKey(), """
                 {"accountId":"%s","amount":777}""".formatted(alice), 202));
         JsonNode dead = awaitStatus(poison, "DEAD_LETTERED");
@@ -125,7 +118,7 @@ class DeadLetterReplaySystemTest {
                 .asString()).isEqualTo("from");
 
         // the operator fixes the cause and replays what matches: the poison is applied, once
-        jdbc.execute("drop trigger refuse_777 on transfers; drop function refuse_777()");
+        StackApi.acceptGrantsOf777Again(jdbc);
         JsonNode fixed = awaitDone(send("POST", "/admin/dead-letters/replays", stack.adminKey(), """
                 {"topic":"%s","reason":"replay-test"}""".formatted(DLT), 202));
         assertThat(fixed.get("replayed").asLong()).isEqualTo(1);
@@ -196,8 +189,7 @@ class DeadLetterReplaySystemTest {
     }
 
     private static JsonNode awaitStatus(UUID commandId, String status) {
-        return await().atMost(PATIENCE).until(() -> send("GET", "/commands/" + commandId, stack.adminKey(), null, 200),
-                outcome -> status.equals(outcome.get("status").asString()));
+        return api.awaitStatus(commandId, status);
     }
 
     private static long balance(UUID account) {
@@ -205,22 +197,14 @@ class DeadLetterReplaySystemTest {
     }
 
     private static UUID commandId(JsonNode answer) {
-        return UUID.fromString(answer.get("commandId").asString());
+        return StackApi.commandId(answer);
     }
 
     private static JsonNode send(String method, String path, String key, String body, int expected) throws Exception {
-        HttpResponse<String> response = request(method, path, key, body);
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(expected);
-        return json.readTree(response.body());
+        return api.send(method, path, key, body, expected);
     }
 
     private static HttpResponse<String> request(String method, String path, String key, String body) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + options.httpPort() + path))
-                .header("Authorization", "Bearer " + key)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (body != null) {
-            request.header("Content-Type", "application/json");
-        }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return api.request(method, path, key, body);
     }
 }

@@ -6,7 +6,7 @@ import java.util.UUID;
  * The broker did not acknowledge a command in time. The command may still arrive later, which is why a
  * client retries with the same {@code Idempotency-Key}: the worker then applies it once.
  */
-class PublishFailedException extends RuntimeException {
+public class PublishFailedException extends RuntimeException {
 
     private final UUID commandId;
 

@@ -24,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
  * where it came from, why, how often it was replayed, its headers and its payload (JSON, or hex when it is not).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record DeadLetter(String id, String topic, int partition, long offset, Instant deadLetteredAt, String originalTopic,
+public record DeadLetter(String id, String topic, int partition, long offset, Instant deadLetteredAt, String originalTopic,
                   @Nullable Integer originalPartition, @Nullable Long originalOffset, @Nullable String reason,
                   @Nullable String exception, int replayCount, @Nullable String key, Map<String, String> headers,
                   @Nullable JsonNode payload, @Nullable String payloadHex) {
@@ -38,7 +38,7 @@ record DeadLetter(String id, String topic, int partition, long offset, Instant d
     static final String ORIGINAL = "dlt-original";
     private static final int MAX_HEADER_SHOWN = 4_000;
 
-    static String id(String topic, int partition, long offset) {
+    public static String id(String topic, int partition, long offset) {
         return topic + "/" + partition + "/" + offset;
     }
 

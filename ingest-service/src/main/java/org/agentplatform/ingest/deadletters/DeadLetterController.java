@@ -1,10 +1,8 @@
 package org.agentplatform.ingest.deadletters;
 
 import java.net.URI;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
@@ -50,14 +48,12 @@ class DeadLetterController {
 
     private final DeadLetterLog deadLetters;
     private final Replays replays;
-    private final DeadLetterProperties properties;
-    private final Clock clock;
+    private final ReplayRequests replayRequests;
 
-    DeadLetterController(DeadLetterLog deadLetters, Replays replays, DeadLetterProperties properties, Clock clock) {
+    DeadLetterController(DeadLetterLog deadLetters, Replays replays, ReplayRequests replayRequests) {
         this.deadLetters = deadLetters;
         this.replays = replays;
-        this.properties = properties;
-        this.clock = clock;
+        this.replayRequests = replayRequests;
     }
 
     @GetMapping("/admin/dead-letters/topics")
@@ -91,35 +87,20 @@ class DeadLetterController {
     }
 
     /**
-     * Records the request (who, when, which filter, the end it stops at) and answers 202; a runner sends the
-     * records back. {@code partition} and {@code offset} together replay that one record.
+    /**
+     * Records the request (who, when, which filter, the end it stops at; {@link ReplayRequests}) and answers 202; a
+     * runner sends the records back. {@code partition} and {@code offset} together replay that one record.
      */
     @PostMapping(path = "/admin/dead-letters/replays", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> replay(Actor actor, @Valid @RequestBody ReplayRequest request) {
         actor.requireAdmin("Replaying dead letters");
         DeadLetterFilter filter = new DeadLetterFilter(request.from(), request.to(), request.reason(), request.partition(),
                 request.offset());
-        if (!filter.problems().isEmpty()) {
-            return invalid(filter.problems());
+        ReplayRequests.Outcome outcome = replayRequests.request(actor.name(), request.topic(), filter, request.maxReplays());
+        if (outcome instanceof ReplayRequests.Outcome.Refused refused) {
+            return invalid(refused.errors());
         }
-        if (!deadLetters.exists(request.topic())) {
-            return unknownTopic(request.topic());
-        }
-        Map<Integer, Long> ends = deadLetters.endOffsets(request.topic());
-        if (request.partition() != null && !ends.containsKey(request.partition())) {
-            return invalid("partition", request.topic() + " has no partition " + request.partition());
-        }
-        if (filter.single()) {
-            if (deadLetters.find(request.topic(), request.partition(), request.offset()).isEmpty()) {
-                return invalid("offset", "no dead letter at " + DeadLetter.id(request.topic(), request.partition(),
-                        request.offset()));
-            }
-            // one record: its partition only, up to and including it
-            ends = Map.of(request.partition(), request.offset() + 1);
-        }
-        Replays.Replay created = replays.create(actor.name(), clock.instant(), request.topic(), filter,
-                request.maxReplays() == null ? properties.maxReplays() : request.maxReplays(), ends);
-        log.info("Replay {} of {} requested by {}: {}", created.id(), created.topic(), actor.name(), created.filter());
+        Replays.Replay created = ((ReplayRequests.Outcome.Created) outcome).replay();
         return ResponseEntity.accepted().location(URI.create("/admin/dead-letters/replays/" + created.id())).body(created);
     }
 

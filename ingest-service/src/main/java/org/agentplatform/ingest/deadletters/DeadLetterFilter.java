@@ -20,12 +20,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * reason (a substring of {@code dlt-reason}, any case), or one record ({@code partition} and {@code offset}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record DeadLetterFilter(@Nullable Instant from, @Nullable Instant to, @Nullable String reason, @Nullable Integer partition,
+public record DeadLetterFilter(@Nullable Instant from, @Nullable Instant to, @Nullable String reason, @Nullable Integer partition,
                         @Nullable Long offset) {
 
     static final int MAX_REASON = 200;
 
-    static DeadLetterFilter of(@Nullable Instant from, @Nullable Instant to, @Nullable String reason) {
+    public static DeadLetterFilter of(@Nullable Instant from, @Nullable Instant to, @Nullable String reason) {
         return new DeadLetterFilter(from, to, reason, null, null);
     }
 
@@ -33,7 +33,7 @@ record DeadLetterFilter(@Nullable Instant from, @Nullable Instant to, @Nullable 
      * What is wrong with it, by field: an instant outside PostgreSQL's range (and Kafka's millisecond clock), {@code to}
      * before {@code from}, a reason with a character the audited table cannot store.
      */
-    List<FieldProblems.FieldError> problems() {
+    public List<FieldProblems.FieldError> problems() {
         List<Violation> found = new ArrayList<>(Admissibility.checkInstant("from", from));
         found.addAll(Admissibility.checkInstant("to", to));
         if (from != null && to != null && to.isBefore(from)) {

@@ -34,7 +34,7 @@ import tools.jackson.databind.json.JsonMapper;
  * group, so browsing moves no one's position.
  */
 @Component
-class DeadLetterLog {
+public class DeadLetterLog {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final Duration POLL = Duration.ofMillis(200);
@@ -52,14 +52,14 @@ class DeadLetterLog {
     }
 
     /** A dead-letter topic and how many records it holds now (retention may have removed older ones). */
-    record TopicSummary(String topic, String originalTopic, long records) {
+    public record TopicSummary(String topic, String originalTopic, long records) {
     }
 
     /** {@code complete}: false when the listing stopped at the limit or at the scan cap before the end. */
-    record Listing(List<DeadLetter> deadLetters, long scanned, boolean complete) {
+    public record Listing(List<DeadLetter> deadLetters, long scanned, boolean complete) {
     }
 
-    List<TopicSummary> topics() {
+    public List<TopicSummary> topics() {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
             List<TopicSummary> out = new ArrayList<>();
             for (String topic : deadLetterTopics()) {
@@ -73,7 +73,7 @@ class DeadLetterLog {
         }
     }
 
-    boolean exists(String topic) {
+    public boolean exists(String topic) {
         return topics.isDeadLetters(topic) && deadLetterTopics().contains(topic);
     }
 
@@ -103,7 +103,7 @@ class DeadLetterLog {
     }
 
     /** The records of {@code topic} (all dead-letter topics if null) matching {@code filter}, at most {@code limit}. */
-    Listing list(@Nullable String topic, DeadLetterFilter filter, int limit) {
+    public Listing list(@Nullable String topic, DeadLetterFilter filter, int limit) {
         List<String> names = topic != null ? List.of(topic) : deadLetterTopics();
         List<DeadLetter> found = new ArrayList<>();
         long scanned = 0;
@@ -154,7 +154,7 @@ class DeadLetterLog {
     }
 
     /** One record, decoded with its payload and headers. */
-    Optional<DeadLetter> find(String topic, int partition, long offset) {
+    public Optional<DeadLetter> find(String topic, int partition, long offset) {
         if (!exists(topic)) {
             return Optional.empty();
         }
@@ -225,7 +225,7 @@ class DeadLetterLog {
     }
 
     /** The broker did not answer. */
-    static final class Unavailable extends RuntimeException {
+    public static final class Unavailable extends RuntimeException {
         Unavailable(String message, Throwable cause) {
             super(message, cause);
         }

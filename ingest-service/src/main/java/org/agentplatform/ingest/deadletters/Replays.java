@@ -26,14 +26,14 @@ import tools.jackson.databind.node.ObjectNode;
  * was not renewed within {@code stale-after}.
  */
 @Component
-class Replays {
+public class Replays {
 
-    enum Status {
+    public enum Status {
         REQUESTED, RUNNING, DONE, FAILED
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Replay(UUID id, String requestedBy, Instant requestedAt, String topic, DeadLetterFilter filter, int maxReplays,
+    public record Replay(UUID id, String requestedBy, Instant requestedAt, String topic, DeadLetterFilter filter, int maxReplays,
                   Status status, Map<Integer, Long> endOffsets, long replayed, long quarantined, long skipped,
                   @Nullable String runner, @Nullable Instant finishedAt, @Nullable String error) {
     }

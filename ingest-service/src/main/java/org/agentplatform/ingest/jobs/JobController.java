@@ -46,9 +46,11 @@ import tools.jackson.databind.JsonNode;
 class JobController {
 
     private final JobQueries jobs;
+    private final AdminJobCancellation adminCancellation;
 
-    JobController(JobQueries jobs) {
+    JobController(JobQueries jobs, AdminJobCancellation adminCancellation) {
         this.jobs = jobs;
+        this.adminCancellation = adminCancellation;
     }
 
     @PostMapping(path = "/jobs", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -99,6 +101,13 @@ class JobController {
     ResponseEntity<?> cancel(@PathVariable UUID jobId, CommandRequest command) {
         UUID requester = agent(command.actor(), "cancel a job");
         return command.accept(id -> new CancelJob(jobId, requester));
+    }
+
+    /** The admin cancels any recorded job (admin only, also by the security chain); 404 for an unknown one. */
+    @PostMapping("/admin/jobs/{jobId}/cancellation")
+    ResponseEntity<?> cancelAsAdmin(@PathVariable UUID jobId, CommandRequest command) {
+        return adminCancellation.cancel(jobId, command)
+                .orElseGet(() -> Reads.notFound("No job " + jobId + " (a submission may still be pending)"));
     }
 
     /**

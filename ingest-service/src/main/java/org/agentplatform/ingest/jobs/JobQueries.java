@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Jobs as the job worker last committed them. Who may see which is the controller's to decide. */
 @Component
-class JobQueries {
+public class JobQueries {
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
@@ -36,7 +36,11 @@ class JobQueries {
                 .list();
     }
 
-    Optional<JobView> find(UUID jobId) {
+    Optional<UUID> submitterOf(UUID jobId) {
+        return jdbc.sql("select submitter_id from jobs where id = ?").param(jobId).query(UUID.class).optional();
+    }
+
+    public Optional<JobView> find(UUID jobId) {
         return jdbc.sql("""
                 select submitter_id, status, priority, attempts, max_attempts, fencing_token, lessee, lease_expires_at,
                        run_at, spec::text, result::text, last_error, price, escrow_status, created_at, updated_at
@@ -58,7 +62,7 @@ class JobQueries {
     record LeaseView(UUID jobId, long fencingToken, int attempt, Instant leaseExpiresAt, JsonNode spec) {
     }
 
-    record JobView(UUID jobId, UUID submitterId, String status, int priority, int attempts, int maxAttempts,
+    public record JobView(UUID jobId, UUID submitterId, String status, int priority, int attempts, int maxAttempts,
                    long fencingToken, @Nullable UUID lessee, @Nullable Instant leaseExpiresAt, @Nullable Instant runAt,
                    JsonNode spec, @Nullable JsonNode result, @Nullable String lastError, @Nullable Long price,
                    String escrowStatus, Instant createdAt, Instant updatedAt) {

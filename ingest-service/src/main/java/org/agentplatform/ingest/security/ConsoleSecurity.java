@@ -1,0 +1,98 @@
+package org.agentplatform.ingest.security;
+
+import java.io.IOException;
+
+import org.agentplatform.ingest.actor.Actor;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.AuthenticationServiceException;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.AuthenticationFailureHandler;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+/**
+ * The admin console's chain, before the API's: a browser sends its credential on its own (the session cookie),
+ * so unlike the API this chain has a server-side session and CSRF protection (Spring Security's default: a token
+ * in every form, and in htmx's {@code X-CSRF-TOKEN} header). The login form takes the admin key only (there is
+ * one admin, so no user name); an agent's key, valid for the API, does not log in. The session cookie is
+ * HttpOnly, SameSite=Strict and Secure ({@code server.servlet.session.cookie.*} in ingest-service.yml).
+ */
+@Configuration(proxyBeanMethods = false)
+class ConsoleSecurity {
+
+    static final String LOGIN = "/console/login";
+
+    @Bean
+    @Order(0)
+    SecurityFilterChain console(HttpSecurity http, ApiKeyAuthenticationProvider keys) throws Exception {
+        return http
+                .securityMatcher("/console", "/console/**", "/webjars/**")
+                .authenticationManager(new ProviderManager(new AdminKeyLogin(keys)))
+                .authorizeHttpRequests(requests -> requests
+                        .requestMatchers(LOGIN, "/console/assets/**", "/webjars/**").permitAll()
+                        .anyRequest().hasAuthority(ApiKeyAuthentication.ROLE_ADMIN))
+                .formLogin(form -> form
+                        .loginPage(LOGIN)
+                        .passwordParameter("key")
+                        .defaultSuccessUrl("/console", true)
+                        .failureHandler(new LoginRefused()))
+                .logout(logout -> logout.logoutUrl("/console/logout").logoutSuccessUrl(LOGIN + "?logout"))
+                // the pages need nothing from elsewhere: scripts, styles and images are this service's own files
+                .headers(headers -> headers.contentSecurityPolicy(csp -> csp.policyDirectives(
+                        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")))
+                .build();
+    }
+
+    /**
+     * The password is the admin key, checked as the API checks it ({@link ApiKeyAuthenticationProvider}, which
+     * compares hashes in constant time); an agent key is as wrong as an unknown one. The session then holds the
+     * same authentication the API would have, so the console's command handlers see {@link Actor#admin()}.
+     */
+    static final class AdminKeyLogin implements AuthenticationProvider {
+
+        private final ApiKeyAuthenticationProvider keys;
+
+        AdminKeyLogin(ApiKeyAuthenticationProvider keys) {
+            this.keys = keys;
+        }
+
+        @Override
+        public Authentication authenticate(Authentication login) {
+            Object key = login.getCredentials();
+            if (!(key instanceof String text) || text.isBlank()) {
+                throw new BadCredentialsException("No key given");
+            }
+            Authentication checked = keys.authenticate(ApiKeyAuthentication.unauthenticated(text.strip()));
+            if (!(checked.getPrincipal() instanceof Actor actor) || !actor.isAdmin()) {
+                throw new BadCredentialsException("Not the admin key");
+            }
+            return checked;
+        }
+
+        @Override
+        public boolean supports(Class<?> authentication) {
+            return UsernamePasswordAuthenticationToken.class.isAssignableFrom(authentication);
+        }
+    }
+
+    /** Back to the form with a message: a wrong key, or keys that cannot be checked now (the database). */
+    static final class LoginRefused implements AuthenticationFailureHandler {
+
+        @Override
+        public void onAuthenticationFailure(HttpServletRequest request, HttpServletResponse response,
+                                            AuthenticationException exception) throws IOException {
+            boolean unavailable = exception instanceof AuthenticationServiceException;
+            response.sendRedirect(request.getContextPath() + LOGIN + (unavailable ? "?unavailable" : "?error"));
+        }
+    }
+}
