@@ -36,6 +36,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -294,6 +295,44 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(6)
+    void aStuckEscrowIsListedWithWhyAndRefundedFromItsPage() throws Exception {
+        UUID priced = UUID.fromString(api.send("POST", "/jobs", aliceKey, """
+                {"spec":{"task":"stuck"},"price":7}""", 202).get("jobId").asString());
+        await().atMost(PATIENCE).until(() -> "HELD".equals(escrowStatus(priced)));
+        long balance = jdbc.queryForObject("select balance from accounts where id = ?", Long.class, alice);
+        // as the job worker marks an escrow the ledger refused to settle (the refusal itself is the job worker's
+        // tests' to cause): the job failed, its held price STUCK
+        assertThat(jdbc.update("update jobs set status = 'FAILED', escrow_status = 'STUCK' where id = ? and status = 'QUEUED'",
+                priced)).isOne();
+
+        open("/console/escrows");
+        assertThat(text(By.id("escrow-" + priced))).contains("FAILED").contains("RESERVE").contains("APPLIED");
+        screenshot("escrows");
+        assertNoConsoleErrors("escrows");
+
+        // the reason is required: without it the page names the field (the browser's own check removed)
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('reason-" + priced + "').removeAttribute('required')");
+        driver.findElement(By.cssSelector("#escrow-" + priced + " button.resolve-one")).click();
+        assertThat(text(By.id("problem"))).startsWith("reason:");
+        drainConsoleLog(); // the 400 is logged by the browser as a failed load, on purpose
+
+        open("/console/escrows");
+        new Select(driver.findElement(By.id("action-" + priced))).selectByValue("REFUND");
+        driver.findElement(By.id("reason-" + priced)).sendKeys("executor never ran it");
+        driver.findElement(By.cssSelector("#escrow-" + priced + " button.resolve-one")).click();
+        assertThat(text(By.id("notice"))).contains("REFUND of the escrow of job " + priced + " requested");
+        await().atMost(PATIENCE).until(() -> "REFUNDED".equals(escrowStatus(priced)));
+        assertThat(jdbc.queryForObject("select pending_debits from accounts where id = ?", Long.class, alice)).isZero();
+        assertThat(jdbc.queryForObject("select balance from accounts where id = ?", Long.class, alice)).isEqualTo(balance);
+        open("/console/jobs/" + priced);
+        assertThat(text(By.id("history"))).contains("ESCROW_RESOLUTION").contains("executor never ran it");
+        open("/console/escrows");
+        assertThat(driver.findElements(By.id("escrow-" + priced))).as("no longer stuck").isEmpty();
+        assertNoConsoleErrors("escrows (resolved)");
+    }
+
+    @Test
+    @Order(7)
     void theAuditPageNamesTheFirstBrokenLinkOfATamperedLog() throws Exception {
         awaitAuditIntact();
         long seq = jdbc.queryForObject("select min(seq) from audit_log where table_name = 'agents' and change like '%alice%'",
@@ -333,6 +372,11 @@ class ConsoleBrowserTest {
 
     private static String agentStatus(UUID id) {
         return jdbc.queryForObject("select status from agents where id = ?", String.class, id);
+    }
+
+    private static String escrowStatus(UUID id) {
+        return jdbc.queryForList("select escrow_status from jobs where id = ?", String.class, id).stream().findFirst()
+                .orElse(null);
     }
 
     private static String jobStatus(UUID id) {

@@ -1,17 +1,12 @@
 package org.agentplatform.ingest.escrows;
 
-import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.schema.jobs.ResolveEscrow;
-import org.agentplatform.schema.messaging.DerivedIds;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.validation.annotation.Validated;
@@ -41,17 +36,16 @@ import jakarta.validation.constraints.Size;
 @Validated
 class EscrowController {
 
-    private static final Logger log = LoggerFactory.getLogger(EscrowController.class);
-    /** How many STUCK escrows a bulk resolution reads at a time; it goes on until none matches. */
-    static final int BULK_PAGE = 500;
     /** A cause is compared with stored text, which cannot hold NUL. */
     static final String NO_NUL = "[^\\u0000]*";
     static final String NUL_MESSAGE = "must not contain the NUL character (U+0000)";
 
     private final StuckEscrows stuck;
+    private final EscrowResolutions resolutions;
 
-    EscrowController(StuckEscrows stuck) {
+    EscrowController(StuckEscrows stuck, EscrowResolutions resolutions) {
         this.stuck = stuck;
+        this.resolutions = resolutions;
     }
 
     /** One page by job id; pass the last {@code jobId} as {@code after} for the next. */
@@ -67,37 +61,13 @@ class EscrowController {
 
     @PostMapping(path = "/admin/escrows/{jobId}/resolution", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> resolve(@PathVariable UUID jobId, @Valid @RequestBody Resolution request, CommandRequest command) {
-        command.actor().requireAdmin("Resolving an escrow");
-        return command.accept(request, id -> new ResolveEscrow(jobId, request.action(), request.reason()));
+        return resolutions.resolve(jobId, request.action(), request.reason(), command);
     }
 
-    /**
-     * Every STUCK escrow matching {@code cause} (all of them without one), not a page: one {@link ResolveEscrow}
-     * each, with an id derived from this request's, so that a retry with the same {@code Idempotency-Key} after a
-     * failure half way sends the same commands again (applied once each). Escrows that stopped being STUCK
-     * meanwhile are refused by the job worker (ESCROW_NOT_STUCK), not changed.
-     */
+    /** Every STUCK escrow matching {@code cause} (all of them without one): see {@link EscrowResolutions#resolveAll}. */
     @PostMapping(path = "/admin/escrows/resolutions", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> resolveAll(@Valid @RequestBody BulkResolution request, CommandRequest command) {
-        command.actor().requireAdmin("Resolving escrows");
-        return command.submit(request, requestId -> {
-            List<Resolved> resolved = new ArrayList<>();
-            UUID after = null;
-            List<StuckEscrows.StuckEscrow> page;
-            do {
-                page = stuck.page(request.cause(), after, BULK_PAGE);
-                for (StuckEscrows.StuckEscrow escrow : page) {
-                    UUID commandId = DerivedIds.of("escrow-resolution", requestId, escrow.jobId());
-                    command.publish(commandId, new ResolveEscrow(escrow.jobId(), request.action(), request.reason()));
-                    resolved.add(new Resolved(escrow.jobId(), commandId));
-                }
-                after = page.isEmpty() ? after : page.get(page.size() - 1).jobId();
-            } while (page.size() == BULK_PAGE);
-            log.info("Bulk escrow resolution {} by {}: {} of {} escrows ({})", requestId, command.actor().name(),
-                    request.action(), resolved.size(), request.cause() == null ? "every cause" : request.cause());
-            return ResponseEntity.accepted().location(URI.create("/admin/escrows/stuck"))
-                    .body(new BulkAccepted(requestId, request.action(), resolved.size(), resolved));
-        });
+        return resolutions.resolveAll(request.action(), request.reason(), request.cause(), command);
     }
 
     /** @param reason why, kept in the job's history with the admin's name */
@@ -107,11 +77,5 @@ class EscrowController {
     /** @param cause only escrows stuck for this cause (e.g. NO_OUTCOME, INSUFFICIENT_FUNDS); null: every one */
     record BulkResolution(@NotNull ResolveEscrow.Action action, @NotBlank @Size(max = 500) String reason,
                           @Nullable @Size(max = 200) @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) String cause) {
-    }
-
-    record Resolved(UUID jobId, UUID commandId) {
-    }
-
-    record BulkAccepted(UUID requestId, ResolveEscrow.Action action, int resolutions, List<Resolved> commands) {
     }
 }
