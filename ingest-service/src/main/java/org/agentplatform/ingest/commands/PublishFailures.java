@@ -6,10 +6,14 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
-/** A command the broker did not take is a 503 the client can retry, never a 202. */
-@RestControllerAdvice
+/**
+ * A command the broker did not take is a 503 the client can retry, never a 202. For the API's controllers only: the
+ * console answers its own pages (its advice would otherwise lose to this one, both being first in order).
+ */
+@RestControllerAdvice(annotations = RestController.class)
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class PublishFailures {
 

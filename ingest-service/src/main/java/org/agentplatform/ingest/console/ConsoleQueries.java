@@ -3,11 +3,12 @@ package org.agentplatform.ingest.console;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 
+import org.agentplatform.runtime.RuntimeActivity;
 import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -21,37 +22,22 @@ class ConsoleQueries {
             "CANCELLED", "REJECTED");
 
     private final JdbcClient jdbc;
+    /** The runtime's own reads of its tables (inbox, positions), which are not the console's to query. */
+    private final RuntimeActivity runtime;
 
-    ConsoleQueries(JdbcClient jdbc) {
+    ConsoleQueries(JdbcClient jdbc, JdbcTemplate template) {
         this.jdbc = jdbc;
+        this.runtime = new RuntimeActivity(template);
     }
 
     /** Applied commands per bucket, the oldest bucket first, the last one ending at {@code now}. */
     long[] appliedPerBucket(Instant now, Duration bucket, int buckets) {
-        long[] counts = new long[buckets];
-        OffsetDateTime end = now.atOffset(ZoneOffset.UTC);
-        OffsetDateTime start = now.minus(bucket.multipliedBy(buckets)).atOffset(ZoneOffset.UTC);
-        jdbc.sql("""
-                select floor(extract(epoch from (? - processed_at)) * 1000 / ?)::int, count(*) from processed_commands
-                where outcome = 'APPLIED' and processed_at > ? and processed_at <= ? group by 1""")
-                .params(end, bucket.toMillis(), start, end)
-                .query((rs, n) -> {
-                    int age = rs.getInt(1);
-                    if (age >= 0 && age < buckets) {
-                        counts[buckets - 1 - age] = rs.getLong(2);
-                    }
-                    return null;
-                }).list();
-        return counts;
-    }
-
-    record Position(String group, String topic, int partition, long nextOffset) {
+        return runtime.appliedPerBucket(now, bucket, buckets);
     }
 
     /** The workers' consumer positions, which they commit to PostgreSQL with their effects (not to Kafka). */
-    List<Position> databasePositions() {
-        return jdbc.sql("select group_id, topic, partition, next_offset from consumer_offsets order by 1, 2, 3")
-                .query((rs, n) -> new Position(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getLong(4))).list();
+    List<RuntimeActivity.Position> databasePositions() {
+        return runtime.positions();
     }
 
     /**
@@ -181,15 +167,21 @@ class ConsoleQueries {
     record AuditEntry(long seq, String operation, Instant commitTime, String change) {
     }
 
-    /** One row's audit trail: its entries in chain order ({@code primaryKey} is the key columns as a JSON object). */
+    /**
+     * One row's audit trail, its newest {@code limit} entries in chain order ({@code primaryKey} is the key columns
+     * as a JSON object). The audited tables are in {@code public}; naming the schema lets the row index serve it.
+     */
     List<AuditEntry> auditHistory(String table, String primaryKey, int limit) {
-        return jdbc.sql("""
+        List<AuditEntry> newest = new java.util.ArrayList<>(jdbc.sql("""
                 select seq, operation, commit_time, change from audit_log
-                where table_name = ? and primary_key = cast(? as jsonb) order by seq limit ?""")
+                where schema_name = 'public' and table_name = ? and primary_key = cast(? as jsonb)
+                order by seq desc limit ?""")
                 .params(table, primaryKey, limit)
                 .query((rs, n) -> new AuditEntry(rs.getLong(1), rs.getString(2),
                         rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4)))
-                .list();
+                .list());
+        java.util.Collections.reverse(newest);
+        return newest;
     }
 
     private static @Nullable Instant instant(@Nullable OffsetDateTime time) {

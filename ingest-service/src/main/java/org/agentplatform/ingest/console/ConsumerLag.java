@@ -9,6 +9,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
+import org.agentplatform.ingest.deadletters.Replays;
+import org.agentplatform.runtime.RuntimeActivity;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -47,7 +49,7 @@ class ConsumerLag {
     List<GroupLag> groups() throws Exception {
         Map<String, Map<TopicPartition, Long>> positions = new TreeMap<>();
         Map<String, String> sources = new HashMap<>();
-        for (ConsoleQueries.Position p : queries.databasePositions()) {
+        for (RuntimeActivity.Position p : queries.databasePositions()) {
             positions.computeIfAbsent(p.group(), g -> new HashMap<>()).put(new TopicPartition(p.topic(), p.partition()),
                     p.nextOffset());
             sources.put(p.group(), "PostgreSQL");
@@ -58,7 +60,9 @@ class ConsumerLag {
         try (Admin admin = Admin.create(settings)) {
             var listed = admin.listGroups().all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             for (var group : listed) {
-                if (group.type().isPresent() && group.type().get() == GroupType.SHARE || positions.containsKey(group.groupId())) {
+                // a replay's group stops at the end it was given: what came after is not its lag
+                if (group.type().isPresent() && group.type().get() == GroupType.SHARE || positions.containsKey(group.groupId())
+                        || group.groupId().startsWith(Replays.GROUP_PREFIX)) {
                     continue;
                 }
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group.groupId())

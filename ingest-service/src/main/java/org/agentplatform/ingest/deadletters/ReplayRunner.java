@@ -86,7 +86,7 @@ class ReplayRunner extends PeriodicTask {
 
     /** One slice of {@code replay}: at most the budget of one interval, in one Kafka transaction. */
     void slice(Replays.Replay replay) {
-        String group = "dead-letter-replay-" + replay.id();
+        String group = Replays.GROUP_PREFIX + replay.id();
         String target = topics.originalOf(replay.topic());
         try (KafkaConsumer<byte[], byte[]> consumer = deadLetters.consumer(group);
              KafkaProducer<byte[], byte[]> producer = producer(group)) {

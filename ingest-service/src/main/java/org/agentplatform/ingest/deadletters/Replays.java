@@ -28,6 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
 @Component
 public class Replays {
 
+    /** A replay's consumer group (its committed position) is this and the replay's id: one group per request. */
+    public static final String GROUP_PREFIX = "dead-letter-replay-";
+
     public enum Status {
         REQUESTED, RUNNING, DONE, FAILED
     }

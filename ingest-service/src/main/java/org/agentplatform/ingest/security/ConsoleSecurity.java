@@ -3,6 +3,8 @@ package org.agentplatform.ingest.security;
 import java.io.IOException;
 
 import org.agentplatform.ingest.actor.Actor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -16,7 +18,9 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
+import org.springframework.security.web.authentication.SimpleUrlAuthenticationSuccessHandler;
 
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -25,10 +29,13 @@ import jakarta.servlet.http.HttpServletResponse;
  * so unlike the API this chain has a server-side session and CSRF protection (Spring Security's default: a token
  * in every form, and in htmx's {@code X-CSRF-TOKEN} header). The login form takes the admin key only (there is
  * one admin, so no user name); an agent's key, valid for the API, does not log in. The session cookie is
- * HttpOnly, SameSite=Strict and Secure ({@code server.servlet.session.cookie.*} in ingest-service.yml).
+ * {@code console-session}, for {@code /console} only, HttpOnly, SameSite=Strict and Secure
+ * ({@code server.servlet.session.cookie.*} in ingest-service.yml).
  */
 @Configuration(proxyBeanMethods = false)
 class ConsoleSecurity {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsoleSecurity.class);
 
     static final String LOGIN = "/console/login";
 
@@ -44,8 +51,10 @@ class ConsoleSecurity {
                 .formLogin(form -> form
                         .loginPage(LOGIN)
                         .passwordParameter("key")
-                        .defaultSuccessUrl("/console", true)
+                        .successHandler(new LoggedIn())
                         .failureHandler(new LoginRefused()))
+                // after login always the overview: a saved request would only cost every stranger's visit a session
+                .requestCache(cache -> cache.disable())
                 .logout(logout -> logout.logoutUrl("/console/logout").logoutSuccessUrl(LOGIN + "?logout"))
                 // the pages need nothing from elsewhere: scripts, styles and images are this service's own files
                 .headers(headers -> headers.contentSecurityPolicy(csp -> csp.policyDirectives(
@@ -85,13 +94,30 @@ class ConsoleSecurity {
         }
     }
 
-    /** Back to the form with a message: a wrong key, or keys that cannot be checked now (the database). */
+    /** To the overview, logged: who holds the admin key is worth knowing afterwards. */
+    static final class LoggedIn extends SimpleUrlAuthenticationSuccessHandler {
+
+        LoggedIn() {
+            super("/console");
+            setAlwaysUseDefaultTargetUrl(true);
+        }
+
+        @Override
+        public void onAuthenticationSuccess(HttpServletRequest request, HttpServletResponse response,
+                                            Authentication authentication) throws IOException, ServletException {
+            log.info("Console login by the admin from {}", request.getRemoteAddr());
+            super.onAuthenticationSuccess(request, response, authentication);
+        }
+    }
+
+    /** Back to the form with a message: a wrong key, or keys that cannot be checked now (the database). Logged. */
     static final class LoginRefused implements AuthenticationFailureHandler {
 
         @Override
         public void onAuthenticationFailure(HttpServletRequest request, HttpServletResponse response,
                                             AuthenticationException exception) throws IOException {
             boolean unavailable = exception instanceof AuthenticationServiceException;
+            log.warn("Console login refused from {}: {}", request.getRemoteAddr(), exception.getMessage());
             response.sendRedirect(request.getContextPath() + LOGIN + (unavailable ? "?unavailable" : "?error"));
         }
     }

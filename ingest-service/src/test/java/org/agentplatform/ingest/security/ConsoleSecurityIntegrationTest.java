@@ -37,7 +37,7 @@ class ConsoleSecurityIntegrationTest {
 
     static final String ADMIN = "test-admin-key-0123456789abcdef";
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
-    private static final Pattern SESSION = Pattern.compile("JSESSIONID=([^;]+)");
+    private static final Pattern SESSION = Pattern.compile("console-session=([^;]+)");
 
     static final TestEnvironment env = TestServers.newEnvironment();
 
@@ -134,7 +134,7 @@ class ConsoleSecurityIntegrationTest {
     private HttpResponse<String> get(String path, String session, String bearer) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET();
         if (session != null) {
-            request.header("Cookie", "JSESSIONID=" + session);
+            request.header("Cookie", "console-session=" + session);
         }
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);
@@ -144,7 +144,7 @@ class ConsoleSecurityIntegrationTest {
 
     private HttpResponse<String> post(String path, String session, String form) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .header("Cookie", "JSESSIONID=" + session)
+                .header("Cookie", "console-session=" + session)
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
     }

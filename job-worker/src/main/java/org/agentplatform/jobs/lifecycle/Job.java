@@ -302,8 +302,9 @@ final class Job {
         UUID revoked = lessee;
         endLease(JobStatus.CANCELLED);
         LeaseEnded ended = previous == JobStatus.LEASED ? new LeaseEnded(id, fencingToken, "CANCELLED", null, now) : null;
-        return new Changed(new JobCancelled(id, requestedBy, previous, revoked), history("CANCELLED", revoked, null, null),
-                null, ended);
+        // the admin's cancel says so in the (audited) history: it names the submitter as requester
+        return new Changed(new JobCancelled(id, requestedBy, previous, revoked),
+                history("CANCELLED", revoked, null, byAdmin ? "by the admin" : null), null, ended);
     }
 
     private JobStatus retryOrDie(Instant now, Backoff backoff) {

@@ -185,7 +185,8 @@ class JobTest {
         assertThat(((Refused) job.cancel(E1, false, T0)).reason()).isEqualTo(CommandPolicy.FORBIDDEN); // tells nothing
 
         Job byAdmin = job(3);
-        assertThat(byAdmin.cancel(E1, true, T0)).isInstanceOf(Changed.class);
+        assertThat(byAdmin.cancel(E1, true, T0)).isInstanceOfSatisfying(Changed.class,
+                c -> assertThat(c.history().detail()).isEqualTo("by the admin"));
         assertThat(byAdmin.status()).isEqualTo(JobStatus.CANCELLED);
     }
 
