@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.UUID;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.keys.ApiKeys.NewKey;
 import org.agentplatform.ingest.keys.ApiKeys;
-import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -24,8 +19,6 @@ import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.client.EntityExchangeResult;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
@@ -36,30 +29,10 @@ import org.springframework.test.web.servlet.client.RestTestClient;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.config.name=ingest-service",
-        "ingest.security.admin-key=" + ApiSecurityIntegrationTest.ADMIN,
+        "ingest.security.admin-key=" + WithDatabase.ADMIN,
         "ingest.rate-limit.capacity=10",
         "ingest.rate-limit.refill-per-second=0.5" })
-class ApiSecurityIntegrationTest {
-
-    static final String ADMIN = "test-admin-key-0123456789abcdef";
-
-    static final TestEnvironment env = TestServers.newEnvironment();
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void schema() {
-        Flyway.configure().dataSource(env.jdbcUrl(), env.username(), env.password()).load().migrate();
-    }
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    ApiKeys keys;
+class ApiSecurityIntegrationTest extends WithDatabase {
 
     @Autowired
     ApiKeyAuthenticationProvider provider;

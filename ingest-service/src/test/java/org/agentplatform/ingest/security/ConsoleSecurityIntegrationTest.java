@@ -12,17 +12,8 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
-import org.agentplatform.ingest.keys.ApiKeys;
-import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The console's chain next to the API's, over real HTTP (no redirects followed, cookies by hand): a login form that
@@ -30,32 +21,13 @@ import org.springframework.test.context.DynamicPropertySource;
  * bearer key does not open the console, the console's session does not open the API).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "spring.config.name=ingest-service", "ingest.security.admin-key=" + ConsoleSecurityIntegrationTest.ADMIN,
+        "spring.config.name=ingest-service", "ingest.security.admin-key=" + WithDatabase.ADMIN,
         // nothing listens there: the overview must say so and still render the rest
         "ingest.console.audit-url=http://localhost:1", "ingest.console.audit-timeout=2s" })
-class ConsoleSecurityIntegrationTest {
+class ConsoleSecurityIntegrationTest extends WithDatabase {
 
-    static final String ADMIN = "test-admin-key-0123456789abcdef";
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
     private static final Pattern SESSION = Pattern.compile("console-session=([^;]+)");
-
-    static final TestEnvironment env = TestServers.newEnvironment();
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    @BeforeAll
-    static void schema() {
-        Flyway.configure().dataSource(env.jdbcUrl(), env.username(), env.password()).load().migrate();
-    }
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    ApiKeys keys;
 
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
 
