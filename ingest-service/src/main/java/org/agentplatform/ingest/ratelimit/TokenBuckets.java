@@ -19,7 +19,7 @@ import io.github.bucket4j.TimeMeter;
  * many callers cannot grow memory without bound (past that, the least recently used lose their state and
  * start again from a full bucket).
  */
-final class TokenBuckets {
+public final class TokenBuckets {
 
     static final int MAX_CALLERS = 100_000;
 
@@ -28,7 +28,7 @@ final class TokenBuckets {
     private final TimeMeter time;
     private final Cache<String, Bucket> buckets;
 
-    TokenBuckets(int capacity, double refillPerSecond, Clock clock) {
+    public TokenBuckets(int capacity, double refillPerSecond, Clock clock) {
         this.capacity = capacity;
         // the whole capacity per period: Bucket4j refills greedily, a token at a time, at exactly that rate
         this.refillPeriod = Duration.ofNanos(Math.max(1, Math.round(capacity / refillPerSecond * 1e9)));
@@ -50,7 +50,7 @@ final class TokenBuckets {
     }
 
     /** 0 if a token was taken, else how many milliseconds until the next one. */
-    long tryTake(String caller) {
+    public long tryTake(String caller) {
         ConsumptionProbe probe = buckets.get(caller, c -> newBucket()).tryConsumeAndReturnRemaining(1);
         return probe.isConsumed() ? 0 : Math.max(1, (probe.getNanosToWaitForRefill() + 999_999) / 1_000_000);
     }

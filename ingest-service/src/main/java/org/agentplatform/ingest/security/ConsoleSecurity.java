@@ -1,8 +1,10 @@
 package org.agentplatform.ingest.security;
 
 import java.io.IOException;
+import java.time.Clock;
 
 import org.agentplatform.ingest.actor.Actor;
+import org.agentplatform.ingest.ratelimit.TokenBuckets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
@@ -19,7 +21,10 @@ import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationSuccessHandler;
+import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.web.filter.OncePerRequestFilter;
 
+import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -41,7 +46,8 @@ class ConsoleSecurity {
 
     @Bean
     @Order(0)
-    SecurityFilterChain console(HttpSecurity http, ApiKeyAuthenticationProvider keys) throws Exception {
+    SecurityFilterChain console(HttpSecurity http, ApiKeyAuthenticationProvider keys, SecurityProperties properties,
+                                Clock clock) throws Exception {
         return http
                 .securityMatcher("/console", "/console/**", "/webjars/**")
                 .authenticationManager(new ProviderManager(new AdminKeyLogin(keys)))
@@ -55,6 +61,8 @@ class ConsoleSecurity {
                         .failureHandler(new LoginRefused()))
                 // after login always the overview: a saved request would only cost every stranger's visit a session
                 .requestCache(cache -> cache.disable())
+                .addFilterBefore(new LoginThrottle(new TokenBuckets(properties.consoleLoginAttempts(),
+                        properties.consoleLoginAttempts() / 60.0, clock)), UsernamePasswordAuthenticationFilter.class)
                 .logout(logout -> logout.logoutUrl("/console/logout").logoutSuccessUrl(LOGIN + "?logout"))
                 // the pages need nothing from elsewhere: scripts, styles and images are this service's own files
                 .headers(headers -> headers.contentSecurityPolicy(csp -> csp.policyDirectives(
@@ -91,6 +99,37 @@ class ConsoleSecurity {
         @Override
         public boolean supports(Class<?> authentication) {
             return UsernamePasswordAuthenticationToken.class.isAssignableFrom(authentication);
+        }
+    }
+
+    /**
+     * Login attempts per caller address, before the key is checked: past the limit the form says to wait, and
+     * the key is not looked at. Per instance, in memory (as the API's rate limit).
+     */
+    static final class LoginThrottle extends OncePerRequestFilter {
+
+        private final TokenBuckets attempts;
+
+        LoginThrottle(TokenBuckets attempts) {
+            this.attempts = attempts;
+        }
+
+        @Override
+        protected boolean shouldNotFilter(HttpServletRequest request) {
+            return !("POST".equals(request.getMethod()) && LOGIN.equals(request.getServletPath()));
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            long waitMillis = attempts.tryTake(request.getRemoteAddr());
+            if (waitMillis > 0) {
+                log.warn("Console login from {} throttled for {} ms", request.getRemoteAddr(), waitMillis);
+                response.setHeader("Retry-After", String.valueOf((waitMillis + 999) / 1000));
+                response.sendRedirect(request.getContextPath() + LOGIN + "?throttled");
+                return;
+            }
+            chain.doFilter(request, response);
         }
     }
 
