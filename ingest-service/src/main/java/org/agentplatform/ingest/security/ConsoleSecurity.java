@@ -2,6 +2,7 @@ package org.agentplatform.ingest.security;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.ratelimit.TokenBuckets;
@@ -18,16 +19,20 @@ import org.springframework.security.authentication.UsernamePasswordAuthenticatio
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.AuthenticationFailureHandler;
 import org.springframework.security.web.authentication.SimpleUrlAuthenticationSuccessHandler;
 import org.springframework.security.web.authentication.UsernamePasswordAuthenticationFilter;
+import org.springframework.security.web.csrf.CsrfException;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpSession;
 
 /**
  * The admin console's chain, before the API's: a browser sends its credential on its own (the session cookie),
@@ -63,6 +68,16 @@ class ConsoleSecurity {
                 .requestCache(cache -> cache.disable())
                 .addFilterBefore(new LoginThrottle(new TokenBuckets(properties.consoleLoginAttempts(),
                         properties.consoleLoginAttempts() / 60.0, clock)), UsernamePasswordAuthenticationFilter.class)
+                .addFilterBefore(new SessionLifetime(properties.consoleSessionMaxAge(), clock), AuthorizationFilter.class)
+                // a form posted with a session that is gone (expired, the service restarted) has no token to match:
+                // back to the login form, which says so, rather than a bare 403
+                .exceptionHandling(exceptions -> exceptions.accessDeniedHandler((request, response, denied) -> {
+                    if (denied instanceof CsrfException && !request.isRequestedSessionIdValid()) {
+                        response.sendRedirect(request.getContextPath() + LOGIN + "?expired");
+                    } else {
+                        response.sendError(HttpServletResponse.SC_FORBIDDEN);
+                    }
+                }))
                 .logout(logout -> logout.logoutUrl("/console/logout").logoutSuccessUrl(LOGIN + "?logout"))
                 // the pages need nothing from elsewhere: scripts, styles and images are this service's own files
                 .headers(headers -> headers.contentSecurityPolicy(csp -> csp.policyDirectives(
@@ -127,6 +142,34 @@ class ConsoleSecurity {
                 log.warn("Console login from {} throttled for {} ms", request.getRemoteAddr(), waitMillis);
                 response.setHeader("Retry-After", String.valueOf((waitMillis + 999) / 1000));
                 response.sendRedirect(request.getContextPath() + LOGIN + "?throttled");
+                return;
+            }
+            chain.doFilter(request, response);
+        }
+    }
+
+    /**
+     * Ends a session older than {@code maxAge} (from its creation, which is the login form's: the login keeps the
+     * session and changes its id), whatever its activity: back to the login form, which says so.
+     */
+    static final class SessionLifetime extends OncePerRequestFilter {
+
+        private final Duration maxAge;
+        private final Clock clock;
+
+        SessionLifetime(Duration maxAge, Clock clock) {
+            this.maxAge = maxAge;
+            this.clock = clock;
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            HttpSession session = request.getSession(false);
+            if (session != null && clock.millis() - session.getCreationTime() > maxAge.toMillis()) {
+                session.invalidate();
+                SecurityContextHolder.clearContext();
+                response.sendRedirect(request.getContextPath() + LOGIN + "?expired");
                 return;
             }
             chain.doFilter(request, response);

@@ -1,5 +1,7 @@
 package org.agentplatform.ingest.security;
 
+import java.time.Duration;
+
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -11,14 +13,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param consoleLoginAttempts console login attempts per caller address per minute, per instance: past them the
  *                            form says to wait (guessing the key is hopeless anyway; this keeps the log and the
  *                            key check quiet)
+ * @param consoleSessionMaxAge how long a console session lasts however busy it is (an open overview refreshes
+ *                            itself, so the idle timeout alone would never end it): then the admin logs in again
  */
 @ConfigurationProperties(prefix = "ingest.security")
-record SecurityProperties(@Nullable String adminKey, @DefaultValue("10") int consoleLoginAttempts) {
+record SecurityProperties(@Nullable String adminKey, @DefaultValue("10") int consoleLoginAttempts,
+                          @DefaultValue("8h") Duration consoleSessionMaxAge) {
 
     /** Long enough that guessing it is not an option. */
     static final int MIN_ADMIN_KEY_LENGTH = 24;
 
     SecurityProperties {
+        if (consoleSessionMaxAge.isNegative() || consoleSessionMaxAge.isZero()) {
+            throw new IllegalArgumentException("ingest.security.console-session-max-age must be positive");
+        }
         if (consoleLoginAttempts < 1) {
             throw new IllegalArgumentException("ingest.security.console-login-attempts must be at least 1");
         }

@@ -74,6 +74,10 @@ class ConsoleSecurityIntegrationTest extends WithDatabase {
         HttpResponse<String> finished = console.post("/console/jobs/cancellation", session, "_csrf=" + ConsoleForms.enc(csrf) + "&state=SUCCEEDED");
         assertThat(finished.statusCode()).isEqualTo(400);
         assertThat(finished.body()).contains("SUCCEEDED jobs are finished");
+        // a form posted with a session that is gone goes back to the login form, which says so
+        HttpResponse<String> gone = console.post("/console/jobs/cancellation", "no-such-session", "_csrf=x&state=QUEUED");
+        assertThat(gone.statusCode()).isEqualTo(302);
+        assertThat(gone.headers().firstValue("Location").orElseThrow()).endsWith("/console/login?expired");
         // logging out ends the session
         assertThat(console.post("/console/logout", session, "_csrf=" + ConsoleForms.enc(csrf)).headers().firstValue("Location").orElseThrow())
                 .endsWith("/console/login?logout");

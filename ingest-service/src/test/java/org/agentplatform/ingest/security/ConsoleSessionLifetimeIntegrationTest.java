@@ -1,0 +1,33 @@
+package org.agentplatform.ingest.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+
+/**
+ * A console session ends at its maximum age however busy it is (an open overview refreshes itself, so the idle
+ * timeout alone would never end it), and then the login form says why. Its own context, for the short maximum age.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "spring.config.name=ingest-service", "ingest.security.admin-key=" + WithDatabase.ADMIN,
+        "ingest.security.console-session-max-age=3s", "ingest.console.audit-url=http://localhost:1" })
+class ConsoleSessionLifetimeIntegrationTest extends WithDatabase {
+
+    @Test
+    void aSessionEndsAtItsMaximumAgeEvenWhileItIsUsed() throws Exception {
+        ConsoleForms console = new ConsoleForms(port);
+        String session = console.logIn(ADMIN);
+        assertThat(console.get("/console/agents", session, null).statusCode()).isEqualTo(200);
+        // used all along, as an open overview uses it; it ends all the same
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
+                console.get("/console/agents", session, null).headers().firstValue("Location").orElse("")
+                        .endsWith("/console/login?expired"));
+        assertThat(console.get("/console/agents", session, null).headers().firstValue("Location").orElseThrow())
+                .as("the ended session is gone").endsWith("/console/login");
+        assertThat(console.get("/console/login?expired", null, null).body()).contains("Your session has ended");
+    }
+}
