@@ -5,6 +5,7 @@ import java.util.UUID;
 import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.schema.ledger.ReactivateAgent;
 import org.agentplatform.schema.ledger.SuspendAgent;
+import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -38,17 +39,17 @@ class AgentsPage {
     @PostMapping("/console/agents/{agentId}/suspension")
     String suspend(@PathVariable String agentId, CommandRequest command, RedirectAttributes redirect) {
         UUID id = InvalidInput.uuid("agentId", agentId);
-        String published = Published.commandOf(command.accept(commandId -> new SuspendAgent(id)));
-        redirect.addFlashAttribute("notice", "Suspension of agent " + id + " requested (" + published
-                + "); the ledger worker applies it.");
-        return "redirect:/console/agents";
+        return published("Suspension", id, command.accept(commandId -> new SuspendAgent(id)), redirect);
     }
 
     @PostMapping("/console/agents/{agentId}/reactivation")
     String reactivate(@PathVariable String agentId, CommandRequest command, RedirectAttributes redirect) {
         UUID id = InvalidInput.uuid("agentId", agentId);
-        String published = Published.commandOf(command.accept(commandId -> new ReactivateAgent(id)));
-        redirect.addFlashAttribute("notice", "Reactivation of agent " + id + " requested (" + published
+        return published("Reactivation", id, command.accept(commandId -> new ReactivateAgent(id)), redirect);
+    }
+
+    private static String published(String what, UUID agent, ResponseEntity<?> accepted, RedirectAttributes redirect) {
+        redirect.addFlashAttribute("notice", what + " of agent " + agent + " requested (" + Published.commandOf(accepted)
                 + "); the ledger worker applies it.");
         return "redirect:/console/agents";
     }

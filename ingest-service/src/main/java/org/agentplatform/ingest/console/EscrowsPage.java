@@ -7,8 +7,6 @@ import java.util.UUID;
 import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.ingest.escrows.EscrowResolutions;
 import org.agentplatform.ingest.escrows.StuckEscrows;
-import org.agentplatform.schema.admission.Admissibility;
-import org.agentplatform.schema.admission.Violation;
 import org.agentplatform.schema.jobs.ResolveEscrow;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Controller;
@@ -89,23 +87,14 @@ class EscrowsPage {
 
     /** Kept in the job's history: what the command's own limits allow (1 to 500 characters, no NUL). */
     private static String reason(@Nullable String value) {
-        String reason = value == null ? "" : value.strip();
-        List<Violation> problems = Admissibility.checkText("reason", reason, 1, 500);
-        if (!problems.isEmpty()) {
-            throw new InvalidInput("reason", problems.get(0).message());
+        String reason = InvalidInput.text("reason", value, 500);
+        if (reason == null) {
+            throw new InvalidInput("reason", "must have 1 to 500 characters, has 0");
         }
         return reason;
     }
 
     private static @Nullable String cause(@Nullable String value) {
-        if (value == null || value.isBlank()) {
-            return null;
-        }
-        String cause = value.strip();
-        List<Violation> problems = Admissibility.checkText("cause", cause, 1, 200);
-        if (!problems.isEmpty()) {
-            throw new InvalidInput("cause", problems.get(0).message());
-        }
-        return cause;
+        return InvalidInput.text("cause", value, 200);
     }
 }

@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
+import org.agentplatform.schema.admission.Admissibility;
+import org.agentplatform.schema.admission.Violation;
 import org.jspecify.annotations.Nullable;
 
 /** A form or query value the console cannot use, named by its field: shown on the page as a 400, never a 500. */
@@ -63,6 +65,22 @@ final class InvalidInput extends RuntimeException {
             throw new InvalidInput(field, "must be one of " + String.join(", ", allowed) + ", not \"" + shown(value) + "\"");
         }
         return upper;
+    }
+
+    /**
+     * Free text the database stores or compares with stored text, stripped: empty is absent (null), otherwise
+     * within {@code max} characters and without what PostgreSQL's text refuses ({@link Admissibility}).
+     */
+    static @Nullable String text(String field, @Nullable String value, int max) {
+        String text = value == null ? "" : value.strip();
+        if (text.isEmpty()) {
+            return null;
+        }
+        List<Violation> problems = Admissibility.checkText(field, text, 1, max);
+        if (!problems.isEmpty()) {
+            throw new InvalidInput(field, problems.get(0).message());
+        }
+        return text;
     }
 
     /** What the page echoes of a bad value: short, so that a pasted document does not fill the page. */

@@ -73,7 +73,7 @@ class ConsoleSecurity {
                 // back to the login form, which says so, rather than a bare 403
                 .exceptionHandling(exceptions -> exceptions.accessDeniedHandler((request, response, denied) -> {
                     if (denied instanceof CsrfException && !request.isRequestedSessionIdValid()) {
-                        response.sendRedirect(request.getContextPath() + LOGIN + "?expired");
+                        toLogin(request, response, "expired");
                     } else {
                         response.sendError(HttpServletResponse.SC_FORBIDDEN);
                     }
@@ -83,6 +83,11 @@ class ConsoleSecurity {
                 .headers(headers -> headers.contentSecurityPolicy(csp -> csp.policyDirectives(
                         "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")))
                 .build();
+    }
+
+    /** Back to the login form, whose {@code why} parameter picks the message it shows. */
+    static void toLogin(HttpServletRequest request, HttpServletResponse response, String why) throws IOException {
+        response.sendRedirect(request.getContextPath() + LOGIN + "?" + why);
     }
 
     /**
@@ -141,7 +146,7 @@ class ConsoleSecurity {
             if (waitMillis > 0) {
                 log.warn("Console login from {} throttled for {} ms", request.getRemoteAddr(), waitMillis);
                 response.setHeader("Retry-After", String.valueOf((waitMillis + 999) / 1000));
-                response.sendRedirect(request.getContextPath() + LOGIN + "?throttled");
+                toLogin(request, response, "throttled");
                 return;
             }
             chain.doFilter(request, response);
@@ -169,7 +174,7 @@ class ConsoleSecurity {
             if (session != null && clock.millis() - session.getCreationTime() > maxAge.toMillis()) {
                 session.invalidate();
                 SecurityContextHolder.clearContext();
-                response.sendRedirect(request.getContextPath() + LOGIN + "?expired");
+                toLogin(request, response, "expired");
                 return;
             }
             chain.doFilter(request, response);
@@ -200,7 +205,7 @@ class ConsoleSecurity {
                                             AuthenticationException exception) throws IOException {
             boolean unavailable = exception instanceof AuthenticationServiceException;
             log.warn("Console login refused from {}: {}", request.getRemoteAddr(), exception.getMessage());
-            response.sendRedirect(request.getContextPath() + LOGIN + (unavailable ? "?unavailable" : "?error"));
+            toLogin(request, response, unavailable ? "unavailable" : "error");
         }
     }
 }
