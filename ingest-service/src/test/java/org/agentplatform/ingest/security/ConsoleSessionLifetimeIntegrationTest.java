@@ -10,11 +10,12 @@ import org.springframework.boot.test.context.SpringBootTest;
 
 /**
  * A console session ends at its maximum age however busy it is (an open overview refreshes itself, so the idle
- * timeout alone would never end it), and then the login form says why. Its own context, for the short maximum age.
+ * timeout alone would never end it), and then the login form says why. Its own context, for the short maximum age:
+ * long enough that the first use after the login is inside it on a busy machine.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "spring.config.name=ingest-service", "ingest.security.admin-key=" + WithDatabase.ADMIN,
-        "ingest.security.console-session-max-age=3s", "ingest.console.audit-url=http://localhost:1" })
+        "ingest.security.console-session-max-age=10s", "ingest.console.audit-url=http://localhost:1" })
 class ConsoleSessionLifetimeIntegrationTest extends WithDatabase {
 
     @Test
