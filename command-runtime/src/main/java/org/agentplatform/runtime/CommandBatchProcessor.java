@@ -30,6 +30,7 @@ import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionOperations;
@@ -121,7 +122,7 @@ final class CommandBatchProcessor<C extends Command> {
             return jumped;
         }
         Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(jumped.keySet());
-        jumped.keySet().removeIf(tp -> beginnings.getOrDefault(tp, Long.MAX_VALUE) > jumped.get(tp));
+        jumped.entrySet().removeIf(e -> beginnings.getOrDefault(e.getKey(), Long.MAX_VALUE) > e.getValue());
         return jumped;
     }
 
@@ -593,11 +594,29 @@ final class CommandBatchProcessor<C extends Command> {
      * A polled record, its command if it could be read (else why not: it is dead-lettered and only moves the
      * position), and the offset that follows it in its partition.
      */
-    record Slot(ConsumerRecord<String, byte[]> record, Envelope<Command> envelope, MalformedMessageException malformed,
-                long next) {
+    record Slot(ConsumerRecord<String, byte[]> record, @Nullable Envelope<Command> decoded,
+                @Nullable MalformedMessageException unreadable, long next) {
 
         boolean readable() {
-            return envelope != null;
+            return decoded != null;
+        }
+
+        /** The command of a readable record. */
+        Envelope<Command> envelope() {
+            if (decoded == null) {
+                throw new IllegalStateException("the record at " + record.topic() + "-" + record.partition() + "@"
+                        + record.offset() + " is unreadable");
+            }
+            return decoded;
+        }
+
+        /** Why an unreadable record could not be read. */
+        MalformedMessageException malformed() {
+            if (unreadable == null) {
+                throw new IllegalStateException("the record at " + record.topic() + "-" + record.partition() + "@"
+                        + record.offset() + " is readable");
+            }
+            return unreadable;
         }
     }
 }

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -117,7 +118,9 @@ public final class CommandConsumers {
         containerProperties.setGroupId(groupId);
         // Kafka's committed offsets only feed lag monitoring; PostgreSQL holds the positions that count.
         containerProperties.setAckMode(ContainerProperties.AckMode.BATCH);
-        containerProperties.setMessageListener((BatchConsumerAwareMessageListener<String, byte[]>) processor::process);
+        // a consumer-aware container always passes its consumer
+        containerProperties.setMessageListener((BatchConsumerAwareMessageListener<String, byte[]>) (records, consumer) ->
+                processor.process(records, Objects.requireNonNull(consumer, "consumer")));
         GroupMembership membership = new GroupMembership(groupId) {
             @Override
             public void onPartitionsRevokedAfterCommit(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {

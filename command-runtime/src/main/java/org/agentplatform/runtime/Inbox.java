@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import org.agentplatform.schema.messaging.MessageCodec;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -142,8 +143,8 @@ class Inbox {
      * {@code actor}: the command's issuer, who (with the admin) may read its outcome. {@code replacesDeadLetter}: the
      * command was recorded DEAD_LETTERED before and is handled again.
      */
-    record Entry(UUID commandId, String commandType, String fingerprint, String outcome, String reason, String detail,
-                 String actor, String topic, int partition, long offset, boolean replacesDeadLetter) {
+    record Entry(UUID commandId, String commandType, String fingerprint, String outcome, @Nullable String reason,
+                 @Nullable String detail, @Nullable String actor, String topic, int partition, long offset, boolean replacesDeadLetter) {
     }
 
     /** An id already handled: the fingerprint of its command and whether it was dead-lettered (not final). */

@@ -5,6 +5,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -22,7 +23,7 @@ public abstract class PeriodicTask implements SmartLifecycle {
     private final String threadName;
     private final Duration initialDelay;
     private final Duration interval;
-    private ScheduledExecutorService scheduler;
+    private @Nullable ScheduledExecutorService scheduler;
 
     /** The first pass one {@code interval} after start. */
     protected PeriodicTask(String threadName, Duration interval) {

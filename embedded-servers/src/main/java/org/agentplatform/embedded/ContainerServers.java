@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.utils.AppInfoParser;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
@@ -19,8 +20,8 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
  */
 final class ContainerServers {
 
-    private static PostgresEndpoint postgres;
-    private static KafkaEndpoint kafka;
+    private static @Nullable PostgresEndpoint postgres;
+    private static @Nullable KafkaEndpoint kafka;
 
     private ContainerServers() {
     }

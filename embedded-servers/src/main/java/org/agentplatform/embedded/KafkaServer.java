@@ -33,6 +33,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,7 +71,7 @@ public final class KafkaServer implements KafkaEndpoint, AutoCloseable {
     private final String clusterId;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object adminLock = new Object();
-    private Admin admin;
+    private @Nullable Admin admin;
 
     private KafkaServer(KafkaRaftServer server, Path logDirectory, boolean temporary, int port, int controllerPort,
                         String clusterId) {
@@ -88,12 +89,12 @@ public final class KafkaServer implements KafkaEndpoint, AutoCloseable {
      * @param logDirectory {@code null} for a temporary broker, else a directory kept between runs
      * @param port         the PLAINTEXT port, {@code 0} for a free one; the controller gets a free port
      */
-    public static KafkaServer start(Path logDirectory, int port) {
+    public static KafkaServer start(@Nullable Path logDirectory, int port) {
         return start(logDirectory, port, 0, Map.of());
     }
 
     /** As {@link #start(Path, int)} with a given controller port ({@code 0} for a free one). */
-    public static KafkaServer start(Path logDirectory, int port, int controllerPort) {
+    public static KafkaServer start(@Nullable Path logDirectory, int port, int controllerPort) {
         return start(logDirectory, port, controllerPort, Map.of());
     }
 
@@ -101,7 +102,8 @@ public final class KafkaServer implements KafkaEndpoint, AutoCloseable {
      * As {@link #start(Path, int, int)}, with extra broker properties that override the defaults of
      * {@link #brokerProperties}.
      */
-    public static KafkaServer start(Path logDirectory, int port, int controllerPort, Map<String, String> overrides) {
+    public static KafkaServer start(@Nullable Path logDirectory, int port, int controllerPort,
+                                    Map<String, String> overrides) {
         if (port < 0 || port > 65535 || controllerPort < 0 || controllerPort > 65535) {
             throw new IllegalArgumentException("port " + port + ", controller port " + controllerPort);
         }
@@ -113,7 +115,7 @@ public final class KafkaServer implements KafkaEndpoint, AutoCloseable {
         int attempts = (port == 0 || controllerPort == 0) ? 3 : 1;
         RuntimeException failure = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
-            Path dir = temporary
+            Path dir = logDirectory == null
                     ? root.resolve(TEMP_PREFIX + UUID.randomUUID().toString().substring(0, 8))
                     : logDirectory.toAbsolutePath().normalize();
             int p = port == 0 ? Ports.free() : port;

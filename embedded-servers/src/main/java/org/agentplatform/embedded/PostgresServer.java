@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,22 +92,22 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
      * @param dataDirectory {@code null} for a temporary server, else a directory kept between runs
      * @param port          {@code 0} for a free port
      */
-    public static PostgresServer start(Path dataDirectory, int port) {
+    public static PostgresServer start(@Nullable Path dataDirectory, int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port);
         }
         long t0 = System.nanoTime();
-        boolean temporary = dataDirectory == null;
+        Path persistent = dataDirectory == null ? null : dataDirectory.toAbsolutePath().normalize();
+        boolean temporary = persistent == null;
         Path root = Owner.temporaryRoot();
         cleanStaleTemporaryDirectories(root);
-        Path persistent = temporary ? null : dataDirectory.toAbsolutePath().normalize();
-        if (!temporary) {
+        if (persistent != null) {
             stopStalePostmaster(persistent, true, false);
         }
         int attempts = port == 0 ? 3 : 1;
         RuntimeException failure = null;
         for (int attempt = 1; attempt <= attempts; attempt++) {
-            Path dir = temporary ? root.resolve(TEMP_PREFIX + UUID.randomUUID().toString().substring(0, 8)) : persistent;
+            Path dir = persistent == null ? root.resolve(TEMP_PREFIX + UUID.randomUUID().toString().substring(0, 8)) : persistent;
             int p = port == 0 ? Ports.free() : port;
             if (port != 0) {
                 Ports.requireFree(p, "PostgreSQL");

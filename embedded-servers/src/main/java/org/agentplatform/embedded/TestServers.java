@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,10 +39,10 @@ public final class TestServers {
     private static final Object KAFKA_LOCK = new Object();
     private static final Object HOOK_LOCK = new Object();
 
-    private static volatile PostgresServer postgres;
-    private static volatile KafkaServer kafka;
-    private static RuntimeException postgresFailure;
-    private static RuntimeException kafkaFailure;
+    private static volatile @Nullable PostgresServer postgres;
+    private static volatile @Nullable KafkaServer kafka;
+    private static @Nullable RuntimeException postgresFailure;
+    private static @Nullable RuntimeException kafkaFailure;
     private static boolean hookInstalled;
 
     /** {@code containers} runs the tests against Testcontainers (needs Docker); anything else is embedded. */

@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads topics from their beginning with a real consumer (a group of its own) and keeps everything it saw, for
@@ -47,7 +48,7 @@ public final class TopicTail implements AutoCloseable {
     }
 
     /** The last header {@code name} as UTF-8 text, or null. */
-    public static String header(ConsumerRecord<String, byte[]> record, String name) {
+    public static @Nullable String header(ConsumerRecord<String, byte[]> record, String name) {
         Header header = record.headers().lastHeader(name);
         return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Message;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -81,7 +82,7 @@ public final class Admissibility {
         return found;
     }
 
-    private static void value(String path, Object value, Text limit, List<Violation> found) {
+    private static void value(String path, @Nullable Object value, @Nullable Text limit, List<Violation> found) {
         if (value == null) {
             return; // nullability is the record constructor's and the codec's to judge
         }

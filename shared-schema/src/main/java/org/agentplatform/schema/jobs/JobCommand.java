@@ -5,6 +5,7 @@ import java.util.UUID;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.CommandTopic;
 import org.agentplatform.schema.messaging.Topics;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Commands applied by the job worker, on {@code commands.jobs}. Keyed by job id, except
@@ -14,7 +15,7 @@ public sealed interface JobCommand extends Command
         permits SubmitJob, RequestLease, Heartbeat, CompleteJob, FailJob, CancelJob, ResolveEscrow {
 
     /** The job it names; null for a {@link RequestLease}, which names none. */
-    UUID jobId();
+    @Nullable UUID jobId();
 
     @Override
     default CommandTopic topic() {

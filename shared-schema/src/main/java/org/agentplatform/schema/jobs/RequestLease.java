@@ -2,6 +2,7 @@ package org.agentplatform.schema.jobs;
 
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An executor asks for work: the worker leases it the highest-priority runnable job ({@link JobLeased},
@@ -23,7 +24,7 @@ public record RequestLease(UUID executorId) implements JobCommand {
 
     /** None: the worker picks the job. */
     @Override
-    public UUID jobId() {
+    public @Nullable UUID jobId() {
         return null;
     }
 }

@@ -7,6 +7,7 @@ import org.agentplatform.schema.admission.Text;
 import org.agentplatform.schema.messaging.Since;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Karma from one account to another. The command id becomes the transfer id. Version 2 adds {@code memo}, a
@@ -14,7 +15,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * one is still written as version 1.
  */
 public record TransferKarma(UUID debitAccountId, UUID creditAccountId, long amount,
-                            @Since(2) @JsonInclude(JsonInclude.Include.NON_NULL) @Text(min = 1, max = MAX_MEMO) String memo)
+                            @Since(2) @JsonInclude(JsonInclude.Include.NON_NULL) @Text(min = 1, max = MAX_MEMO) @Nullable String memo)
         implements KarmaCommand {
 
     /** The longest memo, in characters (the column's check). */

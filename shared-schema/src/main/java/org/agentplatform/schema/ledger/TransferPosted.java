@@ -7,6 +7,7 @@ import org.agentplatform.schema.messaging.Since;
 import org.agentplatform.schema.messaging.Topics;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A posted transfer with the balances it left behind; keyed by the debited account. {@code memo} (the
@@ -16,7 +17,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 public record TransferPosted(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount,
                              TransferKind kind, long debitBalanceAfter, long creditBalanceAfter,
                              @Since(1) @JsonInclude(JsonInclude.Include.NON_NULL)
-                             @Text(min = 1, max = TransferKarma.MAX_MEMO) String memo) implements LedgerEvent {
+                             @Text(min = 1, max = TransferKarma.MAX_MEMO) @Nullable String memo) implements LedgerEvent {
 
     /** A posting without a memo. */
     public TransferPosted(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,

@@ -3,6 +3,7 @@ package org.agentplatform.schema.messaging;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The envelope every command and event travels in. {@code id} is the dedupe key for consumers;
@@ -17,7 +18,7 @@ public record Envelope<P extends Message>(
         Instant occurredAt,
         String actor,
         UUID correlationId,
-        UUID causationId,
+        @Nullable UUID causationId,
         P payload) {
 
     public Envelope {

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -135,7 +136,7 @@ public final class MessageCodec {
     }
 
     /** The readable part of an unreadable envelope; {@code type} and {@code actor} may be null. */
-    public record Identity(java.util.UUID id, String type, String actor, String fingerprint) {
+    public record Identity(java.util.UUID id, @Nullable String type, @Nullable String actor, String fingerprint) {
     }
 
     /**

@@ -91,7 +91,11 @@ public final class MessageVersions {
         }
         ObjectNode current = payload;
         for (int from = version; from < layout.newest; from++) {
-            current = STEPS.get(name + "@" + from).step().apply(current);
+            Upcaster upcaster = STEPS.get(name + "@" + from);
+            if (upcaster == null) {
+                throw new IllegalStateException("no upcaster for " + name + " from schemaVersion " + from);
+            }
+            current = upcaster.step().apply(current);
         }
         for (String component : layout.optional) {
             if (!current.has(component)) {

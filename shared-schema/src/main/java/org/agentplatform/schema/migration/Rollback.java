@@ -24,6 +24,7 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationVersion;
 import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.ValidateResult;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Undoes applied Flyway migrations down to a target version (Flyway's community edition has no {@code undo}).
@@ -71,7 +72,7 @@ public final class Rollback {
 
         private final transient List<Step> undone;
 
-        RollbackException(String message, List<Step> undone, Throwable cause) {
+        RollbackException(String message, List<Step> undone, @Nullable Throwable cause) {
             super(message, cause);
             this.undone = List.copyOf(undone);
         }
@@ -83,7 +84,7 @@ public final class Rollback {
     }
 
     private final DataSource dataSource;
-    private final String schema;
+    private final @Nullable String schema;
     private final ClassLoader classLoader;
     private final Duration lockTimeout;
 
@@ -99,7 +100,7 @@ public final class Rollback {
      * @param lockTimeout how long to wait for Flyway's lock, and for each table lock an undo statement needs
      *                    (PostgreSQL {@code lock_timeout}); an undo that waits longer fails and is rolled back
      */
-    public Rollback(DataSource dataSource, String schema, ClassLoader classLoader, Duration lockTimeout) {
+    public Rollback(DataSource dataSource, @Nullable String schema, ClassLoader classLoader, Duration lockTimeout) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.schema = schema;
         this.classLoader = Objects.requireNonNull(classLoader, "classLoader");
@@ -345,7 +346,7 @@ public final class Rollback {
         }
     }
 
-    private String readUndo(String undoScript) {
+    private @Nullable String readUndo(String undoScript) {
         try (InputStream in = classLoader.getResourceAsStream(UNDO_LOCATION + "/" + undoScript)) {
             return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -467,7 +468,7 @@ public final class Rollback {
         DataSource dataSource = Flyway.configure(loader)
                 .dataSource(options.get("--url"), options.get("--user"), password).getDataSource();
         Rollback rollback = new Rollback(dataSource, options.get("--schema"), loader, lockTimeout);
-        String target = options.get("--to");
+        String target = Objects.requireNonNull(options.get("--to"), "--to"); // present: checked above
         try {
             List<Step> plan = rollback.plan(target);
             if (plan.isEmpty()) {

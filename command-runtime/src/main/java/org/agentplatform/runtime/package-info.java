@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.runtime;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.embedded;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.schema.admission;
+
+import org.jspecify.annotations.NullMarked;

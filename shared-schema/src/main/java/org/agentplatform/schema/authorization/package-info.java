@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.schema.authorization;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.schema.jobs;
+
+import org.jspecify.annotations.NullMarked;

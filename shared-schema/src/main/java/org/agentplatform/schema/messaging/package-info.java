@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.schema.messaging;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.schema.migration;
+
+import org.jspecify.annotations.NullMarked;
