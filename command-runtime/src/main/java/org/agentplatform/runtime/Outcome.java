@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.agentplatform.schema.messaging.Command;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Event;
+import org.jspecify.annotations.Nullable;
 
 /** What became of one command. */
 public sealed interface Outcome {
@@ -19,7 +20,7 @@ public sealed interface Outcome {
         return new Applied(List.copyOf(events), List.of());
     }
 
-    static Outcome rejected(String reason, String detail, String aggregateType, String aggregateId) {
+    static Outcome rejected(String reason, @Nullable String detail, String aggregateType, String aggregateId) {
         return new Rejected(reason, detail, aggregateType, aggregateId);
     }
 
@@ -52,7 +53,7 @@ public sealed interface Outcome {
      * The command was understood and refused by a domain rule (insufficient funds, unknown account, ...):
      * recorded with its reason code and published as {@code CommandRejected} on the aggregate's topic.
      */
-    record Rejected(String reason, String detail, String aggregateType, String aggregateId) implements Outcome {
+    record Rejected(String reason, @Nullable String detail, String aggregateType, String aggregateId) implements Outcome {
         public Rejected {
             Objects.requireNonNull(reason, "reason");
             Objects.requireNonNull(aggregateType, "aggregateType");

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -56,11 +57,11 @@ public record AuditChange(
         String table,
         Operation operation,
         ObjectNode primaryKey,
-        ObjectNode before,
-        ObjectNode after,
+        @Nullable ObjectNode before,
+        @Nullable ObjectNode after,
         long txId,
         long lsn,
-        Long commitLsn,
+        @Nullable Long commitLsn,
         Instant commitTime) {
 
     public static final int SCHEMA_VERSION = 1;
@@ -107,8 +108,9 @@ public record AuditChange(
     }
 
     /** A change whose {@code changeId} is derived from its coordinates (see {@link #changeIdOf}). */
-    public static AuditChange of(String schema, String table, Operation operation, ObjectNode primaryKey,
-                                 ObjectNode before, ObjectNode after, long txId, long lsn, Long commitLsn,
+    public static AuditChange of(String schema, String table, Operation operation, @Nullable ObjectNode primaryKey,
+                                 @Nullable ObjectNode before, @Nullable ObjectNode after, long txId, long lsn,
+                                 @Nullable Long commitLsn,
                                  Instant commitTime) {
         ObjectNode pk = primaryKey == null ? JsonNodeFactory.instance.objectNode() : primaryKey;
         return new AuditChange(changeIdOf(txId, lsn, schema, table, operation, pk), SCHEMA_VERSION, schema, table,
@@ -137,7 +139,7 @@ public record AuditChange(
         return DerivedIds.ofName(name);
     }
 
-    private static void requireNoNul(String path, JsonNode node) {
+    private static void requireNoNul(String path, @Nullable JsonNode node) {
         if (node == null) {
             return;
         }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -11,7 +12,7 @@ import tools.jackson.databind.JsonNode;
  * runs first; {@code price}: optional karma paid to the executor through escrow (null when free).
  */
 public record SubmitJob(UUID jobId, UUID submitterId, JsonNode spec, int priority, int maxAttempts,
-                        Duration leaseTimeout, Long price) implements JobCommand {
+                        Duration leaseTimeout, @Nullable Long price) implements JobCommand {
 
     public SubmitJob {
         Objects.requireNonNull(jobId, "jobId");

@@ -1,9 +1,10 @@
 package org.agentplatform.schema.ledger;
 
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /** {@code stakePendingId} is the pending transfer holding the stake ({@code null} without a stake). */
-public record ClaimSubmitted(UUID claimId, UUID claimantId, String subject, long stake, UUID stakePendingId,
+public record ClaimSubmitted(UUID claimId, UUID claimantId, String subject, long stake, @Nullable UUID stakePendingId,
                              int quorum) implements LedgerEvent {
 
     @Override

@@ -175,6 +175,6 @@ public final class MessageCodec {
 
     /** The envelope without its payload, read first so the payload can be typed by {@code type}. */
     private record EnvelopeHeader(java.util.UUID id, String type, int schemaVersion, java.time.Instant occurredAt,
-                                  String actor, java.util.UUID correlationId, java.util.UUID causationId) {
+                                  String actor, java.util.UUID correlationId, java.util.@Nullable UUID causationId) {
     }
 }
