@@ -2,6 +2,7 @@ package org.agentplatform.jobs.lifecycle;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -19,6 +20,7 @@ import org.agentplatform.schema.ledger.PostPending;
 import org.agentplatform.schema.ledger.ReserveKarma;
 import org.agentplatform.schema.ledger.TransferKarma;
 import org.agentplatform.schema.ledger.VoidPending;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A priced job's price on its way through the ledger: reserved from the submitter when the job is submitted, then
@@ -41,11 +43,11 @@ final class Escrow {
 
     private final UUID jobId;
     private final UUID submitterId;
-    private final Long price;
+    private final @Nullable Long price;
     private EscrowStatus status;
-    private UUID payee;
+    private @Nullable UUID payee;
 
-    Escrow(UUID jobId, UUID submitterId, Long price, EscrowStatus status, UUID payee) {
+    Escrow(UUID jobId, UUID submitterId, @Nullable Long price, EscrowStatus status, @Nullable UUID payee) {
         this.jobId = jobId;
         this.submitterId = submitterId;
         this.price = price;
@@ -59,13 +61,13 @@ final class Escrow {
      */
     EscrowStep reservation() {
         return new EscrowStep(jobId, EscrowStep.Kind.RESERVE,
-                new ReserveKarma(submitterId, JobEscrow.ACCOUNT, price, HOLD_UNTIL));
+                new ReserveKarma(submitterId, JobEscrow.ACCOUNT, amount(), HOLD_UNTIL));
     }
 
     JobEscrowHeld reserved() {
         require(EscrowStatus.RESERVING);
         status = EscrowStatus.HELD;
-        return new JobEscrowHeld(jobId, pendingId(), price);
+        return new JobEscrowHeld(jobId, pendingId(), amount());
     }
 
     JobEscrowRejected rejected(String reason, String detail) {
@@ -99,7 +101,7 @@ final class Escrow {
     /** The reservation was posted into escrow: pay the executor from it. */
     EscrowStep posted() {
         require(EscrowStatus.PAYING);
-        return new EscrowStep(jobId, EscrowStep.Kind.PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price));
+        return new EscrowStep(jobId, EscrowStep.Kind.PAY, new TransferKarma(JobEscrow.ACCOUNT, payeeToPay(), amount()));
     }
 
     /** The last settlement step was applied ({@code outcome} PAID or REFUNDED), or refused (STUCK). */
@@ -107,9 +109,9 @@ final class Escrow {
         if (!isSettling()) {
             throw new IllegalStateException("job " + jobId + " escrow is " + status);
         }
-        UUID to = status == EscrowStatus.PAYING ? payee : submitterId;
+        UUID to = status == EscrowStatus.PAYING ? payeeToPay() : submitterId;
         status = outcome;
-        return new JobEscrowSettled(jobId, outcome, to, price);
+        return new JobEscrowSettled(jobId, outcome, to, amount());
     }
 
     /** Paying or refunding: a settlement step is on its way. */
@@ -121,7 +123,7 @@ final class Escrow {
     JobEscrowSettled reservationLost() {
         require(EscrowStatus.RESERVING);
         status = EscrowStatus.STUCK;
-        return new JobEscrowSettled(jobId, EscrowStatus.STUCK, null, price);
+        return new JobEscrowSettled(jobId, EscrowStatus.STUCK, null, amount());
     }
 
     // --- an admin's resolution of a STUCK escrow ---
@@ -228,8 +230,8 @@ final class Escrow {
                         "the reservation was never applied: nothing was taken from the submitter"), "nothing was taken");
             }
             case HELD -> moving(EscrowStep.Kind.RESOLVE_VOID, new VoidPending(pendingId()), seed, "voiding the hold");
-            case IN_ESCROW -> moving(EscrowStep.Kind.RESOLVE_RETURN,
-                    new TransferKarma(JobEscrow.ACCOUNT, submitterId, price), seed, "returning it from the escrow account");
+            case IN_ESCROW -> moving(EscrowStep.Kind.RESOLVE_RETURN, new TransferKarma(JobEscrow.ACCOUNT, submitterId,
+                    amount()), seed, "returning it from the escrow account");
             case REFUNDED -> settledAs(EscrowStatus.REFUNDED, submitterId, "the ledger had refunded it");
             case PAID -> new Resolution.Refused(Job.ESCROW_PAID, "the ledger paid the price to the executor: PAY records that");
         };
@@ -243,8 +245,8 @@ final class Escrow {
             case NOT_TAKEN -> new Resolution.Refused(Job.NOTHING_HELD,
                     "the reservation was never applied: nothing was taken from the submitter to pay");
             case HELD -> moving(EscrowStep.Kind.RESOLVE_POST, new PostPending(pendingId()), seed, "posting the hold");
-            case IN_ESCROW -> moving(EscrowStep.Kind.RESOLVE_PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price), seed,
-                    "paying it from the escrow account");
+            case IN_ESCROW -> moving(EscrowStep.Kind.RESOLVE_PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, amount()),
+                    seed, "paying it from the escrow account");
             case PAID -> settledAs(EscrowStatus.PAID, payee, "the ledger had paid it");
             case REFUNDED -> new Resolution.Refused(Job.ESCROW_REFUNDED,
                     "the ledger refunded the price to the submitter: REFUND records that");
@@ -258,14 +260,14 @@ final class Escrow {
 
     private Resolution settledAs(EscrowStatus outcome, UUID to, String detail) {
         status = outcome;
-        return new Resolution.Settled(new JobEscrowSettled(jobId, outcome, to, price), detail);
+        return new Resolution.Settled(new JobEscrowSettled(jobId, outcome, to, amount()), detail);
     }
 
     /** A resolution's hold was posted: pay the executor from the escrow account, a step seeded by the post. */
     EscrowStep resolutionPosted(UUID postCommandId) {
         require(EscrowStatus.PAYING);
-        return new EscrowStep(jobId, EscrowStep.Kind.RESOLVE_PAY, new TransferKarma(JobEscrow.ACCOUNT, payee, price),
-                postCommandId);
+        return new EscrowStep(jobId, EscrowStep.Kind.RESOLVE_PAY,
+                new TransferKarma(JobEscrow.ACCOUNT, payeeToPay(), amount()), postCommandId);
     }
 
     private static String ids(List<Recorded> commands) {
@@ -281,8 +283,18 @@ final class Escrow {
         return status;
     }
 
-    UUID payee() {
+    @Nullable UUID payee() {
         return payee;
+    }
+
+    /** The price: only a priced job's escrow takes a step or settles. */
+    private long amount() {
+        return Objects.requireNonNull(price, "a free job has no escrow");
+    }
+
+    /** Who a paying step pays: the executor who completed the job ({@link #payTo}), or whom the admin's PAY checked. */
+    private UUID payeeToPay() {
+        return Objects.requireNonNull(payee, "nobody completed job " + jobId);
     }
 
     private void require(EscrowStatus expected) {

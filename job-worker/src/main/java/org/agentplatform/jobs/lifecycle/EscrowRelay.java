@@ -5,10 +5,11 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.UnaryOperator;
+import java.util.function.Function;
 
 import org.agentplatform.runtime.CommandOutcomes;
 import org.agentplatform.runtime.CommandSender;
@@ -16,6 +17,7 @@ import org.agentplatform.runtime.DurableProducers;
 import org.agentplatform.runtime.PeriodicTask;
 import org.agentplatform.schema.messaging.MessageCodec;
 import org.agentplatform.schema.messaging.Topics;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -48,7 +50,8 @@ class EscrowRelay extends PeriodicTask {
     private final Topics topics;
     private final MessageCodec codec;
     private final Clock clock;
-    private CommandSender sender;
+    /** Opened on start, closed on stop. */
+    private @Nullable CommandSender sender;
 
     EscrowRelay(JdbcTemplate jdbc, CommandOutcomes outcomes, PlatformTransactionManager transactions,
                 JobsProperties properties, KafkaProperties kafka, Topics topics, MessageCodec codec, Clock clock) {
@@ -70,7 +73,9 @@ class EscrowRelay extends PeriodicTask {
 
     @Override
     protected void closed() {
-        sender.close();
+        if (sender != null) {
+            sender.close();
+        }
     }
 
     @Override
@@ -82,7 +87,7 @@ class EscrowRelay extends PeriodicTask {
     }
 
     /** Calls {@code page} from the first id on, each time after the last id the call before returned, until null. */
-    static void everyPage(UnaryOperator<UUID> page) {
+    static void everyPage(Function<UUID, @Nullable UUID> page) {
         UUID after = FIRST;
         while (after != null) {
             after = page.apply(after);
@@ -107,6 +112,11 @@ class EscrowRelay extends PeriodicTask {
         return n == null ? 0 : n;
     }
 
+    /** Where the page after {@code page} starts: its last id, or null when it is short (the last page). */
+    static @Nullable UUID pageEnd(List<UUID> page) {
+        return page.size() < BATCH ? null : page.get(page.size() - 1);
+    }
+
     /**
      * One page, by id after {@code after}, of sent commands overdue for an outcome that may still be resent: those
      * the ledger recorded nothing for (not even DEFERRED: a post parked until its reservation arrives is decided
@@ -115,8 +125,8 @@ class EscrowRelay extends PeriodicTask {
      * read without locks, and only those to resend locked (skipping those another instance holds), so rows the
      * tracker is about to resolve stay free for it.
      */
-    UUID resend(UUID after) {
-        return tx.execute(status -> {
+    @Nullable UUID resend(UUID after) {
+        List<UUID> read = tx.execute(status -> {
             Instant now = clock.instant();
             Timestamp due = Timestamp.from(now.minus(properties.sagaResendAfter()));
             List<UUID> page = jdbc.queryForList("""
@@ -125,7 +135,7 @@ class EscrowRelay extends PeriodicTask {
                       and attempts <= ? and id > ?
                     order by id limit ?""", UUID.class, due, properties.sagaMaxResends(), after, BATCH);
             if (page.isEmpty()) {
-                return null;
+                return page;
             }
             // dead-lettered counts as unanswered: a resend is handled again, and it is the only way one ends
             UUID[] unanswered = outcomes.unanswered(page).toArray(UUID[]::new);
@@ -144,8 +154,9 @@ class EscrowRelay extends PeriodicTask {
                 log.warn("Resent {} escrow commands that got no outcome within {}", again.size(),
                         properties.sagaResendAfter());
             }
-            return page.size() < BATCH ? null : page.get(page.size() - 1);
+            return page;
         });
+        return pageEnd(read);
     }
 
     /**
@@ -153,6 +164,7 @@ class EscrowRelay extends PeriodicTask {
      * broker still gets through); throws, rolling the caller's transaction back, at the first that fails.
      */
     private void publish(List<Stored> commands) {
+        CommandSender sender = Objects.requireNonNull(this.sender, "the relay publishes only while it runs");
         List<CompletableFuture<Void>> acks = commands.stream()
                 .map(c -> sender.sendEncoded(topics.karmaCommands(), c.topicKey(),
                         c.envelope().getBytes(StandardCharsets.UTF_8)))

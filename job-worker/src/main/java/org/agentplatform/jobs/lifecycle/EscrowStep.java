@@ -5,6 +5,7 @@ import java.util.UUID;
 import org.agentplatform.schema.jobs.EscrowStatus;
 import org.agentplatform.schema.ledger.LedgerCommand;
 import org.agentplatform.schema.messaging.DerivedIds;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One ledger command of a job's escrow saga. Its id is derived from the job and the step, so a step is the
@@ -12,7 +13,7 @@ import org.agentplatform.schema.messaging.DerivedIds;
  * the pending transfer's id. The steps of an admin's resolution ({@code RESOLVE_*}) also derive from the command
  * that caused them ({@code seed}): a resolution the ledger refused can be followed by another of the same kind.
  */
-record EscrowStep(UUID jobId, Kind step, LedgerCommand command, UUID seed) {
+record EscrowStep(UUID jobId, Kind step, LedgerCommand command, @Nullable UUID seed) {
 
     EscrowStep(UUID jobId, Kind step, LedgerCommand command) {
         this(jobId, step, command, null);

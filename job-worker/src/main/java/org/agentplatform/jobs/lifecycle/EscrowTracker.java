@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.UUID;
 
@@ -19,6 +20,7 @@ import org.agentplatform.schema.jobs.EscrowStatus;
 import org.agentplatform.schema.jobs.JobEvent;
 import org.agentplatform.schema.messaging.DerivedIds;
 import org.agentplatform.schema.messaging.Envelope;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -87,29 +89,30 @@ class EscrowTracker extends PeriodicTask {
      * so that commands still in flight never hide the decided ones behind them; read without locks, and only the
      * decided ones locked (skipping those another instance holds), so in-flight steps cost no lock and no WAL.
      */
-    UUID track(UUID after) {
+    @Nullable UUID track(UUID after) {
         int[] stuck = {0};
-        UUID next = tx.execute(status -> {
+        List<UUID> read = tx.execute(status -> {
             stuck[0] = 0; // counted once committed
             Instant now = clock.instant();
             List<UUID> page = jdbc.queryForList("""
                     select id from job_saga_commands where resolved_at is null and sent_at is not null and id > ?
                     order by id limit ?""", UUID.class, after, BATCH);
             if (page.isEmpty()) {
-                return null;
+                return page;
             }
             Map<UUID, CommandOutcomes.Recorded> recorded = outcomes.find(page);
             List<UUID> decided = page.stream().filter(id -> recorded.containsKey(id) && recorded.get(id).isFinal())
                     .toList();
             List<Resolved> resolved = lock(decided, 0).stream()
-                    .map(s -> new Resolved(s, recorded.get(s.commandId()))).toList();
+                    .map(s -> new Resolved(s, Objects.requireNonNull(recorded.get(s.commandId()),
+                            "only decided commands are locked"))).toList();
             if (!resolved.isEmpty()) {
                 stuck[0] = apply(resolved, now);
             }
-            return page.size() < BATCH ? null : page.get(page.size() - 1);
+            return page;
         });
         stuckRefused.increment(stuck[0]);
-        return next;
+        return EscrowRelay.pageEnd(read);
     }
 
     /** Applies each outcome to its job and records the commands resolved; returns how many escrows became STUCK. */
@@ -120,10 +123,10 @@ class EscrowTracker extends PeriodicTask {
         List<EscrowStep> next = new ArrayList<>();
         int stuck = 0;
         for (Resolved r : resolved) {
-            Job job = jobs.get(r.sent().jobId());
+            Job job = lockedJob(jobs, r.sent());
             Effect effect = effect(job, r.sent(), r.outcome(), now);
             if (effect.transition() instanceof Changed c) {
-                history.add(new HistoryRow(c.history(), r.sent().commandId()));
+                history.add(new HistoryRow(escrowHistory(c), r.sent().commandId()));
                 events.add(event(r.sent(), c, now));
                 if (job.escrowStatus() == EscrowStatus.STUCK) {
                     stuck++;
@@ -171,9 +174,9 @@ class EscrowTracker extends PeriodicTask {
      * outcome: marks their jobs' escrow STUCK and the commands resolved. Returns the page's last id, or null after
      * the last page.
      */
-    UUID giveUp(UUID after) {
+    @Nullable UUID giveUp(UUID after) {
         int[] stuck = {0};
-        UUID next = tx.execute(status -> {
+        List<UUID> read = tx.execute(status -> {
             stuck[0] = 0;
             Instant now = clock.instant();
             List<UUID> page = jdbc.queryForList("""
@@ -183,7 +186,7 @@ class EscrowTracker extends PeriodicTask {
                     order by id limit ?""", UUID.class,
                     Timestamp.from(now.minus(properties.sagaResendAfter())), properties.sagaMaxResends(), after, BATCH);
             if (page.isEmpty()) {
-                return null;
+                return page;
             }
             // a command with a recorded outcome is the tracker's to apply, or the ledger's to decide (DEFERRED);
             // a dead-lettered one was never applied and, resent in vain, is as lost as one never seen
@@ -191,10 +194,10 @@ class EscrowTracker extends PeriodicTask {
             if (!lost.isEmpty()) {
                 stuck[0] = markStuck(lost, now);
             }
-            return page.size() < BATCH ? null : page.get(page.size() - 1);
+            return page;
         });
         stuckNoOutcome.increment(stuck[0]);
-        return next;
+        return EscrowRelay.pageEnd(read);
     }
 
     /** Marks the jobs of commands that never got an outcome STUCK, and the commands resolved; returns how many jobs. */
@@ -203,9 +206,9 @@ class EscrowTracker extends PeriodicTask {
         List<HistoryRow> history = new ArrayList<>();
         List<Envelope<JobEvent>> events = new ArrayList<>();
         for (Sent s : lost) {
-            Job job = jobs.get(s.jobId());
+            Job job = lockedJob(jobs, s);
             if (job.escrowNoOutcome() instanceof Changed c) {
-                history.add(new HistoryRow(c.history(), s.commandId()));
+                history.add(new HistoryRow(escrowHistory(c), s.commandId()));
                 events.add(event(s, c, now));
             }
             log.error("Escrow of job {} is stuck: its {} command {} got no outcome after {} resends ({})",
@@ -243,6 +246,11 @@ class EscrowTracker extends PeriodicTask {
         return jobs;
     }
 
+    /** A saga command's job, which {@link #lockJobs} locked: the command references its row (foreign key). */
+    private static Job lockedJob(Map<UUID, Job> jobs, Sent sent) {
+        return Objects.requireNonNull(jobs.get(sent.jobId()), "job of saga command");
+    }
+
     /**
      * Stable: the same step's outcome is the same event however often a crash makes it be applied again. A step
      * an admin sent again (RETRY) has a new generation, and its new outcome a new event: consumers dedupe by id.
@@ -250,7 +258,12 @@ class EscrowTracker extends PeriodicTask {
     private static Envelope<JobEvent> event(Sent sent, Changed change, Instant now) {
         UUID id = sent.generation() == 0 ? DerivedIds.of("job-escrow-event", sent.commandId())
                 : DerivedIds.of("job-escrow-event", sent.commandId(), sent.generation());
-        return Envelope.of(id, change.event(), "job-worker", now);
+        return Envelope.of(id, Objects.requireNonNull(change.event(), "an escrow transition has an event"),
+                "job-worker", now);
+    }
+
+    private static Transition.History escrowHistory(Changed change) {
+        return Objects.requireNonNull(change.history(), "an escrow transition is kept in the history");
     }
 
     /** {@code generation}: how often an admin sent the command again after it got no outcome (0: never). */
@@ -260,6 +273,6 @@ class EscrowTracker extends PeriodicTask {
     private record Resolved(Sent sent, CommandOutcomes.Recorded outcome) {
     }
 
-    private record Effect(Transition transition, EscrowStep next) {
+    private record Effect(@Nullable Transition transition, @Nullable EscrowStep next) {
     }
 }

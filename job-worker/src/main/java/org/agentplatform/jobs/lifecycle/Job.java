@@ -25,6 +25,7 @@ import org.agentplatform.schema.jobs.JobStatus;
 import org.agentplatform.schema.jobs.JobSubmitted;
 import org.agentplatform.schema.jobs.ResolveEscrow;
 import org.agentplatform.schema.jobs.SubmitJob;
+import org.jspecify.annotations.Nullable;
 
 import tools.jackson.databind.JsonNode;
 
@@ -64,23 +65,24 @@ final class Job {
     private final int maxAttempts;
     private final Duration leaseTimeout;
     private final JsonNode spec;
-    private final Long price;
+    private final @Nullable Long price;
     private final boolean isNew;
 
     private JobStatus status;
     private int attempts;
     private Instant runAt;
-    private Instant leaseExpiresAt;
+    private @Nullable Instant leaseExpiresAt;
     private long fencingToken;
-    private UUID lessee;
-    private JsonNode result;
-    private String lastError;
+    private @Nullable UUID lessee;
+    private @Nullable JsonNode result;
+    private @Nullable String lastError;
     private final Escrow escrow;
     private boolean changed;
 
-    Job(UUID id, UUID submitterId, int priority, int maxAttempts, Duration leaseTimeout, JsonNode spec, Long price,
-        JobStatus status, int attempts, Instant runAt, Instant leaseExpiresAt, long fencingToken, UUID lessee,
-        JsonNode result, String lastError, EscrowStatus escrowStatus, UUID payee, boolean isNew) {
+    Job(UUID id, UUID submitterId, int priority, int maxAttempts, Duration leaseTimeout, JsonNode spec,
+        @Nullable Long price, JobStatus status, int attempts, Instant runAt, @Nullable Instant leaseExpiresAt,
+        long fencingToken, @Nullable UUID lessee, @Nullable JsonNode result, @Nullable String lastError,
+        EscrowStatus escrowStatus, @Nullable UUID payee, boolean isNew) {
         this.id = id;
         this.submitterId = submitterId;
         this.priority = priority;
@@ -140,7 +142,7 @@ final class Job {
      * After any transition: a finished job whose price is held is settled, paid to the executor who completed
      * it or refunded to the submitter. Returns the first saga step, or null when there is nothing to settle.
      */
-    EscrowStep settlement() {
+    @Nullable EscrowStep settlement() {
         if (!escrow.isHeld() || !status.isFinal()) {
             return null;
         }
@@ -178,7 +180,7 @@ final class Job {
     }
 
     /** An admin's resolution of the job's STUCK escrow: what it changed, and the saga command it sends, or sends again. */
-    record Resolved(Transition transition, EscrowStep step, UUID resend) {
+    record Resolved(Transition transition, @Nullable EscrowStep step, @Nullable UUID resend) {
     }
 
     /**
@@ -275,10 +277,10 @@ final class Job {
 
     /** The rescuer's rule: a lease nobody renewed in time goes back to the queue, or to DEAD after the last attempt. */
     Transition expireLease(Instant now, Backoff backoff) {
-        if (status != JobStatus.LEASED || leaseExpiresAt.isAfter(now)) {
+        if (status != JobStatus.LEASED || leaseExpiresAt == null || leaseExpiresAt.isAfter(now)) {
             throw new IllegalStateException("job " + id + " has no expired lease");
         }
-        UUID executor = lessee;
+        UUID executor = Objects.requireNonNull(lessee, "a leased job has a lessee");
         long token = fencingToken;
         JobStatus next = retryOrDie(now, backoff);
         Instant retryAt = next == JobStatus.QUEUED ? runAt : null;
@@ -330,7 +332,7 @@ final class Job {
      * kept in the history. Anyone else who presents a token is told only that the lease is not theirs, learns
      * nothing of the job's state and adds nothing to its history (a stranger may guess tokens: they count up).
      */
-    private Refused checkLease(UUID executor, long token, String command, LeaseHolders holders) {
+    private @Nullable Refused checkLease(UUID executor, long token, String command, LeaseHolders holders) {
         if (token > fencingToken) {
             // only the lessee hears that a token was never issued: to anyone else that would count the job's leases
             return executor.equals(lessee) ? new Refused(UNKNOWN_LEASE, "token " + token + " was never issued", null)
@@ -358,7 +360,7 @@ final class Job {
         return new Refused(NOT_LESSEE, "the lease belongs to another executor", null);
     }
 
-    private History history(String kind, UUID executor, Instant at, String detail) {
+    private History history(String kind, @Nullable UUID executor, @Nullable Instant at, @Nullable String detail) {
         return new History(id, kind, status, attempts, fencingToken, executor, at, detail);
     }
 
@@ -386,7 +388,7 @@ final class Job {
         return spec;
     }
 
-    Long price() {
+    @Nullable Long price() {
         return price;
     }
 
@@ -398,7 +400,7 @@ final class Job {
         return escrow.status();
     }
 
-    UUID payee() {
+    @Nullable UUID payee() {
         return escrow.payee();
     }
 
@@ -418,7 +420,7 @@ final class Job {
         return runAt;
     }
 
-    Instant leaseExpiresAt() {
+    @Nullable Instant leaseExpiresAt() {
         return leaseExpiresAt;
     }
 
@@ -426,15 +428,15 @@ final class Job {
         return fencingToken;
     }
 
-    UUID lessee() {
+    @Nullable UUID lessee() {
         return lessee;
     }
 
-    JsonNode result() {
+    @Nullable JsonNode result() {
         return result;
     }
 
-    String lastError() {
+    @Nullable String lastError() {
         return lastError;
     }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.UUID;
 
@@ -28,6 +29,7 @@ import org.agentplatform.schema.jobs.ResolveEscrow;
 import org.agentplatform.schema.jobs.SubmitJob;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.Topics;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
@@ -108,21 +110,24 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 } else {
                     batch.escrow.add(job.reservation());
                 }
-                outcomes.add(batch.outcome(job.submittedTransition(), null, commandId));
+                outcomes.add(batch.outcome(job.submittedTransition(), c.jobId().toString(), commandId));
             } else if (command instanceof RequestLease c) {
+                String executor = c.executorId().toString();
                 Refused refused = leaseRefusal(c.executorId(), executorStatuses.get(c.executorId()));
                 Job job = refused == null ? runnable.pollFirst() : null;
-                if (refused == null && job == null) {
-                    refused = new Refused(NO_RUNNABLE_JOB, null, null);
+                if (job != null) {
+                    outcomes.add(batch.outcome(job.lease(c.executorId(), now), executor, commandId));
+                } else {
+                    if (refused == null) {
+                        refused = new Refused(NO_RUNNABLE_JOB, null, null);
+                    }
+                    outcomes.add(rejected(refused.reason(), refused.detail(), executor));
                 }
-                outcomes.add(refused != null ? Outcome.rejected(refused.reason(), refused.detail(),
-                        Topics.AGGREGATE_JOB, c.executorId().toString())
-                        : batch.outcome(job.lease(c.executorId(), now), null, commandId));
             } else {
-                UUID jobId = command.jobId();
+                UUID jobId = Objects.requireNonNull(command.jobId(), "only a lease request names no job");
                 Job job = jobs.get(jobId);
                 if (job == null) {
-                    outcomes.add(Outcome.rejected(JOB_NOT_FOUND, null, Topics.AGGREGATE_JOB, jobId.toString()));
+                    outcomes.add(rejected(JOB_NOT_FOUND, null, jobId.toString()));
                     continue;
                 }
                 runnable.remove(job); // before the change: the set is ordered by fields the change may touch
@@ -136,7 +141,10 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 } else if (command instanceof CancelJob c) {
                     t = job.cancel(c.requestedBy(), Issuer.of(envelope.actor()) instanceof Issuer.Admin, now);
                 } else if (command instanceof ResolveEscrow r) {
-                    Job.Resolved resolved = job.resolveEscrow(r.action(), r.reason(), sagas.get(jobId), commandId);
+                    // the ledger was read for each job locked at the start: one submitted in this batch fails it
+                    // here, and the batch is retried one command at a time
+                    Escrow.Ledger ledger = Objects.requireNonNull(sagas.get(jobId), "ledger read for the job");
+                    Job.Resolved resolved = job.resolveEscrow(r.action(), r.reason(), ledger, commandId);
                     t = resolved.transition();
                     if (resolved.step() != null) {
                         batch.escrow.add(resolved.step());
@@ -202,7 +210,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
      * Work goes only to a registered agent whose account is active: a suspended agent earns nothing, and an
      * unknown one could never be paid. {@code status} is the agent's, null when it has no ledger account.
      */
-    private static Refused leaseRefusal(UUID executor, String status) {
+    private static @Nullable Refused leaseRefusal(UUID executor, @Nullable String status) {
         if (status == null) {
             return new Refused(UNKNOWN_AGENT, "no registered agent with an account " + executor, null);
         }
@@ -210,6 +218,9 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 ? new Refused(AGENT_SUSPENDED, "agent " + executor + " is suspended", null) : null;
     }
 
+    private static Outcome rejected(String reason, @Nullable String detail, String aggregateId) {
+        return Outcome.rejected(reason, detail, Topics.AGGREGATE_JOB, aggregateId);
+    }
 
     /** The rows a batch writes, collected in command order. */
     private static final class Batch {
@@ -225,7 +236,7 @@ class JobCommandHandler implements CommandHandler<JobCommand> {
                 if (r.recorded() != null) {
                     history.add(new HistoryRow(r.recorded(), commandId));
                 }
-                return Outcome.rejected(r.reason(), r.detail(), Topics.AGGREGATE_JOB, aggregateId);
+                return rejected(r.reason(), r.detail(), aggregateId);
             }
             Changed c = (Changed) transition;
             if (c.history() != null) {

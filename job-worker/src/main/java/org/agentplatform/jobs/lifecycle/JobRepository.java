@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 import org.agentplatform.jobs.lifecycle.Transition.History;
@@ -20,6 +21,7 @@ import org.agentplatform.schema.jobs.EscrowStatus;
 import org.agentplatform.schema.jobs.JobStatus;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageCodec;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 
@@ -290,30 +292,31 @@ class JobRepository {
     }
 
     /** A history row with the command that caused it (null for the rescuer). */
-    record HistoryRow(History history, UUID commandId) {
+    record HistoryRow(History history, @Nullable UUID commandId) {
     }
 
     private Job job(ResultSet rs, int row) throws SQLException {
         Timestamp leaseExpires = rs.getTimestamp(11);
         long price = rs.getLong(7);
         Long priceOrNull = rs.wasNull() ? null : price;
+        JsonNode spec = Objects.requireNonNull(parse(rs.getString(6)), "jobs.spec is NOT NULL");
         return new Job(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getInt(3), rs.getInt(4),
-                Duration.ofMillis(rs.getLong(5)), parse(rs.getString(6)), priceOrNull,
+                Duration.ofMillis(rs.getLong(5)), spec, priceOrNull,
                 JobStatus.valueOf(rs.getString(8)), rs.getInt(9), rs.getTimestamp(10).toInstant(),
                 leaseExpires == null ? null : leaseExpires.toInstant(), rs.getLong(12), rs.getObject(13, UUID.class),
                 parse(rs.getString(14)), rs.getString(15), EscrowStatus.valueOf(rs.getString(16)),
                 rs.getObject(17, UUID.class), false);
     }
 
-    private JsonNode parse(String json) {
+    private @Nullable JsonNode parse(@Nullable String json) {
         return json == null ? null : codec.mapper().readTree(json);
     }
 
-    private String json(JsonNode node) {
+    private @Nullable String json(@Nullable JsonNode node) {
         return node == null ? null : codec.mapper().writeValueAsString(node);
     }
 
-    private static String text(Instant instant) {
+    private static @Nullable String text(@Nullable Instant instant) {
         return instant == null ? null : instant.toString();
     }
 }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
 import org.agentplatform.jobs.lifecycle.JobRepository.HistoryRow;
@@ -77,11 +78,12 @@ class JobRescuer extends PeriodicTask {
             for (Job job : expired) {
                 long token = job.fencingToken();
                 Changed c = (Changed) job.expireLease(now, backoff);
-                history.add(new HistoryRow(c.history(), null));
+                // a rescue is kept in the history and announced
+                history.add(new HistoryRow(Objects.requireNonNull(c.history(), "history"), null));
                 ended.add(c.leaseEnded());
                 // Stable id: a lease (job, token) expires once, so downstream can dedupe on it.
                 UUID eventId = DerivedIds.of("job-lease-expired", job.id(), token);
-                events.add(Envelope.of(eventId, c.event(), "job-worker", now));
+                events.add(Envelope.of(eventId, Objects.requireNonNull(c.event(), "event"), "job-worker", now));
                 EscrowStep refund = job.settlement(); // a job that died here gives its price back
                 if (refund != null) {
                     refunds.add(refund);

@@ -5,22 +5,24 @@ import java.util.UUID;
 
 import org.agentplatform.schema.jobs.JobEvent;
 import org.agentplatform.schema.jobs.JobStatus;
+import org.jspecify.annotations.Nullable;
 
 /** What a rule of {@link Job} decided: a change (with what to write) or a refusal. */
 sealed interface Transition {
 
     /** {@code event}, {@code history}, {@code leaseStarted} and {@code leaseEnded} may each be null. */
-    record Changed(JobEvent event, History history, LeaseStarted leaseStarted, LeaseEnded leaseEnded)
+    record Changed(@Nullable JobEvent event, @Nullable History history, @Nullable LeaseStarted leaseStarted,
+                   @Nullable LeaseEnded leaseEnded)
             implements Transition {
     }
 
     /** {@code recorded}: a history row kept even though nothing changed (stale lease), or null. */
-    record Refused(String reason, String detail, History recorded) implements Transition {
+    record Refused(String reason, @Nullable String detail, @Nullable History recorded) implements Transition {
     }
 
     /** A row of {@code job_history}. */
-    record History(UUID jobId, String kind, JobStatus status, int attempt, long fencingToken, UUID executorId,
-                   Instant runAt, String detail) {
+    record History(UUID jobId, String kind, JobStatus status, int attempt, long fencingToken, @Nullable UUID executorId,
+                   @Nullable Instant runAt, @Nullable String detail) {
     }
 
     /** A new row of {@code job_attempts}. */
@@ -28,6 +30,6 @@ sealed interface Transition {
     }
 
     /** Closes a row of {@code job_attempts}. */
-    record LeaseEnded(UUID jobId, long fencingToken, String outcome, String error, Instant at) {
+    record LeaseEnded(UUID jobId, long fencingToken, String outcome, @Nullable String error, Instant at) {
     }
 }

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.jobs.lifecycle;
+
+import org.jspecify.annotations.NullMarked;

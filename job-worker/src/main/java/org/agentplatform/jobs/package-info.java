@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.jobs;
+
+import org.jspecify.annotations.NullMarked;
