@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,6 +16,7 @@ import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import org.agentplatform.audit.AuditProperties;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -55,14 +57,14 @@ class CdcEngine implements SmartLifecycle {
     private final SlotRecovery recovery;
     private final Object lock = new Object();
 
-    private ExecutorService executor;
+    private @Nullable ExecutorService executor;
     /** Set by {@link #halt()}: this instance behaves as if its process had died. */
     private volatile boolean halted;
-    private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private @Nullable DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private boolean running;
     private volatile State state = State.STOPPED;
-    private volatile Throwable lastFailure;
-    private volatile Instant lastFailureAt;
+    private volatile @Nullable Throwable lastFailure;
+    private volatile @Nullable Instant lastFailureAt;
     private volatile long restarts;
 
     CdcEngine(Properties engineProperties, ChangePublisher consumer, AuditProperties settings, Clock clock,
@@ -99,7 +101,7 @@ class CdcEngine implements SmartLifecycle {
         }
     }
 
-    private DebeziumEngine<?> currentEngine() {
+    private @Nullable DebeziumEngine<?> currentEngine() {
         synchronized (lock) {
             return engine;
         }
@@ -128,7 +130,7 @@ class CdcEngine implements SmartLifecycle {
             }
             running = false;
             current = engine;
-            supervisor = executor;
+            supervisor = Objects.requireNonNull(executor, "start() set it");
             lock.notifyAll(); // wake a supervisor waiting out a backoff
         }
         leadership.wake(); // or waiting as a standby
@@ -187,11 +189,11 @@ class CdcEngine implements SmartLifecycle {
         return state;
     }
 
-    Throwable lastFailure() {
+    @Nullable Throwable lastFailure() {
         return lastFailure;
     }
 
-    Instant lastFailureAt() {
+    @Nullable Instant lastFailureAt() {
         return lastFailureAt;
     }
 
@@ -324,8 +326,8 @@ class CdcEngine implements SmartLifecycle {
 
     /** How one engine run ended; written by the engine's callbacks, read after run() returned. */
     private static final class Outcome {
-        volatile Throwable failure;
-        volatile String message;
+        volatile @Nullable Throwable failure;
+        volatile @Nullable String message;
         volatile boolean started;
     }
 }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -84,7 +85,7 @@ class CdcHealthIndicator implements HealthIndicator {
         }
 
         /** The slot's row, or null when it does not exist. */
-        Map<String, Object> slot() {
+        @Nullable Map<String, Object> slot() {
             List<Map<String, Object>> rows = jdbc.sql("""
                             select active, pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)::bigint as retained_wal_bytes,
                                    confirmed_flush_lsn::text as confirmed_flush_lsn, wal_status

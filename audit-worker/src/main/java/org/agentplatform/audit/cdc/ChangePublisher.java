@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /**
@@ -36,7 +37,7 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent
     private final Timer lag;
     private final Timer batchTime;
     /** Commit time of the newest streamed change the engine handed over, heartbeats included. */
-    private volatile Instant lastCommitTime;
+    private volatile @Nullable Instant lastCommitTime;
     /** Guards {@link #draining} and {@link #inFlight}. */
     private final Object gate = new Object();
     private boolean draining;
@@ -162,7 +163,7 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent
     }
 
     /** Commit time of the newest change published (or skipped, like heartbeats); null before the first. */
-    Instant lastCommitTime() {
+    @Nullable Instant lastCommitTime() {
         return lastCommitTime;
     }
 
@@ -170,7 +171,7 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent
      * How far the engine is behind: now minus the commit time of the newest change it handled. With the
      * heartbeat action query on, an idle database keeps this below about one heartbeat interval.
      */
-    Duration engineLag() {
+    @Nullable Duration engineLag() {
         Instant last = lastCommitTime;
         return last == null ? null : Duration.between(last, clock.instant());
     }
@@ -192,7 +193,7 @@ class ChangePublisher implements DebeziumEngine.ChangeConsumer<RecordChangeEvent
      * {@code RetriableException}: the engine would then retry by polling the next batch, skipping this one.
      */
     static final class PublishFailedException extends RuntimeException {
-        PublishFailedException(String message, Throwable cause) {
+        PublishFailedException(String message, @Nullable Throwable cause) {
             super(message, cause);
         }
     }

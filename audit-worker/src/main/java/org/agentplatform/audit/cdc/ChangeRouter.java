@@ -3,6 +3,7 @@ package org.agentplatform.audit.cdc;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -16,6 +17,7 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +64,7 @@ class ChangeRouter {
         if (change == null) {
             return Optional.empty(); // tombstone, heartbeat or other non-row event
         }
-        Struct source = (Struct) value(change, "source");
+        Struct source = source(change);
         String op = (String) value(change, "op");
         if (op == null) {
             return Optional.empty();
@@ -86,7 +88,7 @@ class ChangeRouter {
         if (change == null) {
             return Optional.empty();
         }
-        Struct source = (Struct) value(change, "source");
+        Struct source = source(change);
         if (isSnapshot(source)) {
             return Optional.empty();
         }
@@ -94,7 +96,7 @@ class ChangeRouter {
     }
 
     /** The change event's value when it is a row change (has a source naming a table), else null. */
-    private static Struct envelope(SourceRecord record) {
+    private static @Nullable Struct envelope(SourceRecord record) {
         if (!(record.value() instanceof Struct change)) {
             return null; // tombstone
         }
@@ -103,6 +105,11 @@ class ChangeRouter {
             return null; // heartbeat or other non-row event
         }
         return change;
+    }
+
+    /** The source block of a change {@link #envelope} returned. */
+    private static Struct source(Struct change) {
+        return (Struct) Objects.requireNonNull(value(change, "source"), "envelope() checked that there is one");
     }
 
     private Optional<Route> outboxEvent(String op, Struct change, Struct source) {
@@ -118,7 +125,7 @@ class ChangeRouter {
         String aggregateType = required(row, "aggregate_type");
         String aggregateId = required(row, "aggregate_id");
         String eventType = required(row, "event_type");
-        JsonNode payload = row.get("payload");
+        JsonNode payload = Objects.requireNonNull(row, "required() refused a missing row").get("payload");
         // jsonb arrives as its JSON text: publish that text unchanged (PostgreSQL has normalised it)
         byte[] value = payload == null || payload.isNull() ? null
                 : payload.isString() ? payload.asString().getBytes(StandardCharsets.UTF_8)
@@ -140,8 +147,11 @@ class ChangeRouter {
         Instant commitTime = sourceTime(source);
         ObjectNode key = record.key() instanceof Struct k ? ConnectJson.object(k)
                 : record.key() == null ? null : object(ConnectJson.toJson(record.keySchema(), record.key()));
-        AuditChange audit = AuditChange.of((String) value(source, "schema"), (String) value(source, "table"), operation,
-                key, ConnectJson.object((Struct) value(change, "before")), ConnectJson.object((Struct) value(change, "after")),
+        // route() found schema.table among the audited tables: the source names both
+        String schema = (String) Objects.requireNonNull(value(source, "schema"), "source schema");
+        String table = (String) Objects.requireNonNull(value(source, "table"), "source table");
+        AuditChange audit = AuditChange.of(schema, table, operation, key,
+                ConnectJson.object((Struct) value(change, "before")), ConnectJson.object((Struct) value(change, "after")),
                 longValue(source, "txId"), longValue(source, "lsn"), null, commitTime);
         List<Header> headers = List.of(header(HEADER_ID, audit.changeId().toString()));
         return Optional.of(new Route(Route.Kind.AUDIT,
@@ -165,7 +175,7 @@ class ChangeRouter {
     }
 
     /** A field's value (its default when null, as the JSON rendering had it); null when there is no such field. */
-    private static Object value(Struct struct, String field) {
+    private static @Nullable Object value(Struct struct, String field) {
         Field f = struct.schema().field(field);
         return f == null ? null : struct.get(f);
     }
@@ -174,16 +184,16 @@ class ChangeRouter {
         return value(struct, field) instanceof Number n ? n.longValue() : 0L;
     }
 
-    private static ObjectNode object(JsonNode node) {
+    private static @Nullable ObjectNode object(JsonNode node) {
         return node instanceof ObjectNode object ? object : null;
     }
 
-    private static String text(JsonNode node, String field) {
+    private static @Nullable String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asString();
     }
 
-    private static String required(JsonNode row, String field) {
+    private static String required(@Nullable JsonNode row, String field) {
         String value = row == null ? null : text(row, field);
         if (value == null) {
             throw new IllegalStateException("outbox row without " + field + ": " + row);

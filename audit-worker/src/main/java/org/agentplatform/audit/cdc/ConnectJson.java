@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 
 import org.apache.kafka.connect.data.ConnectSchema;
 import org.apache.kafka.connect.data.Date;
@@ -15,6 +16,7 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.data.Time;
 import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.errors.DataException;
+import org.jspecify.annotations.Nullable;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -43,12 +45,12 @@ final class ConnectJson {
     }
 
     /** The JSON object of a struct; null for a null struct. */
-    static ObjectNode object(Struct struct) {
+    static @Nullable ObjectNode object(@Nullable Struct struct) {
         return struct == null ? null : struct(struct.schema(), struct);
     }
 
     /** One value with its (possibly null) schema; a JSON null for a null value, as inside a struct. */
-    static JsonNode toJson(Schema schema, Object value) {
+    static JsonNode toJson(@Nullable Schema schema, @Nullable Object value) {
         if (value == null) {
             if (schema == null) {
                 return NODES.nullNode();
@@ -82,7 +84,9 @@ final class ConnectJson {
                 case BYTES -> bytes(value);
                 case ARRAY -> array(schema, (Collection<?>) value);
                 case MAP -> map(schema, (Map<?, ?>) value);
-                case STRUCT -> struct(schema, (Struct) value);
+                // object() passes a struct's own schema, and every field, element and value of a schema has one
+                case STRUCT -> struct(Objects.requireNonNull(schema, "a Struct is rendered with its schema"),
+                        (Struct) value);
             };
         } catch (ClassCastException e) {
             String schemaType = schema != null ? schema.type().toString() : "unknown schema";
@@ -99,7 +103,7 @@ final class ConnectJson {
     }
 
     /** Connect's logical types, as JsonConverter writes them with its default {@code decimal.format=BASE64}. */
-    private static JsonNode logical(Schema schema, Object value) {
+    private static @Nullable JsonNode logical(Schema schema, Object value) {
         return switch (schema.name()) {
             case Decimal.LOGICAL_NAME -> NODES.stringNode(BASE64.encodeToString(Decimal.fromLogical(schema, (BigDecimal) value)));
             case Date.LOGICAL_NAME -> NODES.numberNode(Date.fromLogical(schema, (java.util.Date) value));
@@ -135,7 +139,7 @@ final class ConnectJson {
         return NODES.stringNode(BASE64.encodeToString(bytes));
     }
 
-    private static ArrayNode array(Schema schema, Collection<?> values) {
+    private static ArrayNode array(@Nullable Schema schema, Collection<?> values) {
         Schema elements = schema == null ? null : schema.valueSchema();
         ArrayNode array = NODES.arrayNode();
         for (Object element : values) {
@@ -145,7 +149,7 @@ final class ConnectJson {
     }
 
     /** An object when the keys are strings, otherwise an array of [key, value] pairs. */
-    private static JsonNode map(Schema schema, Map<?, ?> map) {
+    private static JsonNode map(@Nullable Schema schema, Map<?, ?> map) {
         boolean objectMode;
         if (schema == null) {
             objectMode = map.keySet().stream().allMatch(key -> key instanceof String);

@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.agentplatform.audit.AuditProperties;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.Driver;
 
 /**
@@ -17,7 +18,7 @@ final class EngineProperties {
     private EngineProperties() {
     }
 
-    static Properties of(AuditProperties audit, String jdbcUrl, String username, String password) {
+    static Properties of(AuditProperties audit, String jdbcUrl, @Nullable String username, @Nullable String password) {
         Properties url = parse(jdbcUrl);
         String database = url.getProperty("PGDBNAME");
         // a multi-host URL lists hosts and ports comma-separated: capture from the first
@@ -117,7 +118,7 @@ final class EngineProperties {
         return jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?") + "ApplicationName=" + name;
     }
 
-    private static String nullToEmpty(String s) {
+    private static String nullToEmpty(@Nullable String s) {
         return s == null ? "" : s;
     }
 }

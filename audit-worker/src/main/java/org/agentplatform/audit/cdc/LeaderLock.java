@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,17 +38,17 @@ final class LeaderLock implements AutoCloseable {
     private final long key;
     private final String name;
     private final String instanceId;
-    private Connection connection;
+    private @Nullable Connection connection;
     private boolean held;
     /** The instance that held the lock when this one last tried and failed; null when none or unknown. */
-    private String otherLeader;
+    private @Nullable String otherLeader;
     private boolean standingBy;
 
     /**
      * @param name names the lock (the slot name: one leader per slot); the connection's {@code application_name}
      *             says whether {@code instanceId} leads or stands by, so operators see it in {@code pg_stat_activity}
      */
-    LeaderLock(String url, String user, String password, String name, String instanceId) {
+    LeaderLock(String url, @Nullable String user, @Nullable String password, String name, String instanceId) {
         this.url = url;
         this.name = name;
         this.instanceId = instanceId;
@@ -103,12 +104,12 @@ final class LeaderLock implements AutoCloseable {
                 }
             }
             if (held) {
-                setApplicationName(leaderApplicationName(instanceId));
+                setApplicationName(connection, leaderApplicationName(instanceId));
                 otherLeader = null;
                 standingBy = false;
                 log.info("Instance {} acquired CDC leadership for slot {} (advisory lock {})", instanceId, name, key);
             } else {
-                String leader = holder();
+                String leader = holder(connection);
                 if (!standingBy || !Objects.equals(leader, otherLeader)) {
                     log.info("Instance {} stands by: {} leads CDC for slot {}", instanceId,
                             leader == null ? "another instance" : "instance " + leader, name);
@@ -124,7 +125,7 @@ final class LeaderLock implements AutoCloseable {
         }
     }
 
-    private void setApplicationName(String applicationName) throws SQLException {
+    private static void setApplicationName(Connection connection, String applicationName) throws SQLException {
         try (PreparedStatement set = connection.prepareStatement("select set_config('application_name', ?, false)")) {
             set.setString(1, applicationName);
             set.execute();
@@ -132,7 +133,7 @@ final class LeaderLock implements AutoCloseable {
     }
 
     /** The instance whose session holds the lock (from {@code pg_locks}), or null. */
-    private String holder() throws SQLException {
+    private @Nullable String holder(Connection connection) throws SQLException {
         // a bigint advisory key is held as classid = high 32 bits, objid = low 32 bits, objsubid = 1
         try (PreparedStatement ps = connection.prepareStatement("""
                 select a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid

@@ -9,6 +9,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +30,7 @@ final class Leadership {
     private final Object wakeUp = new Object();
     /** Guarded by {@link #wakeUp}; remembers a {@link #wake()} that came before the wait it is meant to end. */
     private boolean woken;
-    private ScheduledExecutorService watchdog;
+    private @Nullable ScheduledExecutorService watchdog;
 
     Leadership(LeaderLock lock, Duration retryInterval, Duration checkInterval) {
         this.lock = lock;
@@ -97,7 +98,9 @@ final class Leadership {
 
     /** Stops the watchdog; the lock stays held until {@link #release()}. */
     void stopWatching() {
-        watchdog.shutdownNow();
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
     }
 
     /** Gives the lock up (its session ends, which releases it). */
@@ -127,7 +130,7 @@ final class Leadership {
         private final Supplier<R> current;
         private final Consumer<R> depose;
         /** Only touched by the watchdog thread. */
-        private R deposed;
+        private @Nullable R deposed;
 
         Watch(Supplier<R> current, Consumer<R> depose) {
             this.current = current;

@@ -22,6 +22,7 @@ import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.runtime.WorkerConfig;
 import org.apache.kafka.connect.storage.MemoryOffsetBackingStore;
 import org.apache.kafka.connect.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,12 +46,15 @@ public class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
     private static final Logger log = LoggerFactory.getLogger(PostgresOffsetBackingStore.class);
     private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?");
 
+    // set by configure(), which the engine calls before start()
+    @SuppressWarnings("NullAway.Init")
     private String url;
-    private String user;
-    private String password;
+    private @Nullable String user;
+    private @Nullable String password;
+    @SuppressWarnings("NullAway.Init")
     private String table;
     /** Only touched on the store's single executor thread. */
-    private Connection connection;
+    private @Nullable Connection connection;
 
     public PostgresOffsetBackingStore() {
         // get() and connectorPartitions() may read from other threads than the executor that writes
@@ -139,7 +143,7 @@ public class PostgresOffsetBackingStore extends MemoryOffsetBackingStore {
             while (rows.next()) {
                 data.put(utf8(rows.getString(1)), utf8(rows.getString(2)));
             }
-            connection.commit();
+            connection().commit();
         } catch (SQLException e) {
             closeConnection();
             throw e;

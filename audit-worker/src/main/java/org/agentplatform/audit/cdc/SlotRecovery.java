@@ -11,6 +11,7 @@ import java.util.List;
 import javax.sql.DataSource;
 
 import org.agentplatform.audit.log.AuditLogGap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -67,7 +68,7 @@ class SlotRecovery {
     private record Offset(String key, String value) {
     }
 
-    private record Slot(String walStatus, String confirmedFlushLsn) {
+    private record Slot(@Nullable String walStatus, @Nullable String confirmedFlushLsn) {
         boolean lost() {
             return "lost".equals(walStatus);
         }
@@ -154,7 +155,7 @@ class SlotRecovery {
         }
     }
 
-    private Slot slot(Connection c) throws SQLException {
+    private @Nullable Slot slot(Connection c) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "select wal_status, confirmed_flush_lsn::text from pg_replication_slots where slot_name = ?")) {
             ps.setString(1, slotName);

@@ -11,6 +11,7 @@ import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 import org.agentplatform.schema.messaging.DerivedIds;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The GAP marker: an audit log entry saying that changes after a position were lost (the replication slot
@@ -32,7 +33,8 @@ public final class AuditLogGap {
      * recording the same gap again (a recovery that stopped after its commit and ran again) logs it once.
      * Without a lost offset (null: none was stored) the newest entry's sequence number takes its place.
      */
-    public static UUID append(Connection c, String slotName, String lostOffsetJson, String reason, Instant detectedAt)
+    public static UUID append(Connection c, String slotName, @Nullable String lostOffsetJson, String reason,
+                              Instant detectedAt)
             throws SQLException {
         String lost = lostOffsetJson != null ? lostOffsetJson : "after-seq:" + newestSeq(c);
         UUID id = DerivedIds.ofName("audit-gap:v1|" + slotName + "|" + lost);

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.agentplatform.runtime.GroupMembership;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
@@ -15,18 +16,19 @@ import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
  */
 class AuditLogHealthIndicator implements HealthIndicator {
 
-    private final ConcurrentMessageListenerContainer<String, byte[]> container;
-    private final GroupMembership membership;
+    private final @Nullable ConcurrentMessageListenerContainer<String, byte[]> container;
+    private final @Nullable GroupMembership membership;
 
     /** Both null when this instance does not consume the audit stream. */
-    AuditLogHealthIndicator(ConcurrentMessageListenerContainer<String, byte[]> container, GroupMembership membership) {
+    AuditLogHealthIndicator(@Nullable ConcurrentMessageListenerContainer<String, byte[]> container,
+                            @Nullable GroupMembership membership) {
         this.container = container;
         this.membership = membership;
     }
 
     @Override
     public Health health() {
-        if (container == null) {
+        if (container == null || membership == null) {
             return Health.up().withDetail("enabled", false).build();
         }
         boolean running = container.isRunning() && container.isInExpectedState();

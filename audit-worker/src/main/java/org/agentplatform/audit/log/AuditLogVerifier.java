@@ -2,6 +2,7 @@ package org.agentplatform.audit.log;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -27,7 +28,7 @@ class AuditLogVerifier {
      * @param explainedByGap rows deleted while changes were lost: their newest entry precedes a GAP marker, so
      *                       the log cannot prove their deletion, and says why; not a failure
      */
-    record Report(boolean chainIntact, long entries, ChainWalk.BrokenLink firstBrokenLink, long rowsChecked,
+    record Report(boolean chainIntact, long entries, ChainWalk.@Nullable BrokenLink firstBrokenLink, long rowsChecked,
                   List<RowCrossCheck.RowProblem> rowProblems, List<RowCrossCheck.RowProblem> explainedByGap) {
 
         boolean ok() {
@@ -36,7 +37,7 @@ class AuditLogVerifier {
 
         String describe() {
             StringBuilder s = new StringBuilder();
-            s.append(chainIntact ? "chain intact: " + entries + " entries"
+            s.append(firstBrokenLink == null ? "chain intact: " + entries + " entries"
                     : "chain BROKEN at seq " + firstBrokenLink.seq() + " (change " + firstBrokenLink.changeId() + "): "
                     + firstBrokenLink.reason());
             s.append(System.lineSeparator()).append(rowsChecked).append(" rows checked, ")

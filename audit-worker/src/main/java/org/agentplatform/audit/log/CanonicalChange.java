@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 
 import org.agentplatform.schema.audit.AuditChange;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -65,7 +66,7 @@ final class CanonicalChange {
         return out.toString();
     }
 
-    private static void writeSortedField(JsonGenerator gen, String name, JsonNode value) {
+    private static void writeSortedField(JsonGenerator gen, String name, @Nullable JsonNode value) {
         gen.writeName(name);
         if (value == null) {
             gen.writeNull();

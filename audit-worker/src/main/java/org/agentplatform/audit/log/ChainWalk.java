@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.UUID;
 
+import org.jspecify.annotations.Nullable;
+
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -22,14 +24,14 @@ final class ChainWalk {
     }
 
     /** The first entry whose link is broken, and why. */
-    record BrokenLink(long seq, UUID changeId, String reason) {
+    record BrokenLink(long seq, @Nullable UUID changeId, String reason) {
     }
 
     /**
      * @param entries entries walked (up to and including a broken one)
      * @param broken  the first broken link; null when the chain is intact
      */
-    record Result(long entries, BrokenLink broken) {
+    record Result(long entries, @Nullable BrokenLink broken) {
     }
 
     /** In the caller's transaction, which needs no auto-commit: the walk reads with a cursor. */
@@ -57,7 +59,8 @@ final class ChainWalk {
         return new Result(entries, checkHead(c, expectedSeq, prev));
     }
 
-    private static String checkEntry(ResultSet rs, long seq, long expectedSeq, byte[] prev) throws SQLException {
+    private static @Nullable String checkEntry(ResultSet rs, long seq, long expectedSeq, byte[] prev)
+            throws SQLException {
         if (seq != expectedSeq) {
             return "entries " + expectedSeq + ".." + (seq - 1) + " are missing";
         }
@@ -87,7 +90,7 @@ final class ChainWalk {
     }
 
     /** The head must point at the last entry walked; null when it does. */
-    private static BrokenLink checkHead(Connection c, long expectedSeq, byte[] lastHash) throws SQLException {
+    private static @Nullable BrokenLink checkHead(Connection c, long expectedSeq, byte[] lastHash) throws SQLException {
         try (PreparedStatement head = c.prepareStatement("select seq, hash from audit_chain_head");
              ResultSet rs = head.executeQuery()) {
             if (!rs.next()) {

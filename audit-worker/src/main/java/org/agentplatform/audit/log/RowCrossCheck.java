@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -142,7 +144,7 @@ final class RowCrossCheck {
         return columns;
     }
 
-    private static String rowProblem(String operation, String change, String rowJson) {
+    private static @Nullable String rowProblem(@Nullable String operation, String change, String rowJson) {
         if (operation == null) {
             return "no entry in the audit log";
         }

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.agentplatform.schema.ledger.ClaimStatus;
+import org.jspecify.annotations.Nullable;
 
 /** A claim as locked for one batch, with the voting rules: not the claimant, one vote each, a quorum settles. */
 final class Claim {
@@ -21,7 +22,7 @@ final class Claim {
     private final UUID id;
     private final UUID claimantId;
     private final long stake;
-    private final UUID stakePendingId;
+    private final @Nullable UUID stakePendingId;
     private final int quorum;
     private final boolean isNew;
     private final Set<UUID> voters;
@@ -30,8 +31,8 @@ final class Claim {
     private int disputes;
     private boolean changed;
 
-    Claim(UUID id, UUID claimantId, long stake, UUID stakePendingId, int quorum, ClaimStatus status, int verifications,
-          int disputes, Set<UUID> voters, boolean isNew) {
+    Claim(UUID id, UUID claimantId, long stake, @Nullable UUID stakePendingId, int quorum, ClaimStatus status,
+          int verifications, int disputes, Set<UUID> voters, boolean isNew) {
         this.id = id;
         this.claimantId = claimantId;
         this.stake = stake;
@@ -96,7 +97,7 @@ final class Claim {
         return stake;
     }
 
-    UUID stakePendingId() {
+    @Nullable UUID stakePendingId() {
         return stakePendingId;
     }
 

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -15,6 +16,7 @@ import org.agentplatform.schema.authorization.Issuer;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferStatus;
 import org.agentplatform.schema.messaging.DerivedIds;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The accounts (and pending transfers) one batch touches, locked for the batch's transaction, and the
@@ -78,39 +80,49 @@ final class Ledger {
     /** Suspends ({@code true}) or reactivates an agent; refused if it is already in that state. */
     /** Suspends an agent: it may no longer move karma of its own, vote, claim or take work. */
     Optional<Refused> suspend(UUID agentId) {
-        return agent(agentId).or(() -> {
-            Account account = accounts.get(agentId);
-            if (account.suspended()) {
-                return Optional.of(new Refused(AGENT_SUSPENDED, "agent " + agentId + " is already suspended"));
-            }
-            account.suspend();
-            return Optional.empty();
-        });
+        Account account = agent(agentId);
+        if (account == null) {
+            return unknownAgent(agentId);
+        }
+        if (account.suspended()) {
+            return Optional.of(new Refused(AGENT_SUSPENDED, "agent " + agentId + " is already suspended"));
+        }
+        account.suspend();
+        return Optional.empty();
     }
 
     /** Lifts a suspension. */
     Optional<Refused> reactivate(UUID agentId) {
-        return agent(agentId).or(() -> {
-            Account account = accounts.get(agentId);
-            if (!account.suspended()) {
-                return Optional.of(new Refused(AGENT_NOT_SUSPENDED, "agent " + agentId + " is not suspended"));
-            }
-            account.reactivate();
-            return Optional.empty();
-        });
+        Account account = agent(agentId);
+        if (account == null) {
+            return unknownAgent(agentId);
+        }
+        if (!account.suspended()) {
+            return Optional.of(new Refused(AGENT_NOT_SUSPENDED, "agent " + agentId + " is not suspended"));
+        }
+        account.reactivate();
+        return Optional.empty();
     }
 
     /** Refused unless {@code agentId} is a registered agent that is not suspended: what acting requires. */
     Optional<Refused> activeAgent(UUID agentId) {
-        return agent(agentId).or(() -> accounts.get(agentId).suspended()
+        Account account = agent(agentId);
+        if (account == null) {
+            return unknownAgent(agentId);
+        }
+        return account.suspended()
                 ? Optional.of(new Refused(AGENT_SUSPENDED, "agent " + agentId + " is suspended"))
-                : Optional.empty());
+                : Optional.empty();
     }
 
-    private Optional<Refused> agent(UUID agentId) {
+    /** The account of the registered agent {@code agentId}; null if there is none. */
+    private @Nullable Account agent(UUID agentId) {
         Account account = accounts.get(agentId);
-        return account == null || !account.isAgent()
-                ? Optional.of(new Refused(UNKNOWN_AGENT, "unknown agent " + agentId)) : Optional.empty();
+        return account == null || !account.isAgent() ? null : account;
+    }
+
+    private static Optional<Refused> unknownAgent(UUID agentId) {
+        return Optional.of(new Refused(UNKNOWN_AGENT, "unknown agent " + agentId));
     }
 
     Posting post(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind) {
@@ -118,13 +130,13 @@ final class Ledger {
     }
 
     /** A posting with the payer's {@code memo} (or null). */
-    Posting post(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind, String memo) {
+    Posting post(UUID transferId, UUID debitId, UUID creditId, long amount, TransferKind kind, @Nullable String memo) {
         Refused refused = checkMovement(debitId, creditId, amount);
         if (refused != null) {
             return refused;
         }
-        Account debit = accounts.get(debitId);
-        Account credit = accounts.get(creditId);
+        Account debit = held(debitId);
+        Account credit = held(creditId);
         long debitBefore = debit.balance();
         long creditBefore = credit.balance();
         if (overflows(creditBefore, amount) || underflows(debitBefore, amount)) {
@@ -161,7 +173,7 @@ final class Ledger {
             Leg leg = legs.get(i);
             Posting p = post(transferIds.get(i), leg.debitId(), leg.creditId(), leg.amount(), kind);
             if (p instanceof Refused r) {
-                before.forEach((id, snapshot) -> accounts.get(id).restore(snapshot));
+                before.forEach((id, snapshot) -> held(id).restore(snapshot));
                 return new Refused(r.reason(), "transfer " + i + ": " + r.detail());
             }
             posted.add((Posting.Recorded) p);
@@ -182,8 +194,8 @@ final class Ledger {
         if (!expiresAt.isAfter(now)) {
             return new Refused(EXPIRY_NOT_IN_FUTURE, "expiresAt " + expiresAt + " is not after " + now);
         }
-        Account debit = accounts.get(debitId);
-        Account credit = accounts.get(creditId);
+        Account debit = held(debitId);
+        Account credit = held(creditId);
         if (overflows(debit.pendingDebits(), amount) || overflows(credit.pendingCredits(), amount)
                 || overflows(credit.balance(), credit.pendingCredits() + amount)) {
             return new Refused(BALANCE_OVERFLOW, "the reservation would overflow a balance");
@@ -203,8 +215,11 @@ final class Ledger {
      */
     Posting postPending(UUID transferId, UUID pendingId, Issuer issuer, Instant now) {
         Refused forbidden = forbidden(pendingId, issuer);
-        return forbidden != null ? forbidden
-                : postReserved(transferId, pendingId, now, null, pendings.get(pendingId).systemControlled());
+        if (forbidden != null) {
+            return forbidden;
+        }
+        PendingTransfer pending = Objects.requireNonNull(pendings.get(pendingId), "forbidden() found it");
+        return postReserved(transferId, pendingId, now, null, pending.systemControlled());
     }
 
     /** Phase two, cancelled: releases the reservation, if {@code issuer} controls it. */
@@ -227,10 +242,10 @@ final class Ledger {
      * none of the issuer's business). A claim's stake is settled by its claim only, even for a producer that
      * names itself as the stakes' controller.
      */
-    private Refused forbidden(UUID pendingId, Issuer issuer) {
+    private @Nullable Refused forbidden(UUID pendingId, Issuer issuer) {
         PendingTransfer pending = pendings.get(pendingId);
         if (pending == null) {
-            return new Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
+            return pendingNotFound(pendingId);
         }
         if (pending.kind() == TransferKind.STAKE) {
             return new Refused(CommandPolicy.FORBIDDEN, "pending transfer " + pendingId
@@ -241,14 +256,18 @@ final class Ledger {
                 .orElse(null);
     }
 
-    private Posting postReserved(UUID transferId, UUID pendingId, Instant now, TransferKind kind, boolean evenIfSuspended) {
+    private Posting postReserved(UUID transferId, UUID pendingId, Instant now, @Nullable TransferKind kind,
+                                 boolean evenIfSuspended) {
         PendingTransfer pending = pendings.get(pendingId);
+        if (pending == null) {
+            return pendingNotFound(pendingId);
+        }
         Refused refused = checkResolvable(pendingId, pending, now);
         if (refused != null) {
             return refused;
         }
-        Account debit = accounts.get(pending.debitAccountId());
-        Account credit = accounts.get(pending.creditAccountId());
+        Account debit = held(pending.debitAccountId());
+        Account credit = held(pending.creditAccountId());
         if (debit.suspended() && !evenIfSuspended) {
             return new Refused(AGENT_SUSPENDED, "account " + debit.id() + " belongs to a suspended agent");
         }
@@ -278,24 +297,28 @@ final class Ledger {
     }
 
     /** {@code now == null}: release whatever the timeout (the sweeper checked it). */
-    private Posting release(UUID transferId, UUID pendingId, Instant now, TransferStatus as) {
+    private Posting release(UUID transferId, UUID pendingId, @Nullable Instant now, TransferStatus as) {
         PendingTransfer pending = pendings.get(pendingId);
+        if (pending == null) {
+            return pendingNotFound(pendingId);
+        }
         Refused refused = checkResolvable(pendingId, pending, now);
         if (refused != null) {
             return refused;
         }
-        Account debit = accounts.get(pending.debitAccountId());
-        Account credit = accounts.get(pending.creditAccountId());
+        Account debit = held(pending.debitAccountId());
+        Account credit = held(pending.creditAccountId());
         debit.releaseDebit(pending.amount());
         credit.releaseCredit(pending.amount());
         pendings.put(pendingId, pending.resolvedAs(as));
         return row(transferId, pending, as, debit, debit.balance(), credit, credit.balance());
     }
 
-    private Refused checkResolvable(UUID pendingId, PendingTransfer pending, Instant now) {
-        if (pending == null) {
-            return new Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
-        }
+    private static Refused pendingNotFound(UUID pendingId) {
+        return new Refused(PENDING_NOT_FOUND, "no pending transfer " + pendingId);
+    }
+
+    private @Nullable Refused checkResolvable(UUID pendingId, PendingTransfer pending, @Nullable Instant now) {
         if (pending.resolution() != null) {
             return switch (pending.resolution()) {
                 case POSTED -> new Refused(PENDING_ALREADY_POSTED, "pending transfer " + pendingId + " was posted");
@@ -310,7 +333,7 @@ final class Ledger {
         return null;
     }
 
-    private Refused checkMovement(UUID debitId, UUID creditId, long amount) {
+    private @Nullable Refused checkMovement(UUID debitId, UUID creditId, long amount) {
         if (amount <= 0) {
             return new Refused(AMOUNT_NOT_POSITIVE, "amount must be positive, was " + amount);
         }
@@ -332,6 +355,14 @@ final class Ledger {
                     "account " + debitId + " has insufficient available funds for " + amount);
         }
         return null;
+    }
+
+    /**
+     * An account this batch holds: one {@link #checkMovement} found, or one of a reservation's (locked with it, or
+     * checked when it was made).
+     */
+    private Account held(UUID id) {
+        return Objects.requireNonNull(accounts.get(id), "checked, or locked with its reservation");
     }
 
     /** Whether {@code value + amount} leaves the long range (the test {@link Math#addExact} makes, without throwing). */

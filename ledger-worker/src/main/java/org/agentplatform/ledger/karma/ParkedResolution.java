@@ -11,6 +11,7 @@ import org.agentplatform.schema.ledger.PostPending;
 import org.agentplatform.schema.ledger.VoidPending;
 import org.agentplatform.schema.messaging.Envelope;
 import org.agentplatform.schema.messaging.MessageTypes;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A post or void whose pending transfer did not exist yet when it arrived: it waits (a row of
@@ -19,7 +20,7 @@ import org.agentplatform.schema.messaging.MessageTypes;
  * caused by.
  */
 record ParkedResolution(UUID commandId, UUID pendingId, Kind kind, String actor, int schemaVersion, Instant occurredAt,
-                        UUID correlationId, UUID causationId, Instant deadline, Instant createdAt) {
+                        UUID correlationId, @Nullable UUID causationId, Instant deadline, Instant createdAt) {
 
     /** The DEFERRED outcome's reason: readable at {@code GET /commands/{id}} while it waits. */
     static final String AWAITING_RESERVATION = "AWAITING_RESERVATION";

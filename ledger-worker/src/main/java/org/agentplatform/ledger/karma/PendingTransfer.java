@@ -8,13 +8,14 @@ import java.util.UUID;
 import org.agentplatform.schema.jobs.JobEscrow;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferStatus;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A PENDING transfer row as locked for a batch, with how it was resolved ({@code null} while it holds its
  * reservation). {@code controller} is the issuer that made it and alone may post or void it.
  */
 record PendingTransfer(UUID id, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
-                       Instant expiresAt, String controller, TransferStatus resolution) {
+                       Instant expiresAt, String controller, @Nullable TransferStatus resolution) {
 
     /** Both accounts of each, added to {@code into}: a sweep or batch locks them before it resolves any. */
     static TreeSet<UUID> accountsOf(Collection<PendingTransfer> pendings, TreeSet<UUID> into) {

@@ -2,6 +2,7 @@ package org.agentplatform.ledger.karma;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
 import org.agentplatform.schema.ledger.KarmaReserved;
@@ -11,6 +12,7 @@ import org.agentplatform.schema.ledger.PendingVoided;
 import org.agentplatform.schema.ledger.TransferKind;
 import org.agentplatform.schema.ledger.TransferPosted;
 import org.agentplatform.schema.ledger.TransferStatus;
+import org.jspecify.annotations.Nullable;
 
 /** The result of asking the ledger to move or reserve karma. */
 sealed interface Posting permits Posting.Recorded, Posting.Linked, Refused {
@@ -21,14 +23,16 @@ sealed interface Posting permits Posting.Recorded, Posting.Linked, Refused {
      * set on PENDING rows only; {@code memo} on a transfer whose payer gave one.
      */
     record Recorded(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
-                    TransferStatus status, UUID pendingId, Instant expiresAt, String controller,
+                    TransferStatus status, @Nullable UUID pendingId, @Nullable Instant expiresAt,
+                    @Nullable String controller,
                     long debitBalanceBefore, long debitBalanceAfter,
                     long creditBalanceBefore, long creditBalanceAfter,
-                    long debitPendingAfter, String memo) implements Posting {
+                    long debitPendingAfter, @Nullable String memo) implements Posting {
 
         /** A row without a memo. */
         Recorded(UUID transferId, UUID debitAccountId, UUID creditAccountId, long amount, TransferKind kind,
-                 TransferStatus status, UUID pendingId, Instant expiresAt, String controller,
+                 TransferStatus status, @Nullable UUID pendingId, @Nullable Instant expiresAt,
+                 @Nullable String controller,
                  long debitBalanceBefore, long debitBalanceAfter, long creditBalanceBefore, long creditBalanceAfter,
                  long debitPendingAfter) {
             this(transferId, debitAccountId, creditAccountId, amount, kind, status, pendingId, expiresAt, controller,
@@ -39,15 +43,16 @@ sealed interface Posting permits Posting.Recorded, Posting.Linked, Refused {
         /** The event that publishes this row. */
         LedgerEvent event() {
             return switch (status) {
-                case PENDING -> new KarmaReserved(transferId, debitAccountId, creditAccountId, amount, kind, expiresAt,
-                        debitPendingAfter);
+                case PENDING -> new KarmaReserved(transferId, debitAccountId, creditAccountId, amount, kind,
+                        Objects.requireNonNull(expiresAt, "set on PENDING rows"), debitPendingAfter);
                 case POSTED -> pendingId == null
                         ? new TransferPosted(transferId, debitAccountId, creditAccountId, amount, kind,
                                 debitBalanceAfter, creditBalanceAfter, memo)
                         : new PendingPosted(transferId, pendingId, debitAccountId, creditAccountId, amount,
                                 debitBalanceAfter, creditBalanceAfter);
-                case VOIDED, EXPIRED -> new PendingVoided(transferId, pendingId, debitAccountId, creditAccountId,
-                        amount, status);
+                case VOIDED, EXPIRED -> new PendingVoided(transferId,
+                        Objects.requireNonNull(pendingId, "a VOIDED or EXPIRED row resolves a PENDING one"),
+                        debitAccountId, creditAccountId, amount, status);
             };
         }
     }

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.audit.cdc;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.audit.log;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ledger.karma;
+
+import org.jspecify.annotations.NullMarked;
