@@ -2,6 +2,7 @@ package org.agentplatform.bench;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -55,7 +56,9 @@ final class ConsumerLag implements AutoCloseable {
             long commands = 0;
             long audit = 0;
             for (Map.Entry<TopicPartition, Long> e : committed.entrySet()) {
-                long lag = Math.max(0, ends.get(e.getKey()).offset() - e.getValue());
+                // listOffsets answers for every partition asked, or its future fails
+                long end = Objects.requireNonNull(ends.get(e.getKey()), "end offset").offset();
+                long lag = Math.max(0, end - e.getValue());
                 if (e.getKey().topic().startsWith("commands.")) {
                     commands += lag;
                 } else {

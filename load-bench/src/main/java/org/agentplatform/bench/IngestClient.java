@@ -72,7 +72,7 @@ public final class IngestClient {
         http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
             inFlight.release();
             Matcher m = response == null ? null : COMMAND_ID.matcher(response.body());
-            if (error == null && response.statusCode() == 202 && m.find()) {
+            if (error == null && response.statusCode() == 202 && m != null && m.find()) {
                 counters.httpAcked.increment();
                 accepted.add(new Accepted(UUID.fromString(m.group(1)), scheduledMicros));
             } else {

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,6 +19,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -34,18 +36,19 @@ public final class LoadGenerator implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Topics topics;
     private final Workload workload;
-    private final IngestClient ingest;
+    /** Null when no HTTP share is sent (no keys). */
+    private final @Nullable IngestClient ingest;
     private final List<UUID> httpAgents;
     private final List<String> httpKeys;
     private final Counters counters;
     private final int httpEvery;
 
-    LoadGenerator(String bootstrap, Topics topics, Workload workload, IngestClient ingest, List<UUID> httpAgents,
+    LoadGenerator(String bootstrap, Topics topics, Workload workload, @Nullable IngestClient ingest, List<UUID> httpAgents,
                   List<String> httpKeys, Counters counters, double httpShare) {
         this(bootstrap, "lz4", topics, workload, ingest, httpAgents, httpKeys, counters, httpShare);
     }
 
-    LoadGenerator(String bootstrap, String compression, Topics topics, Workload workload, IngestClient ingest,
+    LoadGenerator(String bootstrap, String compression, Topics topics, Workload workload, @Nullable IngestClient ingest,
                   List<UUID> httpAgents, List<String> httpKeys, Counters counters, double httpShare) {
         this.producer = producer(bootstrap, compression);
         this.topics = topics;
@@ -97,7 +100,7 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Commands with an outcome in the inbox so far. */
     static long applied(JdbcTemplate jdbc) {
-        return jdbc.queryForObject("select count(*) from processed_commands", Long.class);
+        return Objects.requireNonNull(jdbc.queryForObject("select count(*) from processed_commands", Long.class), "count");
     }
 
     /** Polls the inbox (a full count: for set-up and baselines, not while the system is measured). */
@@ -156,7 +159,8 @@ public final class LoadGenerator implements AutoCloseable {
 
     private void sendHttp(long scheduledMicros) {
         int i = workload.nextInt(httpAgents.size());
-        ingest.sendTransfer(workload.transferFrom(httpAgents.get(i)), httpKeys.get(i), scheduledMicros);
+        IngestClient client = Objects.requireNonNull(ingest, "an HTTP share needs an ingest client");
+        client.sendTransfer(workload.transferFrom(httpAgents.get(i)), httpKeys.get(i), scheduledMicros);
     }
 
     void flush() {

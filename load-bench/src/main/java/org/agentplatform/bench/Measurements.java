@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.HashMap;
+import java.util.Objects;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -24,8 +25,9 @@ final class Measurements {
     }
 
     double appliedPerSecond(Instant from, Instant to) {
-        long n = jdbc.queryForObject("select count(*) from processed_commands where processed_at >= ? and processed_at < ?",
-                Long.class, Timestamp.from(from), Timestamp.from(to));
+        long n = Objects.requireNonNull(jdbc.queryForObject(
+                "select count(*) from processed_commands where processed_at >= ? and processed_at < ?",
+                Long.class, Timestamp.from(from), Timestamp.from(to)), "count");
         return n / seconds(from, to);
     }
 
@@ -38,9 +40,10 @@ final class Measurements {
     }
 
     long kafkaScheduledApplied(Instant from, Instant to) {
-        return jdbc.queryForObject("select count(*) from processed_commands where command_id >= ?::uuid and command_id < ?::uuid",
+        return Objects.requireNonNull(jdbc.queryForObject(
+                "select count(*) from processed_commands where command_id >= ?::uuid and command_id < ?::uuid",
                 Long.class, TimedIds.lowerBound(TimedIds.micros(from)).toString(),
-                TimedIds.lowerBound(TimedIds.micros(to)).toString());
+                TimedIds.lowerBound(TimedIds.micros(to)).toString()), "count");
     }
 
     /** HTTP-sent commands scheduled in [from, to): from the scheduled send, through the ingest service, to commit. */
@@ -56,7 +59,9 @@ final class Measurements {
             UUID[] chunk = ids.subList(i, Math.min(ids.size(), i + 5000)).toArray(UUID[]::new);
             jdbc.query("select command_id, extract(epoch from processed_at) * 1000 from processed_commands where command_id = any(?)",
                     rs -> {
-                        ms.add(rs.getDouble(2) - sent.get(rs.getObject(1, UUID.class)) / 1000.0);
+                        // the ids queried are sent's keys
+                        long scheduled = Objects.requireNonNull(sent.get(rs.getObject(1, UUID.class)), "sent");
+                        ms.add(rs.getDouble(2) - scheduled / 1000.0);
                     }, (Object) chunk);
         }
         return Latency.of(ms.stream().mapToDouble(Double::doubleValue).toArray());

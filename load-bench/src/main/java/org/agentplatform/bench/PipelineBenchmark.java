@@ -249,8 +249,9 @@ public final class PipelineBenchmark {
     private static boolean awaitAudit(JdbcTemplate jdbc, long deadlineNanos) throws InterruptedException {
         Timestamp last = jdbc.queryForObject("select max(processed_at) from processed_commands", Timestamp.class);
         while (true) {
-            Timestamp logged = jdbc.query("select commit_time from audit_log order by seq desc limit 1",
-                    rs -> rs.next() ? rs.getTimestamp(1) : null);
+            List<Timestamp> newest = jdbc.queryForList("select commit_time from audit_log order by seq desc limit 1",
+                    Timestamp.class);
+            Timestamp logged = newest.isEmpty() ? null : newest.get(0);
             if (last == null || (logged != null && !logged.before(last))) {
                 return true;
             }

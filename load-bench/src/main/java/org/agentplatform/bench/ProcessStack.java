@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -152,7 +153,8 @@ public final class ProcessStack implements AutoCloseable {
     /** The repository root: this directory or its parent (when run from the load-bench module). */
     public static Path repositoryRoot() {
         Path here = Path.of("").toAbsolutePath();
-        return Files.isDirectory(here.resolve("ledger-worker")) ? here : here.getParent();
+        return Files.isDirectory(here.resolve("ledger-worker")) ? here
+                : Objects.requireNonNull(here.getParent(), "the working directory is the file system's root");
     }
 
     PostgresServer postgres() {

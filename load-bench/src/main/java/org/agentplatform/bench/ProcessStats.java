@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import org.agentplatform.embedded.ProcStat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * CPU and memory of every process of the run, from /proc (Linux only): the benchmark's own JVM (the load
@@ -146,7 +147,7 @@ final class ProcessStats {
      * The postmaster's own CPU and that of its children. Not the postmaster's cutime: it grows by a backend's whole
      * lifetime CPU at the moment the backend is reaped, which is the spike this class avoids.
      */
-    private Reading postgres() {
+    private @Nullable Reading postgres() {
         if (postmaster.startTicks() < 0) {
             return null; // no postmaster.pid was found
         }

@@ -3,26 +3,28 @@ package org.agentplatform.bench;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /** Everything the report needs from one run. Baselines are null when they failed; {@code notes} says why. */
 record RunData(BenchOptions options, String machine, String postgresVersion, List<String> processes,
                List<StepResult> steps,
                List<Sampler.Sample> samples, List<Double> stepStarts, long scheduled, long accepted, long failed,
                long httpShed, long unappliedAtEnd, Map<String, Long> outcomes, Map<Integer, Long> httpErrors,
-               NaiveBaseline.Result naive, List<PgBench.Result> pgbench, List<String> notes) {
+               NaiveBaseline.@Nullable Result naive, List<PgBench.Result> pgbench, List<String> notes) {
 
     /** The highest target rate whose step was sustainable end to end (audit log included), or null. */
-    StepResult best() {
+    @Nullable StepResult best() {
         return steps.stream().filter(StepResult::sustainable).reduce((a, b) -> b.targetRate() > a.targetRate() ? b : a)
                 .orElse(null);
     }
 
     /** The highest target rate at which the workers applied the commands as fast as they came, or null. */
-    StepResult bestApplied() {
+    @Nullable StepResult bestApplied() {
         return steps.stream().filter(StepResult::commandsKeepUp)
                 .reduce((a, b) -> b.targetRate() > a.targetRate() ? b : a).orElse(null);
     }
 
-    PgBench.Result pgbench(int perTx) {
+    PgBench.@Nullable Result pgbench(int perTx) {
         return pgbench.stream().filter(r -> r.transfersPerTx() == perTx).findFirst().orElse(null);
     }
 }

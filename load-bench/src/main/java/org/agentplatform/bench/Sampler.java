@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -89,7 +90,8 @@ final class Sampler implements AutoCloseable {
 
     /** Exact, from the inbox table: a full count, for the end of the run only. */
     long applied() {
-        return jdbc.queryForObject("select count(*) from processed_commands where processed_at >= ?", Long.class, since);
+        return Objects.requireNonNull(jdbc.queryForObject(
+                "select count(*) from processed_commands where processed_at >= ?", Long.class, since), "count");
     }
 
     /** Nothing in flight and no lag on the command topics: everything accepted has been applied. */
@@ -100,8 +102,9 @@ final class Sampler implements AutoCloseable {
     /** Takes a sample now (also used at step boundaries). */
     synchronized Sample sample() {
         ConsumerLag.Lag kafkaLag = lag.read();
-        long slot = jdbc.queryForObject(SLOT_LAG, Long.class);
-        double auditDelay = jdbc.queryForObject(AUDIT_DELAY, Double.class);
+        // both coalesce over an aggregate: one row, never null
+        long slot = Objects.requireNonNull(jdbc.queryForObject(SLOT_LAG, Long.class), "slot lag");
+        double auditDelay = Objects.requireNonNull(jdbc.queryForObject(AUDIT_DELAY, Double.class), "audit delay");
         ProcessStats.Snapshot now = stats.snapshot();
         boolean rated = now.nanos() - last.nanos() >= MIN_RATE_NANOS;
         ProcessStats.Rates cpuRates = rated ? now.cores(last) : ProcessStats.Rates.NONE;

@@ -133,8 +133,9 @@ final class Workload {
         }
         submittedJobs.addLast(System.nanoTime());
         long n = jobsSubmitted++;
-        return new SubmitJob(UUID.randomUUID(), pick(), JsonNodeFactory.instance.objectNode().put("task", n), 0, 3,
-                Duration.ofMinutes(5), null);
+        // a free job (no price)
+        return new SubmitJob(UUID.randomUUID(), pick(), JsonNodeFactory.instance.objectNode().put("task", n), 0,
+                3, Duration.ofMinutes(5), null);
     }
 
     /** An executor saw its lease: the completion goes out in one of the next job slots. */

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 import org.agentplatform.audit.AuditWorkerApplication;
@@ -133,7 +134,9 @@ public final class LocalStack implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (ConfigurableApplicationContext app : apps) {
             HealthIndicator consumers = app.getBeansOfType(HealthIndicator.class).get("commandConsumersHealthIndicator");
-            while (consumers != null && !Status.UP.equals(consumers.health().getStatus())) {
+            // HealthIndicator may answer null; CommandConsumersHealthIndicator always builds a Health
+            while (consumers != null
+                    && !Status.UP.equals(Objects.requireNonNull(consumers.health(), "health").getStatus())) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(app.getId() + ": command consumers did not join their group within "
                             + timeout + ": " + consumers.health().getDetails());

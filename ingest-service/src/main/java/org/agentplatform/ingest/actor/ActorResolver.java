@@ -1,7 +1,9 @@
 package org.agentplatform.ingest.actor;
 
 import java.util.List;
+import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
 import org.springframework.stereotype.Component;
 import org.springframework.web.bind.support.WebDataBinderFactory;
@@ -25,9 +27,11 @@ class ActorResolver implements HandlerMethodArgumentResolver, WebMvcConfigurer {
     }
 
     @Override
-    public Actor resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer,
-                                 NativeWebRequest request, WebDataBinderFactory binderFactory) {
-        return Actor.authenticated(request.getNativeRequest(HttpServletRequest.class));
+    public Actor resolveArgument(MethodParameter parameter, @Nullable ModelAndViewContainer mavContainer,
+                                 NativeWebRequest request, @Nullable WebDataBinderFactory binderFactory) {
+        // Spring MVC on the servlet stack: every request it hands a resolver wraps an HttpServletRequest
+        return Actor.authenticated(Objects.requireNonNull(request.getNativeRequest(HttpServletRequest.class),
+                "servlet request"));
     }
 
     @Override

@@ -81,7 +81,7 @@ class ClaimController {
         /** Without a {@code claimId}, one derived from the command id: a retry under the same key names the same claim. */
         SubmitClaim command(UUID commandId, UUID claimant) {
             return new SubmitClaim(claimId != null ? claimId : CommandIds.derived(commandId, "claim"), claimant, subject,
-                    statement, evidence, stake == null ? 0 : stake);
+                    statement, evidence == null ? Map.of() : evidence, stake == null ? 0 : stake);
         }
     }
 

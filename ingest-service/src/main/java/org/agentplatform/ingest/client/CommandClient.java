@@ -87,7 +87,8 @@ public final class CommandClient implements AutoCloseable {
         try {
             return sendAsync(commandId, command).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new CommandNotAcknowledgedException(commandId, e.getCause());
+            // a CompletableFuture only fails with a cause (completeExceptionally refuses null)
+            throw new CommandNotAcknowledgedException(commandId, Objects.requireNonNull(e.getCause(), "cause"));
         } catch (TimeoutException e) {
             throw new CommandNotAcknowledgedException(commandId, e);
         } catch (InterruptedException e) {

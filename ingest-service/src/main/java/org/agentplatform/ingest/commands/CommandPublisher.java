@@ -1,6 +1,7 @@
 package org.agentplatform.ingest.commands;
 
 import java.time.Clock;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,8 @@ class CommandPublisher {
         try {
             sender().send(envelope).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
-            throw failed(commandId, command, e.getCause());
+            // a CompletableFuture only fails with a cause (completeExceptionally refuses null)
+            throw failed(commandId, command, Objects.requireNonNull(e.getCause(), "cause"));
         } catch (TimeoutException | RuntimeException e) {
             // RuntimeException: the producer could not be had, or the envelope not encoded
             throw failed(commandId, command, e);

@@ -2,6 +2,7 @@ package org.agentplatform.ingest.commands;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.jspecify.annotations.Nullable;
@@ -41,9 +42,11 @@ class CommandRequestResolver implements HandlerMethodArgumentResolver, WebMvcCon
     }
 
     @Override
-    public CommandRequest resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer,
-                                          NativeWebRequest request, WebDataBinderFactory binderFactory) {
-        HttpServletRequest http = request.getNativeRequest(HttpServletRequest.class);
+    public CommandRequest resolveArgument(MethodParameter parameter, @Nullable ModelAndViewContainer mavContainer,
+                                          NativeWebRequest request, @Nullable WebDataBinderFactory binderFactory) {
+        // Spring MVC on the servlet stack: every request it hands a resolver wraps an HttpServletRequest
+        HttpServletRequest http = Objects.requireNonNull(request.getNativeRequest(HttpServletRequest.class),
+                "servlet request");
         return new CommandRequest(Actor.authenticated(http), idempotencyKey(request), http, idempotency, publisher);
     }
 

@@ -69,6 +69,7 @@ class CommandStatusController {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record CommandStatus(UUID commandId, Status status, String reason, String detail, Instant processedAt) {
+    record CommandStatus(UUID commandId, Status status, @Nullable String reason, @Nullable String detail,
+                         @Nullable Instant processedAt) {
     }
 }

@@ -86,7 +86,7 @@ class Idempotency {
                 throw conflict(key, stored.commandId());
             }
             if (stored.status() != null) {
-                return replay(stored);
+                return replay(stored.status(), stored);
             }
             commandId = stored.commandId();
         }
@@ -111,9 +111,10 @@ class Idempotency {
                 insert into command_issuers (command_id, issuer, issued_at)
                 select command_id, caller, completed_at from completed
                 on conflict do nothing""")
-                .params(response.getStatusCode().value(), location == null ? null : location.toString(),
-                        replayBody == null ? null : json.writeValueAsString(replayBody),
-                        clock.instant().atOffset(ZoneOffset.UTC), actor.name(), key)
+                .param(response.getStatusCode().value())
+                .param(location == null ? null : location.toString())
+                .param(replayBody == null ? null : json.writeValueAsString(replayBody))
+                .params(clock.instant().atOffset(ZoneOffset.UTC), actor.name(), key)
                 .update();
         return response;
     }
@@ -130,8 +131,8 @@ class Idempotency {
         }
     }
 
-    private static ResponseEntity<?> replay(Stored stored) {
-        ResponseEntity.BodyBuilder builder = ResponseEntity.status(stored.status()).header(REPLAYED, "true");
+    private static ResponseEntity<?> replay(int status, Stored stored) {
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(status).header(REPLAYED, "true");
         if (stored.location() != null) {
             builder.location(URI.create(stored.location()));
         }

@@ -40,21 +40,22 @@ class AuditPage {
     @GetMapping("/console/audit")
     String audit(@RequestParam(required = false) @Nullable String table, @RequestParam(required = false) @Nullable String key,
                  @RequestParam(defaultValue = "false") String verify, Model model) {
-        boolean hasTable = table != null && !table.isBlank();
-        boolean hasKey = key != null && !key.isBlank();
+        String name = table == null ? "" : table.strip();
+        String keyText = key == null ? "" : key.strip();
+        boolean hasTable = !name.isEmpty();
+        boolean hasKey = !keyText.isEmpty();
         if (hasTable != hasKey) {
             throw new InvalidInput(hasTable ? "key" : "table", "is required to show a row's history");
         }
         model.addAttribute("audit", "true".equals(verify) ? audit.verify() : audit.recent());
         if (hasTable) {
-            String name = table.strip();
             if (!TABLE.matcher(name).matches()) {
                 throw new InvalidInput("table", "must be a table name (lower case letters, digits and _), not \""
                         + InvalidInput.shown(name) + "\"");
             }
-            String primaryKey = primaryKey(key.strip());
+            String primaryKey = primaryKey(keyText);
             model.addAttribute("table", name);
-            model.addAttribute("key", key.strip());
+            model.addAttribute("key", keyText);
             model.addAttribute("history", queries.auditHistory(name, primaryKey, HISTORY_SHOWN));
             model.addAttribute("historyShown", HISTORY_SHOWN);
         }

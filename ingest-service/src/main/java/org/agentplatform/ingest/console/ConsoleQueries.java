@@ -89,7 +89,7 @@ class ConsoleQueries {
         return jdbc.sql("""
                 select id, submitter_id, status, priority, attempts, max_attempts, fencing_token, lessee, updated_at
                 from jobs where (cast(? as text) is null or status = ?) order by updated_at desc, id limit ?""")
-                .params(state, state, limit)
+                .param(state).param(state).param(limit)
                 .query((rs, n) -> new JobRow(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                         rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getLong(7), rs.getObject(8, UUID.class),
                         rs.getObject(9, OffsetDateTime.class).toInstant()))
@@ -111,7 +111,7 @@ class ConsoleQueries {
     List<UUID> jobIdsAfter(List<String> states, @Nullable UUID after, int limit) {
         return jdbc.sql("""
                 select id from jobs where status = any(?) and (cast(? as uuid) is null or id > ?) order by id limit ?""")
-                .params(states.toArray(String[]::new), after, after, limit)
+                .param(states.toArray(String[]::new)).param(after).param(after).param(limit)
                 .query(UUID.class).list();
     }
 

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -91,7 +92,8 @@ class ConsumerLag {
                     var end = ends.get(e.getKey());
                     lag += end == null ? 0 : Math.max(0, end.offset() - e.getValue());
                 }
-                lags.add(new GroupLag(group, sources.get(group), offsets.size(), lag));
+                lags.add(new GroupLag(group, Objects.requireNonNull(sources.get(group), "put with the positions"),
+                        offsets.size(), lag));
             });
             return lags;
         }

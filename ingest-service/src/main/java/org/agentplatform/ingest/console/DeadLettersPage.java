@@ -85,18 +85,24 @@ class DeadLettersPage {
                   RedirectAttributes redirect) {
         boolean one = partition != null && !partition.isBlank() || offset != null && !offset.isBlank();
         String because = reason == null || reason.isBlank() ? null : reason.strip();
-        DeadLetterFilter filter = one
-                ? new DeadLetterFilter(null, null, null, InvalidInput.partition("partition", partition),
-                        InvalidInput.nonNegative("offset", offset))
-                : DeadLetterFilter.of(null, null, because);
+        DeadLetterFilter filter;
+        String which;
+        if (one) {
+            int recordPartition = InvalidInput.partition("partition", partition);
+            long recordOffset = InvalidInput.nonNegative("offset", offset);
+            filter = new DeadLetterFilter(null, null, null, recordPartition, recordOffset);
+            which = " (" + DeadLetter.id(topic, recordPartition, recordOffset) + ")";
+        } else {
+            filter = DeadLetterFilter.of(null, null, because);
+            which = because == null ? " (every record)" : " (reason contains \"" + because + "\")";
+        }
         ReplayRequests.Outcome outcome = replays.request(Actor.authenticated(request).name(), topic.strip(), filter, null);
         if (outcome instanceof ReplayRequests.Outcome.Refused refused) {
             refuseIfInvalid(refused.errors());
         }
         var created = ((ReplayRequests.Outcome.Created) outcome).replay();
         redirect.addFlashAttribute("notice", "Replay " + created.id() + " of " + created.topic() + " requested"
-                + (one ? " (" + DeadLetter.id(topic, filter.partition(), filter.offset()) + ")" : because == null ? " (every record)"
-                : " (reason contains \"" + because + "\")") + "; it runs in the background.");
+                + which + "; it runs in the background.");
         return "redirect:/console/dead-letters?topic=" + UriUtils.encodeQueryParam(created.topic(), "UTF-8");
     }
 

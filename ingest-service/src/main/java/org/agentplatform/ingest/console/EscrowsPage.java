@@ -79,10 +79,11 @@ class EscrowsPage {
     }
 
     private static ResolveEscrow.Action action(@Nullable String value) {
-        if (value == null || value.isBlank()) {
+        String chosen = InvalidInput.oneOf("action", value, ACTIONS); // null when none was given
+        if (chosen == null) {
             throw new InvalidInput("action", "is required: one of " + String.join(", ", ACTIONS));
         }
-        return ResolveEscrow.Action.valueOf(InvalidInput.oneOf("action", value, ACTIONS));
+        return ResolveEscrow.Action.valueOf(chosen);
     }
 
     /** Kept in the job's history: what the command's own limits allow (1 to 500 characters, no NUL). */

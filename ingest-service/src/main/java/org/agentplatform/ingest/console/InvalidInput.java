@@ -2,6 +2,7 @@ package org.agentplatform.ingest.console;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.UUID;
 
 import org.agentplatform.schema.admission.Admissibility;
@@ -22,6 +23,12 @@ final class InvalidInput extends RuntimeException {
 
     String field() {
         return field;
+    }
+
+    /** "field: problem", as made by the constructor; never null. */
+    @Override
+    public String getMessage() {
+        return Objects.requireNonNull(super.getMessage(), "message");
     }
 
     static UUID uuid(String field, @Nullable String value) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Arrays;
 
 import org.agentplatform.ingest.deadletters.DeadLetterLog;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Controller;
@@ -68,7 +69,7 @@ class OverviewPage {
     }
 
     interface Read {
-        Object get() throws Exception;
+        @Nullable Object get() throws Exception;
     }
 
     /** {@code name} in the model, or {@code nameError} with why it could not be read. */

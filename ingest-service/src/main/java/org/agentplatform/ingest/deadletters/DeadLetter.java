@@ -74,7 +74,10 @@ public record DeadLetter(String id, String topic, int partition, long offset, In
             return topic;
         }
         String original = text(r, ORIGINAL);
-        int at = original == null ? -1 : original.lastIndexOf('@');
+        if (original == null) {
+            return null;
+        }
+        int at = original.lastIndexOf('@');
         int dash = at < 0 ? -1 : original.lastIndexOf('-', at);
         return dash > 0 ? original.substring(0, dash) : null;
     }

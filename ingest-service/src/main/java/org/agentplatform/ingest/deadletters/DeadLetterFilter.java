@@ -12,7 +12,6 @@ import org.agentplatform.schema.admission.Violation;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jspecify.annotations.Nullable;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
@@ -34,8 +33,13 @@ public record DeadLetterFilter(@Nullable Instant from, @Nullable Instant to, @Nu
      * before {@code from}, a reason with a character the audited table cannot store.
      */
     public List<FieldProblems.FieldError> problems() {
-        List<Violation> found = new ArrayList<>(Admissibility.checkInstant("from", from));
-        found.addAll(Admissibility.checkInstant("to", to));
+        List<Violation> found = new ArrayList<>();
+        if (from != null) {
+            found.addAll(Admissibility.checkInstant("from", from));
+        }
+        if (to != null) {
+            found.addAll(Admissibility.checkInstant("to", to));
+        }
         if (from != null && to != null && to.isBefore(from)) {
             found.add(new Violation("to", "must not be before from"));
         }
@@ -45,13 +49,8 @@ public record DeadLetterFilter(@Nullable Instant from, @Nullable Instant to, @Nu
         return found.stream().map(v -> new FieldProblems.FieldError(v.field(), v.message())).toList();
     }
 
-    @JsonIgnore
-    boolean single() {
-        return partition != null && offset != null;
-    }
-
     boolean matches(ConsumerRecord<?, ?> r) {
-        if (single()) {
+        if (partition != null && offset != null) {
             return r.partition() == partition && r.offset() == offset;
         }
         if (to != null && r.timestamp() > to.toEpochMilli() || from != null && r.timestamp() < from.toEpochMilli()) {

@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -66,7 +68,7 @@ public class DeadLetterLog {
                 List<TopicPartition> partitions = partitions(consumer, topic);
                 Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, TIMEOUT);
                 Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-                long records = partitions.stream().mapToLong(tp -> end.get(tp) - begin.get(tp)).sum();
+                long records = partitions.stream().mapToLong(tp -> offset(end, tp) - offset(begin, tp)).sum();
                 out.add(new TopicSummary(topic, topics.originalOf(topic), records));
             }
             return out;
@@ -86,8 +88,10 @@ public class DeadLetterLog {
             if (admin.listTopics().names().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
                 return;
             }
-            int partitions = admin.describeTopics(List.of(like)).allTopicNames().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .get(like).partitions().size();
+            TopicDescription described = admin.describeTopics(List.of(like)).allTopicNames()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(like);
+            // the future fails rather than leave out a topic it was asked to describe
+            int partitions = Objects.requireNonNull(described, "no description of " + like).partitions().size();
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, java.util.Optional.of(partitions),
                     java.util.Optional.empty()))).all().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -111,7 +115,7 @@ public class DeadLetterLog {
         try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
             for (String name : names) {
                 for (TopicPartition tp : partitions(consumer, name)) {
-                    long end = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp);
+                    long end = offset(consumer.endOffsets(List.of(tp), TIMEOUT), tp);
                     long start = startOf(consumer, tp, filter.from());
                     if (start >= end) {
                         continue;
@@ -163,8 +167,8 @@ public class DeadLetterLog {
             if (partition < 0 || partition >= partitions(consumer, topic).size()) {
                 return Optional.empty();
             }
-            long begin = consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
-            long end = consumer.endOffsets(List.of(tp), TIMEOUT).get(tp);
+            long begin = offset(consumer.beginningOffsets(List.of(tp), TIMEOUT), tp);
+            long end = offset(consumer.endOffsets(List.of(tp), TIMEOUT), tp);
             if (offset < begin || offset >= end) {
                 return Optional.empty();
             }
@@ -200,10 +204,15 @@ public class DeadLetterLog {
     /** Where a partition's records dead-lettered at or after {@code from} begin (its beginning without one). */
     static long startOf(KafkaConsumer<?, ?> consumer, TopicPartition tp, @Nullable Instant from) {
         if (from == null) {
-            return consumer.beginningOffsets(List.of(tp), TIMEOUT).get(tp);
+            return offset(consumer.beginningOffsets(List.of(tp), TIMEOUT), tp);
         }
         OffsetAndTimestamp at = consumer.offsetsForTimes(Map.of(tp, from.toEpochMilli()), TIMEOUT).get(tp);
-        return at != null ? at.offset() : consumer.endOffsets(List.of(tp), TIMEOUT).get(tp);
+        return at != null ? at.offset() : offset(consumer.endOffsets(List.of(tp), TIMEOUT), tp);
+    }
+
+    /** {@code tp}'s offset in what {@code beginningOffsets} or {@code endOffsets} answered: one per partition asked. */
+    private static long offset(Map<TopicPartition, Long> offsets, TopicPartition tp) {
+        return Objects.requireNonNull(offsets.get(tp), "no offset for a partition asked about");
     }
 
     static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
@@ -226,7 +235,7 @@ public class DeadLetterLog {
 
     /** The broker did not answer. */
     public static final class Unavailable extends RuntimeException {
-        Unavailable(String message, Throwable cause) {
+        Unavailable(String message, @Nullable Throwable cause) {
             super(message, cause);
         }
     }

@@ -53,15 +53,17 @@ public class ReplayRequests {
             return refused("topic", "not a dead-letter topic of this system: " + topic);
         }
         Map<Integer, Long> ends = deadLetters.endOffsets(topic);
-        if (filter.partition() != null && !ends.containsKey(filter.partition())) {
-            return refused("partition", topic + " has no partition " + filter.partition());
+        Integer partition = filter.partition();
+        Long offset = filter.offset();
+        if (partition != null && !ends.containsKey(partition)) {
+            return refused("partition", topic + " has no partition " + partition);
         }
-        if (filter.single()) {
-            if (deadLetters.find(topic, filter.partition(), filter.offset()).isEmpty()) {
-                return refused("offset", "no dead letter at " + DeadLetter.id(topic, filter.partition(), filter.offset()));
+        if (partition != null && offset != null) {
+            if (deadLetters.find(topic, partition, offset).isEmpty()) {
+                return refused("offset", "no dead letter at " + DeadLetter.id(topic, partition, offset));
             }
             // one record: its partition only, up to and including it
-            ends = Map.of(filter.partition(), filter.offset() + 1);
+            ends = Map.of(partition, offset + 1);
         }
         Replays.Replay created = replays.create(requestedBy, clock.instant(), topic, filter,
                 maxReplays == null ? properties.maxReplays() : maxReplays, ends);

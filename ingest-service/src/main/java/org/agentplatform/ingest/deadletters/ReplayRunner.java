@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -101,11 +102,11 @@ class ReplayRunner extends PeriodicTask {
                 positions.put(tp, c != null ? c.offset() : start(consumer, tp, replay.filter()));
                 counts.put(tp, c != null ? Replays.Counts.decode(c.metadata()) : Replays.Counts.NONE);
             }
-            List<TopicPartition> open = ends.keySet().stream().filter(tp -> positions.get(tp) < ends.get(tp)).toList();
+            List<TopicPartition> open = ends.keySet().stream().filter(tp -> at(positions, tp) < at(ends, tp)).toList();
             if (!open.isEmpty()) {
                 send(replay, target, consumer, producer, open, positions, ends, counts);
             }
-            boolean done = ends.keySet().stream().allMatch(tp -> positions.get(tp) >= ends.get(tp));
+            boolean done = ends.keySet().stream().allMatch(tp -> at(positions, tp) >= at(ends, tp));
             Replays.Counts total = counts.values().stream().reduce(Replays.Counts.NONE, Replays.Counts::plus);
             if (!replays.progress(replay.id(), runner, clock.instant(), clock.instant().minus(properties.staleAfter().dividedBy(3)),
                     total, done)) {
@@ -141,7 +142,7 @@ class ReplayRunner extends PeriodicTask {
                       Map<TopicPartition, Long> positions, Map<TopicPartition, Long> ends,
                       Map<TopicPartition, Replays.Counts> counts) {
         consumer.assign(open);
-        open.forEach(tp -> consumer.seek(tp, positions.get(tp)));
+        open.forEach(tp -> consumer.seek(tp, at(positions, tp)));
         int budget = properties.sliceBudget();
         producer.beginTransaction();
         try {
@@ -153,25 +154,25 @@ class ReplayRunner extends PeriodicTask {
                     if (budget == 0) {
                         break; // the rest is the next slice's: the position stays after the last one sent
                     }
-                    if (!reading.contains(tp) || r.offset() >= ends.get(tp)) {
+                    if (!reading.contains(tp) || r.offset() >= at(ends, tp)) {
                         continue;
                     }
-                    counts.put(tp, counts.get(tp).plus(dispatch(replay, target, r, producer)));
+                    counts.put(tp, at(counts, tp).plus(dispatch(replay, target, r, producer)));
                     positions.put(tp, r.offset() + 1);
                     budget--;
                 }
                 if (budget > 0) {
                     // every record polled was taken: the consumer's position also skips what it never returns
                     for (TopicPartition tp : List.copyOf(reading)) {
-                        positions.put(tp, Math.min(ends.get(tp), Math.max(positions.get(tp), consumer.position(tp))));
-                        if (positions.get(tp) >= ends.get(tp)) {
+                        positions.put(tp, Math.min(at(ends, tp), Math.max(at(positions, tp), consumer.position(tp))));
+                        if (at(positions, tp) >= at(ends, tp)) {
                             reading.remove(tp);
                         }
                     }
                 }
             }
             Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-            open.forEach(tp -> commit.put(tp, new OffsetAndMetadata(positions.get(tp), counts.get(tp).encode())));
+            open.forEach(tp -> commit.put(tp, new OffsetAndMetadata(at(positions, tp), at(counts, tp).encode())));
             producer.sendOffsetsToTransaction(commit, consumer.groupMetadata());
             producer.commitTransaction();
         } catch (ProducerFencedException fenced) {
@@ -237,10 +238,16 @@ class ReplayRunner extends PeriodicTask {
     }
 
     private static long start(KafkaConsumer<?, ?> consumer, TopicPartition tp, DeadLetterFilter filter) {
-        if (filter.single()) {
-            return Math.max(filter.offset(), DeadLetterLog.startOf(consumer, tp, null));
+        Long offset = filter.offset();
+        if (filter.partition() != null && offset != null) {
+            return Math.max(offset, DeadLetterLog.startOf(consumer, tp, null));
         }
         return DeadLetterLog.startOf(consumer, tp, filter.from());
+    }
+
+    /** {@code tp}'s entry in {@code positions}, {@code ends} or {@code counts}: each holds every partition replayed. */
+    private static <V> V at(Map<TopicPartition, V> byPartition, TopicPartition tp) {
+        return Objects.requireNonNull(byPartition.get(tp), "not a partition of the replay");
     }
 
     private KafkaProducer<byte[], byte[]> producer(String transactionalId) {

@@ -50,8 +50,8 @@ public class JobQueries {
                         rs.getInt(5), rs.getLong(6), rs.getObject(7, UUID.class), instant(rs.getObject(8, OffsetDateTime.class)),
                         instant(rs.getObject(9, OffsetDateTime.class)), json.readTree(rs.getString(10)),
                         rs.getString(11) == null ? null : json.readTree(rs.getString(11)), rs.getString(12),
-                        (Long) rs.getObject(13), rs.getString(14), instant(rs.getObject(15, OffsetDateTime.class)),
-                        instant(rs.getObject(16, OffsetDateTime.class))))
+                        (Long) rs.getObject(13), rs.getString(14), rs.getObject(15, OffsetDateTime.class).toInstant(),
+                        rs.getObject(16, OffsetDateTime.class).toInstant()))
                 .optional();
     }
 

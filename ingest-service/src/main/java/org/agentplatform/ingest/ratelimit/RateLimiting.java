@@ -39,15 +39,17 @@ public final class RateLimiting extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         Actor actor = Actor.of(request);
-        long waitMillis = enabled && actor != null ? buckets.tryTake(actor.name()) : 0;
-        if (waitMillis > 0) {
-            long seconds = Math.max(1, (waitMillis + 999) / 1000);
-            ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
-                    "Too many requests from " + actor.name() + "; retry in " + seconds + " s");
-            problem.setTitle("Too Many Requests");
-            response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
-            problems.write(request, response, problem);
-            return;
+        if (enabled && actor != null) {
+            long waitMillis = buckets.tryTake(actor.name());
+            if (waitMillis > 0) {
+                long seconds = Math.max(1, (waitMillis + 999) / 1000);
+                ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
+                        "Too many requests from " + actor.name() + "; retry in " + seconds + " s");
+                problem.setTitle("Too Many Requests");
+                response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
+                problems.write(request, response, problem);
+                return;
+            }
         }
         chain.doFilter(request, response);
     }

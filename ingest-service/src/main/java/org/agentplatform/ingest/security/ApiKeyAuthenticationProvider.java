@@ -1,6 +1,7 @@
 package org.agentplatform.ingest.security;
 
 import java.security.MessageDigest;
+import java.util.Objects;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.keys.ApiKeys;
@@ -71,6 +72,12 @@ final class ApiKeyAuthenticationProvider implements AuthenticationProvider {
 
         InvalidApiKeyException(String reason) {
             super(reason);
+        }
+
+        /** The reason it was made with; never null. */
+        @Override
+        public String getMessage() {
+            return Objects.requireNonNull(super.getMessage(), "reason");
         }
     }
 

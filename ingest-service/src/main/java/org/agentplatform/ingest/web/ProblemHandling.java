@@ -2,6 +2,7 @@ package org.agentplatform.ingest.web;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 import org.agentplatform.ingest.web.BodySizeLimit.BodyTooLargeException;
@@ -53,16 +54,18 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
             String.class, "must be a string");
 
     @Override
-    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e,
+    protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        // only bean validation rejects fields here, and it gives each violation its (interpolated) message
         List<FieldError> errors = e.getBindingResult().getFieldErrors().stream()
-                .map(error -> new FieldError(error.getField(), error.getDefaultMessage()))
+                .map(error -> new FieldError(error.getField(),
+                        Objects.requireNonNull(error.getDefaultMessage(), "message")))
                 .toList();
         return invalid(e, errors, headers, request);
     }
 
     @Override
-    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e,
+    protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         BodyTooLargeException tooLarge = find(e, BodyTooLargeException.class);
         if (tooLarge != null) {
@@ -123,8 +126,8 @@ class ProblemHandling extends ResponseEntityExceptionHandler {
                 DATABASE_RETRY_AFTER_SECONDS);
     }
 
-    private ResponseEntity<Object> invalid(Exception e, List<FieldError> errors, HttpHeaders headers,
-                                           WebRequest request) {
+    private @Nullable ResponseEntity<Object> invalid(Exception e, List<FieldError> errors, HttpHeaders headers,
+                                                     WebRequest request) {
         return handleExceptionInternal(e, FieldProblems.invalid(errors), headers, HttpStatus.BAD_REQUEST, request);
     }
 

@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.agentplatform.bench.IngestClient;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP share of the load, as a careful client sends it: each transfer under an {@code Idempotency-Key} of its
@@ -118,7 +119,7 @@ final class ChaosHttp {
      * The command id of the 202, or null if the request was refused (4xx) or never answered before the client's
      * patience ran out (counted: such a command may or may not have been applied, and the checks say so).
      */
-    private UUID sendUntilAnswered(UUID debit, long amount, String key, String body) {
+    private @Nullable UUID sendUntilAnswered(UUID debit, long amount, String key, String body) {
         long deadline = until.getAsLong() + patience;
         HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + "/karma/transfers"))
                 .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + keys.get(debit))

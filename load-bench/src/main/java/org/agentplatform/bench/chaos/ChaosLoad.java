@@ -246,8 +246,9 @@ final class ChaosLoad {
         }
         unleased.addLast(System.nanoTime());
         Long price = random.nextBoolean() ? (long) (1 + random.nextInt(20)) : null;
-        send(new SubmitJob(UUID.randomUUID(), rich.get(random.nextInt(rich.size())),
-                JsonNodeFactory.instance.objectNode().put("task", random.nextInt()), 0, 3, Duration.ofMinutes(5), price));
+        SubmitJob job = new SubmitJob(UUID.randomUUID(), rich.get(random.nextInt(rich.size())),
+                JsonNodeFactory.instance.objectNode().put("task", random.nextInt()), 0, 3, Duration.ofMinutes(5), price);
+        send(job);
     }
 
     /** Bytes no reader can take for a command: garbage, a leading NUL, cut-off JSON, JSON of the wrong shape. */

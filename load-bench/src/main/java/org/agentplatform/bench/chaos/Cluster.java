@@ -10,6 +10,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 import org.agentplatform.bench.BrokerMain;
@@ -17,6 +18,7 @@ import org.agentplatform.bench.ChildProcess;
 import org.agentplatform.bench.ProcessStack;
 import org.agentplatform.embedded.Ports;
 import org.agentplatform.embedded.PostgresServer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The system under fault, every part a process of its own: PostgreSQL (a kept data directory, so that an immediate
@@ -48,8 +50,9 @@ final class Cluster implements AutoCloseable {
     private final List<Instance> instances = new ArrayList<>();
     private final Map<String, ChildProcess> running = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Integer> incarnations = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile PostgresServer postgres;
-    private volatile ChildProcess broker;
+    /** Set by {@link #start()} (and each restart). */
+    private volatile @Nullable PostgresServer postgres;
+    private volatile @Nullable ChildProcess broker;
 
     Cluster(Path work, List<String> jvmOptions) throws IOException {
         this.work = work;
@@ -83,7 +86,7 @@ final class Cluster implements AutoCloseable {
      */
     void start() throws IOException, InterruptedException {
         startPostgres();
-        postgres.createDatabase(DATABASE);
+        postgres().createDatabase(DATABASE);
         startBroker();
         for (Instance i : instances) {
             if (!launch(i)) {
@@ -108,7 +111,7 @@ final class Cluster implements AutoCloseable {
         ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
         new ProcessBuilder("kill", "-QUIT", Long.toString(pid)).inheritIO().start().waitFor();
         postmaster.onExit().join();
-        postgres.closeAfterCrash(); // the server is gone: only the embedded library's lock to release
+        postgres().closeAfterCrash(); // the server is gone: only the embedded library's lock to release
     }
 
     void startBroker() throws IOException, InterruptedException {
@@ -121,7 +124,7 @@ final class Cluster implements AutoCloseable {
     }
 
     void killBroker() throws InterruptedException {
-        broker.kill();
+        Objects.requireNonNull(broker, "broker not started").kill();
     }
 
     /**
@@ -133,7 +136,7 @@ final class Cluster implements AutoCloseable {
             return false;
         }
         int n = incarnations.merge(instance.name(), 1, Integer::sum);
-        List<String> args = new ArrayList<>(ProcessStack.commonArgs(postgres, DATABASE, bootstrapServers()));
+        List<String> args = new ArrayList<>(ProcessStack.commonArgs(postgres(), DATABASE, bootstrapServers()));
         args.add("--server.port=" + instance.port());
         // INFO for the platform's own lines: assignments, revocations, leadership appear in the logs
         args.add("--logging.level.org.agentplatform=INFO");
@@ -145,17 +148,22 @@ final class Cluster implements AutoCloseable {
             }
             default -> args.add("--platform.consumer.instance-id=" + instance.name());
         }
-        ChildProcess p = ChildProcess.jar(instance.name() + "-" + n, jars.get(instance.kind()), jvmOptions, args, logs);
+        Path jar = Objects.requireNonNull(jars.get(instance.kind()), "jars has every kind");
+        ChildProcess p = ChildProcess.jar(instance.name() + "-" + n, jar, jvmOptions, args, logs);
         running.put(instance.name(), p);
         return true;
     }
 
     void awaitReady(Instance instance) throws InterruptedException {
-        running.get(instance.name()).awaitReady(instance.readinessUrl(), START_TIMEOUT);
+        launched(instance).awaitReady(instance.readinessUrl(), START_TIMEOUT);
     }
 
     void kill(Instance instance) throws InterruptedException {
-        running.get(instance.name()).kill();
+        launched(instance).kill();
+    }
+
+    private ChildProcess launched(Instance instance) {
+        return Objects.requireNonNull(running.get(instance.name()), () -> instance.name() + " was never launched");
     }
 
     /** Whether the instance runs and answers its readiness probe with 200 now (one probe). */
@@ -178,7 +186,7 @@ final class Cluster implements AutoCloseable {
     }
 
     PostgresServer postgres() {
-        return postgres;
+        return Objects.requireNonNull(postgres, "PostgreSQL not started");
     }
 
     String bootstrapServers() {

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.common.TopicPartition;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Injects the schedule's faults at their offsets from the start of the load, on its own thread, and restarts
@@ -45,7 +46,7 @@ final class FaultRunner {
          * For a kill: whether every kind it struck kept a ready instance to take over (a failover), or not (the
          * recovery waits for a restart); null for PostgreSQL and the broker.
          */
-        volatile Boolean failover;
+        volatile @Nullable Boolean failover;
 
         Record(int index, String description, String kind) {
             this.index = index;
@@ -235,7 +236,7 @@ final class FaultRunner {
     }
 
     /** The instance holding the audit leadership lock (its session's application_name names it). */
-    private String auditLeader() {
+    private @Nullable String auditLeader() {
         try (Connection c = cluster.postgres().dataSource(Cluster.DATABASE).getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("""
                      select a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -32,6 +33,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jspecify.annotations.Nullable;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -206,7 +208,7 @@ final class Invariants {
             Object[] row = rows.get(e.getKey());
             if (e.getValue()[0] == 1) {
                 applied++;
-                UUID[] acc = accounts.get(e.getKey());
+                UUID[] acc = Objects.requireNonNull(accounts.get(e.getKey()), "accounts has expected's keys");
                 if (row == null || !row[0].equals(acc[0]) || !row[1].equals(acc[1]) || (long) row[2] != e.getValue()[1]
                         || !"POSTED".equals(row[3])) {
                     wrong++;
@@ -364,7 +366,7 @@ final class Invariants {
         return new Check("every applied command's events are on the topics", figures.toString().trim(), missing);
     }
 
-    private static UUID causation(byte[] value) {
+    private static @Nullable UUID causation(byte @Nullable [] value) {
         if (value == null) {
             return null;
         }
@@ -486,7 +488,7 @@ final class Invariants {
     }
 
     /** Null if the logged after image says what the row says, column by column; else what differs. */
-    static String compare(String rowJson, String operation, String change) {
+    static @Nullable String compare(String rowJson, @Nullable String operation, String change) {
         if (operation == null) {
             return "no audit entry";
         }
@@ -556,7 +558,8 @@ final class Invariants {
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p)) && System.nanoTime() < deadline) {
+            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())
+                    && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(500)).forEach(out::add);
             }
         }

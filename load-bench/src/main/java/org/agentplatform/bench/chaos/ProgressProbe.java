@@ -19,6 +19,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Watches progress from outside, four times a second: each consumer group's stored position per partition (the
@@ -33,7 +34,8 @@ final class ProgressProbe implements AutoCloseable {
     record Slot(String group, TopicPartition partition) {
     }
 
-    record Sample(long millis, Map<Slot, Long> positions, Map<TopicPartition, Long> ends, Long auditSeq) {
+    record Sample(long millis, @Nullable Map<Slot, Long> positions, @Nullable Map<TopicPartition, Long> ends,
+                  @Nullable Long auditSeq) {
     }
 
     private static final Duration EVERY = Duration.ofMillis(250);

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.actor;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.agents;
+
+import org.jspecify.annotations.NullMarked;

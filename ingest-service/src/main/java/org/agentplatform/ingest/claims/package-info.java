@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.claims;
+
+import org.jspecify.annotations.NullMarked;

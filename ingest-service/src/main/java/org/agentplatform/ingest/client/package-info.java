@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.client;
+
+import org.jspecify.annotations.NullMarked;

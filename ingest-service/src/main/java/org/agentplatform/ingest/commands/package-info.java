@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.commands;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.console;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.escrows;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.jobs;
+
+import org.jspecify.annotations.NullMarked;

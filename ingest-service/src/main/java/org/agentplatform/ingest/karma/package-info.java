@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.karma;
+
+import org.jspecify.annotations.NullMarked;

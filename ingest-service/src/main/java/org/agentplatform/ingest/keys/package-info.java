@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.keys;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.ratelimit;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.security;
+
+import org.jspecify.annotations.NullMarked;

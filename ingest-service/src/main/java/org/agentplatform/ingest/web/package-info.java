@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.ingest.web;
+
+import org.jspecify.annotations.NullMarked;

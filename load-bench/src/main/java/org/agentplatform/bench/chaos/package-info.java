@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.bench.chaos;
+
+import org.jspecify.annotations.NullMarked;

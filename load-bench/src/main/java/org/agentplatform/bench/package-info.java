@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.bench;
+
+import org.jspecify.annotations.NullMarked;

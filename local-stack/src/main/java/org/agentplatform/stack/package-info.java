@@ -1,0 +1,4 @@
+@NullMarked
+package org.agentplatform.stack;
+
+import org.jspecify.annotations.NullMarked;
