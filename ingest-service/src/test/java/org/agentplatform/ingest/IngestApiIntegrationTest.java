@@ -20,31 +20,23 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.stream.Stream;
 
-import org.agentplatform.embedded.TestEnvironment;
-import org.agentplatform.embedded.TestServers;
 import org.agentplatform.ingest.commands.CommandOutcomes;
 import org.agentplatform.schema.ledger.Accounts;
 import org.agentplatform.schema.messaging.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.client.RestTestClient;
 import org.springframework.test.web.servlet.client.RestTestClient.ResponseSpec;
 
@@ -55,31 +47,15 @@ import tools.jackson.databind.JsonNode;
  * reads of rows the test writes itself (the ledger worker is not part of this test, so a registration answers
  * 202 at once and the test writes the agent's row as the ledger would; {@link HostileClientIntegrationTest} runs the workers).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = { "spring.config.name=ingest-service", "ingest.security.admin-key=" + IngestApiIntegrationTest.ADMIN,
-                "ingest.registration.timeout=0s" })
-class IngestApiIntegrationTest {
+@TestPropertySource(properties = "ingest.registration.timeout=0s")
+class IngestApiIntegrationTest extends AbstractIngestIntegrationTest {
 
-    static final String ADMIN = "test-admin-key-0123456789abcdef";
-
-    static final TestEnvironment env = TestServers.newEnvironment();
-    static final Topics topics = new Topics(env.topicPrefix());
+    final Topics topics = new Topics(env.topicPrefix());
 
     static TopicSnapshot karmaTopic;
     static TopicSnapshot agentTopic;
     static TopicSnapshot claimTopic;
     static TopicSnapshot jobTopic;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        env.register(registry);
-    }
-
-    /** Ingest does not migrate (the workers own the schema), so the test does. */
-    @BeforeAll
-    static void schema() {
-        Flyway.configure().dataSource(env.jdbcUrl(), env.username(), env.password()).load().migrate();
-    }
 
     @AfterAll
     static void closeReaders() {
@@ -96,12 +72,6 @@ class IngestApiIntegrationTest {
             jobTopic.close();
         }
     }
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    JdbcClient jdbc;
 
     @Autowired
     KafkaTemplate<String, byte[]> kafka;

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.UUID;
 
+import org.agentplatform.ingest.AbstractIngestIntegrationTest;
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.keys.ApiKeys.NewKey;
 import org.agentplatform.ingest.keys.ApiKeys;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -19,6 +19,7 @@ import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.client.EntityExchangeResult;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
@@ -27,12 +28,10 @@ import org.springframework.test.web.servlet.client.RestTestClient;
  * paths take no key, and the rate limit applies per caller after authentication. Keys are made with
  * {@link ApiKeys} directly: no agent needs to exist for its key to work.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "spring.config.name=ingest-service",
-        "ingest.security.admin-key=" + WithDatabase.ADMIN,
+@TestPropertySource(properties = {
         "ingest.rate-limit.capacity=10",
         "ingest.rate-limit.refill-per-second=0.5" })
-class ApiSecurityIntegrationTest extends WithDatabase {
+class ApiSecurityIntegrationTest extends AbstractIngestIntegrationTest {
 
     @Autowired
     ApiKeyAuthenticationProvider provider;

@@ -4,17 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.http.HttpResponse;
 
+import org.agentplatform.ingest.AbstractIngestIntegrationTest;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * Console logins are limited per caller address before the key is looked at: past the limit even the right key
  * is sent back to the form, told to wait, with Retry-After. Its own context, so that no other test's logins count.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "spring.config.name=ingest-service", "ingest.security.admin-key=" + WithDatabase.ADMIN,
-        "ingest.security.console-login-attempts=3" })
-class ConsoleLoginThrottleIntegrationTest extends WithDatabase {
+@TestPropertySource(properties = "ingest.security.console-login-attempts=3")
+class ConsoleLoginThrottleIntegrationTest extends AbstractIngestIntegrationTest {
 
     @Test
     void pastTheLimitEvenTheAdminKeyWaits() throws Exception {

@@ -5,20 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 
+import org.agentplatform.ingest.AbstractIngestIntegrationTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * The console's chain next to the API's, over real HTTP (no redirects followed, cookies by hand): a login form that
  * only the admin key passes, a session cookie with its attributes, CSRF on every form post, and no crossing over (a
  * bearer key does not open the console, the console's session does not open the API).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "spring.config.name=ingest-service", "ingest.security.admin-key=" + WithDatabase.ADMIN,
+@TestPropertySource(properties = {
         // nothing listens there: the overview must say so and still render the rest
         "ingest.console.audit-url=http://localhost:1", "ingest.console.audit-timeout=2s" })
-class ConsoleSecurityIntegrationTest extends WithDatabase {
+class ConsoleSecurityIntegrationTest extends AbstractIngestIntegrationTest {
 
     private ConsoleForms console;
 

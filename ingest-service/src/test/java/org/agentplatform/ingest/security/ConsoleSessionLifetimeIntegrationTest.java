@@ -5,18 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 
+import org.agentplatform.ingest.AbstractIngestIntegrationTest;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.TestPropertySource;
 
 /**
  * A console session ends at its maximum age however busy it is (an open overview refreshes itself, so the idle
  * timeout alone would never end it), and then the login form says why. Its own context, for the short maximum age:
  * long enough that the first use after the login is inside it on a busy machine.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "spring.config.name=ingest-service", "ingest.security.admin-key=" + WithDatabase.ADMIN,
+@TestPropertySource(properties = {
         "ingest.security.console-session-max-age=10s", "ingest.console.audit-url=http://localhost:1" })
-class ConsoleSessionLifetimeIntegrationTest extends WithDatabase {
+class ConsoleSessionLifetimeIntegrationTest extends AbstractIngestIntegrationTest {
 
     @Test
     void aSessionEndsAtItsMaximumAgeEvenWhileItIsUsed() throws Exception {
