@@ -5,20 +5,33 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,6 +62,8 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
     public static final String USERNAME = "postgres";
 
     static final String TEMP_PREFIX = "pg-";
+    /** Slots (and application_name) of standbys: {@code standby_<owner JVM pid>_<random>}. */
+    static final String STANDBY_PREFIX = "standby_";
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final Object CLEANUP_LOCK = new Object();
@@ -76,14 +91,20 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
     private final int port;
     private final Optional<ProcessHandle> postmaster;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** For a standby: the server it streams from, and its name there (slot and application_name). */
+    private final @Nullable PostgresServer primary;
+    private final @Nullable String standbyName;
 
     private PostgresServer(EmbeddedPostgres postgres, Path dataDirectory, boolean temporary, int port,
-                           Optional<ProcessHandle> postmaster) {
+                           Optional<ProcessHandle> postmaster, @Nullable PostgresServer primary,
+                           @Nullable String standbyName) {
         this.postgres = postgres;
         this.dataDirectory = dataDirectory;
         this.temporary = temporary;
         this.port = port;
         this.postmaster = postmaster;
+        this.primary = primary;
+        this.standbyName = standbyName;
     }
 
     /**
@@ -113,7 +134,10 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
                 Ports.requireFree(p, "PostgreSQL");
             }
             try {
-                PostgresServer server = startOnce(dir, temporary, p);
+                PostgresServer server = startOnce(dir, temporary, p, null, null);
+                if (!temporary) {
+                    server.dropSlotsOfGoneStandbys();
+                }
                 log.info("PostgreSQL {} started on port {} in {} ms (data {})", server.version(), p,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), dir);
                 return server;
@@ -133,7 +157,8 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
         throw failure;
     }
 
-    private static PostgresServer startOnce(Path dir, boolean temporary, int port) {
+    private static PostgresServer startOnce(Path dir, boolean temporary, int port, @Nullable PostgresServer primary,
+                                            @Nullable String standbyName) {
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dir)
                 // never let zonky delete the directory: its pg_ctl stop gives up after 5 s and it then
@@ -151,7 +176,7 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("PostgreSQL did not start in " + dir, e);
         }
-        PostgresServer server = new PostgresServer(pg, dir, temporary, port, runningPostmaster(dir));
+        PostgresServer server = new PostgresServer(pg, dir, temporary, port, runningPostmaster(dir), primary, standbyName);
         try {
             // zonky's readiness check only connects to the port: make sure it is our server answering
             String actual = server.queryString("SHOW data_directory");
@@ -192,7 +217,15 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
         return dataDirectory;
     }
 
-    /** Creates the database if it does not exist yet. */
+    /** Creates the database if it does not exist yet; on a standby it fails, since a standby refuses writes. */
+    @Override
+    public void createDatabase(String name) {
+        if (primary != null) {
+            throw new IllegalStateException("cannot create database " + name + " on the read-only standby on port " + port
+                    + ": create it on the primary (port " + primary.port + "), it then appears here");
+        }
+        PostgresEndpoint.super.createDatabase(name);
+    }
 
     /** A data source for the "postgres" database as superuser, for admin work in tests. */
     @Override
@@ -203,6 +236,10 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
     /** A (non-pooled) data source for {@code database} as superuser. */
     @Override
     public DataSource dataSource(String database) {
+        return pgDataSource(database);
+    }
+
+    private PGSimpleDataSource pgDataSource(String database) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setServerNames(new String[] {"localhost"});
         ds.setPortNumbers(new int[] {port});
@@ -218,13 +255,21 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
     }
 
     private String queryString(String sql) {
-        try (Connection c = adminDataSource().getConnection();
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
+        try (Connection c = adminDataSource().getConnection()) {
+            return queryString(c, sql);
         } catch (SQLException e) {
             throw new IllegalStateException(sql + " failed", e);
+        }
+    }
+
+    private static String queryString(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            String value = rs.getString(1);
+            if (value == null) {
+                throw new SQLException(sql + " returned null");
+            }
+            return value;
         }
     }
 
@@ -255,6 +300,7 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
             if (temporary) {
                 Owner.deleteRecursively(dataDirectory);
             }
+            dropStandbySlot();
         }
     }
 
@@ -294,6 +340,8 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
         } else if (temporary) {
             Owner.deleteRecursively(dataDirectory);
         }
+        // after the stop: the slot is in use as long as the standby streams
+        dropStandbySlot();
         log.info("PostgreSQL on port {} stopped in {} ms (postmaster gone after {} ms)", port,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), TimeUnit.NANOSECONDS.toMillis(stoppedAt - t0));
     }
@@ -320,6 +368,377 @@ public final class PostgresServer implements PostgresEndpoint, AutoCloseable {
         } catch (ReflectiveOperationException | IOException | RuntimeException e) {
             log.debug("cannot release zonky's lock file", e);
         }
+    }
+
+    // ---------------------------------------------------------------- streaming standby
+
+    /** Top-level directories whose contents PostgreSQL's docs leave out of a base backup (the directories stay, empty). */
+    private static final Set<String> EMPTY_IN_BACKUP = Set.of("pg_wal", "pg_replslot", "pg_dynshmem", "pg_notify",
+            "pg_serial", "pg_snapshots", "pg_stat_tmp", "pg_subtrans");
+    /** Top-level files left out: the primary's runtime files, zonky's lock file, and the owner record (the copy has its own). */
+    private static final Set<String> NOT_IN_BACKUP = Set.of("postmaster.pid", "postmaster.opts", "epg-lock",
+            Owner.FILE_NAME, Owner.FILE_NAME + ".tmp");
+
+    /**
+     * Starts a streaming physical standby (hot standby, read only) of this running primary: a temporary server
+     * on a free port, made from a base backup taken with the low-level backup API, streaming through its own
+     * physical replication slot (named {@link #standbyName()}, also its {@code application_name}). Returns once
+     * the standby has replayed the primary's WAL as of the end of the backup. Its {@link #close()} also drops the
+     * slot if this primary still runs; the slots of standbys whose JVM was killed are dropped by the next
+     * {@code startStandby()} or (kept data directory) {@link #start}. Takes a few seconds (a checkpoint, a copy of
+     * the data directory, a start).
+     */
+    public PostgresServer startStandby() {
+        if (closed.get()) {
+            throw new IllegalStateException("PostgreSQL on port " + port + " is closed");
+        }
+        if (primary != null || inRecovery()) {
+            throw new IllegalStateException("PostgreSQL on port " + port + " is a standby: start standbys of the primary");
+        }
+        long t0 = System.nanoTime();
+        Path root = Owner.temporaryRoot();
+        cleanStaleTemporaryDirectories(root);
+        dropSlotsOfGoneStandbys();
+        for (int attempt = 1; ; attempt++) {
+            // the owner pid in the name lets a later start drop the slot if this JVM is killed
+            String name = STANDBY_PREFIX + ProcessHandle.current().pid() + "_" + UUID.randomUUID().toString().substring(0, 8);
+            Path dir = root.resolve(TEMP_PREFIX + UUID.randomUUID().toString().substring(0, 8));
+            int p = Ports.free();
+            PostgresServer standby = null;
+            boolean postmasterStarted = false;
+            try {
+                createPhysicalSlot(name);
+                long backupStart = System.nanoTime();
+                long backupEnd = baseBackup(dir, name);
+                long backupMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - backupStart);
+                writeStandbyConfig(dir, name);
+                standby = startOnce(dir, true, p, this, name);
+                standby.awaitReplay(backupEnd, STARTUP_TIMEOUT);
+                log.info("PostgreSQL standby {} of port {} started on port {} in {} ms (base backup {} ms; data {})", name,
+                        port, p, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), backupMs, dir);
+                return standby;
+            } catch (RuntimeException e) {
+                if (standby != null) {
+                    standby.close(); // stops it, deletes its directory, drops the slot
+                } else {
+                    Optional<ProcessHandle> pm = runningPostmaster(dir);
+                    postmasterStarted = pm.isPresent();
+                    pm.ifPresent(h -> stop(h, "QUIT", STOP_TIMEOUT));
+                    Owner.deleteRecursively(dir);
+                    dropReplicationSlot(name);
+                }
+                // as in start(): a postmaster that never came up most likely lost its free port to another process
+                boolean retry = standby == null && !postmasterStarted && attempt < 3;
+                log.warn("PostgreSQL standby start attempt {} on port {} failed: {}", attempt, p, e.toString());
+                if (!retry) {
+                    throw new IllegalStateException("cannot start a standby of PostgreSQL on port " + port + ": "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    /** True while the server is in recovery, i.e. it is a standby. */
+    public boolean inRecovery() {
+        return Boolean.parseBoolean(queryString("SELECT pg_is_in_recovery()::text"));
+    }
+
+    /** A standby's replication slot on its primary, also its {@code application_name} in {@code pg_stat_replication}. */
+    public String standbyName() {
+        if (standbyName == null) {
+            throw new IllegalStateException("PostgreSQL on port " + port + " is not a standby");
+        }
+        return standbyName;
+    }
+
+    /**
+     * On a primary: how many bytes of WAL the standby named {@code standbyName} has not replayed yet
+     * ({@code pg_current_wal_lsn()} minus its {@code replay_lsn}, as the standby last reported it: standbys made by
+     * {@link #startStandby()} report every second).
+     *
+     * @throws IllegalStateException if no such standby streams from this server
+     */
+    public long replicationLagBytes(String standbyName) {
+        return replicationStat(standbyName, "pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)")
+                .map(v -> Math.max(0, new BigDecimal(v).longValueExact()))
+                .orElseThrow(() -> new IllegalStateException("standby " + standbyName + " has not reported replay yet"));
+    }
+
+    /**
+     * On a primary: {@code replay_lag} of the standby named {@code standbyName}, the time its replay trails the
+     * primary's commits; empty when PostgreSQL does not know (yet), which includes a standby that caught up and idles.
+     *
+     * @throws IllegalStateException if no such standby streams from this server
+     */
+    public Optional<Duration> replayLag(String standbyName) {
+        return replicationStat(standbyName, "(extract(epoch from replay_lag) * 1000000)::bigint")
+                .map(micros -> Duration.of(Long.parseLong(micros), ChronoUnit.MICROS));
+    }
+
+    private Optional<String> replicationStat(String standbyName, String expression) {
+        String sql = "SELECT " + expression + " FROM pg_stat_replication WHERE application_name = ?";
+        try (Connection c = adminDataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, standbyName);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new IllegalStateException("no standby named " + standbyName + " streams from port " + port);
+                }
+                return Optional.ofNullable(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + " failed", e);
+        }
+    }
+
+    /** Reserves WAL now, so that the WAL from the backup's start on stays until the standby has streamed it. */
+    private void createPhysicalSlot(String name) {
+        try (Connection c = adminDataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT pg_create_physical_replication_slot(?, true)")) {
+            ps.setString(1, name);
+            ps.execute();
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create replication slot " + name + " on port " + port, e);
+        }
+    }
+
+    /**
+     * Copies this server's data directory to {@code target} between {@code pg_backup_start} and
+     * {@code pg_backup_stop} in one session (closing the session aborts the backup) and writes the backup label.
+     *
+     * @return the primary's WAL position right after the backup, which the standby must replay before it is ready
+     */
+    private long baseBackup(Path target, String label) {
+        try {
+            Files.createDirectories(target);
+            // first, so that the stale-directory clean-up of other starts sees a live owner throughout the copy
+            Owner.writeCurrent(target);
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwx------")); // postgres insists
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + target, e);
+        }
+        try (Connection c = adminDataSource().getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_backup_start(?, true)")) { // true: checkpoint now
+                ps.setString(1, label);
+                ps.execute();
+            }
+            copyForBackup(dataDirectory, target);
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT labelfile, spcmapfile FROM pg_backup_stop(false)")) {
+                rs.next();
+                Files.writeString(target.resolve("backup_label"), rs.getString(1), StandardCharsets.UTF_8);
+                String spcmap = rs.getString(2);
+                if (spcmap != null && !spcmap.isEmpty()) {
+                    Files.writeString(target.resolve("tablespace_map"), spcmap, StandardCharsets.UTF_8);
+                }
+            }
+            return lsn(queryString(c, "SELECT pg_current_wal_lsn()"));
+        } catch (SQLException e) {
+            throw new IllegalStateException("base backup of PostgreSQL on port " + port + " failed", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("base backup of PostgreSQL on port " + port + " into " + target + " failed", e);
+        }
+    }
+
+    /** The running server's files as the docs say a base backup takes them; files that vanish meanwhile are fine. */
+    static void copyForBackup(Path source, Path target) throws IOException {
+        Files.walkFileTree(source, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Path rel = source.relativize(dir);
+                if (dir.getFileName().toString().startsWith("pgsql_tmp")) {
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                Path copy = target.resolve(rel.toString());
+                if (!rel.toString().isEmpty()) {
+                    Files.createDirectories(copy);
+                    try {
+                        Files.setPosixFilePermissions(copy, Files.getPosixFilePermissions(dir));
+                    } catch (NoSuchFileException e) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                }
+                if (rel.getNameCount() == 1 && EMPTY_IN_BACKUP.contains(rel.toString())) {
+                    if (rel.toString().equals("pg_wal")) {
+                        Files.createDirectories(copy.resolve("archive_status"));
+                    }
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Path rel = source.relativize(file);
+                if (file.getFileName().toString().startsWith("pgsql_tmp")
+                        || rel.getNameCount() == 1 && NOT_IN_BACKUP.contains(rel.toString())) {
+                    return FileVisitResult.CONTINUE;
+                }
+                try {
+                    Files.copy(file, target.resolve(rel.toString()), StandardCopyOption.COPY_ATTRIBUTES,
+                            LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException e) {
+                    // dropped meanwhile (e.g. a table): replaying the WAL removes it on the standby too
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, @Nullable IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) {
+                    throw e;
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /**
+     * Makes the copy a standby of this server. The settings go to postgresql.auto.conf (as pg_basebackup -R
+     * writes them): zonky passes server settings through pg_ctl's shell, where a conninfo with spaces breaks.
+     */
+    private void writeStandbyConfig(Path dir, String name) {
+        String conf = "\n# standby of the embedded PostgreSQL on port " + port + "\n"
+                + "primary_conninfo = 'host=localhost port=" + port + " user=" + USERNAME + " application_name=" + name + "'\n"
+                + "primary_slot_name = '" + name + "'\n"
+                + "hot_standby = on\n"
+                // replay positions reach pg_stat_replication every second rather than every 10 s
+                + "wal_receiver_status_interval = 1s\n";
+        try {
+            Files.writeString(dir.resolve("postgresql.auto.conf"), conf, StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Files.createFile(dir.resolve("standby.signal"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot configure the standby in " + dir, e);
+        }
+    }
+
+    /** On a standby: polls until it is in recovery and has replayed up to {@code targetLsn}. */
+    private void awaitReplay(long targetLsn, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String replayed = null;
+        try (Connection c = adminDataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()")) {
+            while (true) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw new IllegalStateException("the standby on port " + port + " is not in recovery");
+                    }
+                    replayed = rs.getString(2);
+                }
+                if (replayed != null && Long.compareUnsigned(lsn(replayed), targetLsn) >= 0) {
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the standby on port " + port + " did not replay up to "
+                            + lsnText(targetLsn) + " within " + timeout.toSeconds() + " s (replayed: " + replayed
+                            + "); does the primary accept replication connections from localhost (pg_hba.conf)?");
+                }
+                Thread.sleep(20);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the replay position of the standby on port " + port, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the standby on port " + port, e);
+        }
+    }
+
+    /**
+     * Drops inactive slots of standbys whose JVM is gone (killed before its close()): on a kept data directory
+     * nothing else would, and each retains WAL forever. Best effort.
+     */
+    private void dropSlotsOfGoneStandbys() {
+        List<String> gone = new ArrayList<>();
+        try (Connection c = adminDataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'physical' AND NOT active"
+                        + " AND starts_with(slot_name, ?)")) {
+            ps.setString(1, STANDBY_PREFIX);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String slot = rs.getString(1);
+                    String[] parts = slot.split("_");
+                    try {
+                        if (parts.length == 3
+                                && ProcessHandle.of(Long.parseLong(parts[1])).filter(Processes::isRunning).isEmpty()) {
+                            gone.add(slot);
+                        }
+                    } catch (NumberFormatException e) {
+                        // not one of ours
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            log.warn("cannot list the replication slots on port {}", port, e);
+            return;
+        }
+        for (String slot : gone) {
+            log.warn("Dropping replication slot {} on port {}: the JVM of its standby is gone", slot, port);
+            dropReplicationSlot(slot);
+        }
+    }
+
+    /** For a standby: drops its slot on the primary, if that still runs (a slot left behind retains WAL forever). */
+    private void dropStandbySlot() {
+        if (primary != null && standbyName != null) {
+            primary.dropReplicationSlot(standbyName);
+        }
+    }
+
+    private void dropReplicationSlot(String slot) {
+        if (closed.get()) {
+            return; // a temporary primary's slots went with its directory; a kept one keeps them (see startStandby)
+        }
+        PGSimpleDataSource ds = pgDataSource("postgres");
+        // never hang a standby's close on a primary that is going away
+        ds.setConnectTimeout(2);
+        ds.setSocketTimeout((int) STOP_TIMEOUT.toSeconds());
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        try (Connection c = ds.getConnection();
+             PreparedStatement drop = c.prepareStatement(
+                     "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?");
+             PreparedStatement terminate = c.prepareStatement(
+                     "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = ?")) {
+            drop.setString(1, slot);
+            terminate.setString(1, slot);
+            while (true) {
+                try {
+                    drop.execute();
+                    return;
+                } catch (SQLException e) {
+                    // 55006: the walsender of the standby just stopped still holds the slot
+                    if (!"55006".equals(e.getSQLState()) || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                }
+                terminate.execute();
+                Thread.sleep(10);
+            }
+        } catch (SQLException e) {
+            if (!closed.get()) {
+                log.warn("cannot drop replication slot {} on port {}: it retains WAL until dropped", slot, port, e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A pg_lsn ("16/B374D848") as a number. */
+    static long lsn(String text) {
+        int slash = text.indexOf('/');
+        return Long.parseUnsignedLong(text.substring(0, slash), 16) << 32 | Long.parseUnsignedLong(text.substring(slash + 1), 16);
+    }
+
+    private static String lsnText(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase(Locale.ROOT) + "/" + Long.toHexString(lsn & 0xFFFF_FFFFL).toUpperCase(Locale.ROOT);
     }
 
     // ---------------------------------------------------------------- stale instances
