@@ -1,6 +1,7 @@
 package org.agentplatform.architecture;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -14,6 +15,7 @@ import org.agentplatform.architecture.violation.KafkaAwareAggregate;
 import org.agentplatform.audit.cdc.violation.ChangeSource;
 import org.agentplatform.audit.log.violation.LogThatReadsTheSource;
 import org.agentplatform.schema.violation.SpringAwareMessage;
+import org.jspecify.annotations.NullMarked;
 import org.junit.jupiter.api.Test;
 
 import com.tngtech.archunit.base.DescribedPredicate;
@@ -21,7 +23,10 @@ import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 
 /**
  * The fences the module graph cannot show, checked on every module's production classes (this module depends on
@@ -71,6 +76,18 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAPackage("org.agentplatform.audit.cdc..")
             .because("the audit log is fed by audit.changes, whoever writes them");
 
+    /** NullAway checks only @NullMarked code: a package without it would silently leave the check. */
+    static final ArchRule PACKAGES_STATE_NULLNESS = classes()
+            .should(new ArchCondition<JavaClass>("reside in a @NullMarked package") {
+                @Override
+                public void check(JavaClass c, ConditionEvents events) {
+                    boolean marked = c.getPackage().isAnnotatedWith(NullMarked.class);
+                    events.add(new SimpleConditionEvent(c, marked, c.getName() + " is in package "
+                            + c.getPackageName() + ", which has no @NullMarked package-info.java"));
+                }
+            })
+            .because("nullness is stated per package and held by NullAway, which skips unmarked code");
+
     static final ArchRule FEATURES_ARE_FREE_OF_CYCLES = slices().matching("org.agentplatform.(**)")
             .should().beFreeOfCycles()
             .because("a feature package depends on others one way, so that it can be read, and moved, alone");
@@ -106,6 +123,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void everyPackageStatesItsNullness() {
+        PACKAGES_STATE_NULLNESS.check(PRODUCTION);
+    }
+
+    @Test
     void packagesAreFreeOfCycles() {
         // not the message contract: its vocabulary spans packages on purpose (sealed families in ledger and jobs,
         // registered and routed in messaging), and the module is one unit for every consumer
@@ -125,6 +147,9 @@ class ArchitectureTest {
         JavaClasses cycle = new ClassFileImporter().importClasses(LogThatReadsTheSource.class, ChangeSource.class);
         assertThatThrownBy(() -> AUDIT_LOG_DOES_NOT_KNOW_CDC.check(cycle))
                 .isInstanceOf(AssertionError.class).hasMessageContaining(LogThatReadsTheSource.class.getName());
+        // test code has no package-info.java: a class there is what a new package that forgot it looks like
+        assertThatThrownBy(() -> PACKAGES_STATE_NULLNESS.check(only(AccountsController.class)))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("has no @NullMarked package-info.java");
         assertThatThrownBy(() -> FEATURES_ARE_FREE_OF_CYCLES.check(cycle))
                 .isInstanceOf(AssertionError.class).hasMessageContaining("Cycle detected");
     }
