@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.agentplatform.ingest.reads.ReadSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -12,18 +13,18 @@ import org.springframework.stereotype.Component;
 @Component
 class AgentQueries {
 
-    private final JdbcClient jdbc;
+    private final ReadSource reads;
 
-    AgentQueries(JdbcClient jdbc) {
-        this.jdbc = jdbc;
+    AgentQueries(ReadSource reads) {
+        this.reads = reads;
     }
 
     Optional<AgentView> find(UUID agentId) {
-        return jdbc.sql("select name, status, created_at from agents where id = ?")
+        return reads.query(jdbc -> jdbc.sql("select name, status, created_at from agents where id = ?")
                 .param(agentId)
                 .query((rs, n) -> new AgentView(agentId, rs.getString(1), rs.getString(2),
                         rs.getObject(3, OffsetDateTime.class).toInstant()))
-                .optional();
+                .optional());
     }
 
     record AgentView(UUID agentId, String name, String status, Instant createdAt) {

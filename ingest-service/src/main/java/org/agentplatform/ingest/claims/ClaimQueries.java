@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.agentplatform.ingest.reads.ReadSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -16,16 +17,17 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 class ClaimQueries {
 
-    private final JdbcClient jdbc;
+    private final ReadSource reads;
     private final JsonMapper json;
 
-    ClaimQueries(JdbcClient jdbc, JsonMapper json) {
-        this.jdbc = jdbc;
+    ClaimQueries(ReadSource reads, JsonMapper json) {
+        this.reads = reads;
         this.json = json;
     }
 
+    /** The claim and its history, read on one connection: a history that belongs to the status shown. */
     Optional<ClaimView> find(UUID claimId) {
-        return jdbc.sql("""
+        return reads.query(jdbc -> jdbc.sql("""
                 select claimant_id, subject, statement, evidence::text, stake, quorum, status, verifications, disputes,
                        created_at, updated_at
                 from claims where id = ?""")
@@ -35,10 +37,10 @@ class ClaimQueries {
                         rs.getObject(10, OffsetDateTime.class).toInstant(), rs.getObject(11, OffsetDateTime.class).toInstant(),
                         List.of()))
                 .optional()
-                .map(claim -> claim.withHistory(history(claimId)));
+                .map(claim -> claim.withHistory(history(jdbc, claimId))));
     }
 
-    private List<StatusChange> history(UUID claimId) {
+    private static List<StatusChange> history(JdbcClient jdbc, UUID claimId) {
         return jdbc.sql("select status, command_id, changed_at from claim_status_history where claim_id = ? order by changed_at")
                 .param(claimId)
                 .query((rs, n) -> new StatusChange(rs.getString(1), rs.getObject(2, UUID.class),

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.agentplatform.ingest.reads.ReadSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -18,30 +19,33 @@ import tools.jackson.databind.json.JsonMapper;
 public class JobQueries {
 
     private final JdbcClient jdbc;
+    private final ReadSource reads;
     private final JsonMapper json;
 
-    JobQueries(JdbcClient jdbc, JsonMapper json) {
+    JobQueries(JdbcClient jdbc, ReadSource reads, JsonMapper json) {
         this.jdbc = jdbc;
+        this.reads = reads;
         this.json = json;
     }
 
     /** The jobs {@code executor} holds a lease on, soonest to expire first. */
     List<LeaseView> leasesOf(UUID executor) {
-        return jdbc.sql("""
+        return reads.query(jdbc -> jdbc.sql("""
                 select id, fencing_token, attempts, lease_expires_at, spec::text from jobs
                 where status = 'LEASED' and lessee = ? order by lease_expires_at, id""")
                 .param(executor)
                 .query((rs, n) -> new LeaseView(rs.getObject(1, UUID.class), rs.getLong(2), rs.getInt(3),
                         rs.getObject(4, OffsetDateTime.class).toInstant(), json.readTree(rs.getString(5))))
-                .list();
+                .list());
     }
 
+    /** On the primary: it decides whether a write (a cancellation) is allowed. */
     Optional<UUID> submitterOf(UUID jobId) {
         return jdbc.sql("select submitter_id from jobs where id = ?").param(jobId).query(UUID.class).optional();
     }
 
     public Optional<JobView> find(UUID jobId) {
-        return jdbc.sql("""
+        return reads.query(jdbc -> jdbc.sql("""
                 select submitter_id, status, priority, attempts, max_attempts, fencing_token, lessee, lease_expires_at,
                        run_at, spec::text, result::text, last_error, price, escrow_status, created_at, updated_at
                 from jobs where id = ?""")
@@ -52,7 +56,7 @@ public class JobQueries {
                         rs.getString(11) == null ? null : json.readTree(rs.getString(11)), rs.getString(12),
                         (Long) rs.getObject(13), rs.getString(14), rs.getObject(15, OffsetDateTime.class).toInstant(),
                         rs.getObject(16, OffsetDateTime.class).toInstant()))
-                .optional();
+                .optional());
     }
 
     private static @Nullable Instant instant(@Nullable OffsetDateTime time) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.agentplatform.ingest.reads.ReadSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -13,10 +14,10 @@ import org.springframework.stereotype.Component;
 @Component
 class AccountQueries {
 
-    private final JdbcClient jdbc;
+    private final ReadSource reads;
 
-    AccountQueries(JdbcClient jdbc) {
-        this.jdbc = jdbc;
+    AccountQueries(ReadSource reads) {
+        this.reads = reads;
     }
 
     /**
@@ -24,16 +25,16 @@ class AccountQueries {
      * closed: read from its row mapper, each request would hold two pooled connections at once.
      */
     Optional<AccountView> find(UUID accountId, int recent) {
-        return jdbc.sql("select balance, pending_debits, pending_credits from accounts where id = ?")
+        return reads.query(jdbc -> jdbc.sql("select balance, pending_debits, pending_credits from accounts where id = ?")
                 .param(accountId)
                 .query((rs, n) -> new AccountView(accountId, rs.getLong(1), rs.getLong(2), rs.getLong(3),
                         rs.getLong(1) - rs.getLong(2), List.of()))
                 .optional()
-                .map(account -> account.withRecentTransfers(recentTransfers(accountId, recent)));
+                .map(account -> account.withRecentTransfers(recentTransfers(jdbc, accountId, recent))));
     }
 
     /** Newest first, either side; the two indexes on (account, created_at) serve both halves. */
-    private List<TransferView> recentTransfers(UUID accountId, int limit) {
+    private static List<TransferView> recentTransfers(JdbcClient jdbc, UUID accountId, int limit) {
         if (limit == 0) {
             return List.of();
         }

@@ -1,0 +1,141 @@
+package org.agentplatform.ingest.reads;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Runs the read endpoints' queries. Without a replica, on the primary. With one, on the replica once it has replayed
+ * everything the primary had flushed when the read began (every commit, as commits are synchronous): a client that saw its command applied and then reads
+ * finds its write, whatever the replica's lag. The price is one small query on the primary per read; the read itself,
+ * an aggregation say, runs on the replica. A replica that cannot catch up within {@code max-wait}, cannot be reached,
+ * is no longer a standby (promoted) or cancels the query for a conflict with recovery is passed over for the primary,
+ * counted in {@code ingest.reads{source=primary-fallback}}. Only reads go through here: a write fails on the replica
+ * (25006) and is not retried on the primary.
+ */
+public final class ReadSource {
+
+    private static final Logger log = LoggerFactory.getLogger(ReadSource.class);
+
+    /** SQLSTATE classes and codes after which the same read on the primary can succeed. */
+    private static final Set<String> PASS_OVER = Set.of("40001", "57P01", "57P02", "57P03", "57014");
+
+    private final JdbcClient primary;
+    private final @Nullable DataSource replica;
+    private final Duration maxWait;
+    private final Counter onPrimary;
+    private final Counter onReplica;
+    private final Counter fellBack;
+
+    ReadSource(JdbcClient primary, @Nullable DataSource replica, Duration maxWait, MeterRegistry meters) {
+        this.primary = primary;
+        this.replica = replica;
+        this.maxWait = maxWait;
+        this.onPrimary = reads(meters, "primary");
+        this.onReplica = reads(meters, "replica");
+        this.fellBack = reads(meters, "primary-fallback");
+    }
+
+    private static Counter reads(MeterRegistry meters, String source) {
+        return Counter.builder("ingest.reads").tag("source", source)
+                .description("Reads of the read endpoints, by where they ran").register(meters);
+    }
+
+    /** Whether a replica is configured. */
+    public boolean hasReplica() {
+        return replica != null;
+    }
+
+    /** Runs {@code read} (queries only) where it sees every write committed before this call. */
+    public <T> T query(Function<JdbcClient, T> read) {
+        DataSource standby = replica;
+        if (standby == null) {
+            onPrimary.increment();
+            return read.apply(primary);
+        }
+        String position = primary.sql("select pg_current_wal_flush_lsn()::text").query(String.class).single();
+        Optional<T> result;
+        try (Connection connection = standby.getConnection()) {
+            result = replayedPast(connection, position)
+                    ? onReplica(connection, read)
+                    : Optional.empty();
+        } catch (SQLException e) {
+            log.warn("Read replica unavailable ({}): reading from the primary", e.toString());
+            result = Optional.empty();
+        }
+        if (result.isPresent()) {
+            onReplica.increment();
+            return result.get();
+        }
+        fellBack.increment();
+        return read.apply(primary);
+    }
+
+    private <T> Optional<T> onReplica(Connection connection, Function<JdbcClient, T> read) {
+        try {
+            return Optional.of(read.apply(JdbcClient.create(new SingleConnectionDataSource(connection, true))));
+        } catch (DataAccessException e) {
+            String state = sqlState(e);
+            if (state != null && (state.startsWith("08") || PASS_OVER.contains(state))) {
+                log.info("Read on the replica failed ({}): reading from the primary", e.getMostSpecificCause().toString());
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /** Polls the replica's replay position until it reaches {@code position}, for at most {@code max-wait}. */
+    private boolean replayedPast(Connection connection, String position) throws SQLException {
+        long deadline = System.nanoTime() + maxWait.toNanos();
+        long pauseMillis = 1;
+        try (PreparedStatement check = connection.prepareStatement(
+                "select pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn() >= ?::pg_lsn, false)")) {
+            check.setString(1, position);
+            while (true) {
+                try (ResultSet rs = check.executeQuery()) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        // promoted, or pointed at a primary: it no longer follows this primary's writes
+                        log.warn("The read replica is not in recovery: reading from the primary");
+                        return false;
+                    }
+                    if (rs.getBoolean(2)) {
+                        return true;
+                    }
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    return false;
+                }
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+                pauseMillis = Math.min(pauseMillis * 2, 20);
+            }
+        }
+    }
+
+    private static @Nullable String sqlState(DataAccessException e) {
+        Throwable cause = e.getMostSpecificCause();
+        return cause instanceof SQLException sql ? sql.getSQLState() : null;
+    }
+}

@@ -1,0 +1,87 @@
+package org.agentplatform.ingest.reads;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+import javax.sql.DataSource;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * How far the read replica is behind the primary, as the gauges {@code ingest.read.replica.lag.bytes} (WAL the
+ * replica has not replayed yet) and {@code ingest.read.replica.lag.seconds} (age of the newest replayed commit while
+ * WAL is outstanding, 0 when caught up; NaN both when the replica cannot be asked), and as health component
+ * {@code readReplica}: DOWN when it cannot be reached, is no longer a standby, or lags more than
+ * {@code ingest.read-replica.max-lag-bytes}. It is not part of readiness: reads then fall back to the primary.
+ */
+final class ReplicaLag implements HealthIndicator {
+
+    private final JdbcClient primary;
+    private final DataSource replica;
+    private final long maxLagBytes;
+
+    ReplicaLag(JdbcClient primary, DataSource replica, long maxLagBytes, MeterRegistry meters) {
+        this.primary = primary;
+        this.replica = replica;
+        this.maxLagBytes = maxLagBytes;
+        Gauge.builder("ingest.read.replica.lag.bytes", this, lag -> lag.measureOrNaN().bytes())
+                .description("WAL the read replica has not replayed yet").baseUnit("bytes").register(meters);
+        Gauge.builder("ingest.read.replica.lag.seconds", this, lag -> lag.measureOrNaN().seconds())
+                .description("Age of the replica's newest replayed commit while it is behind, else 0")
+                .baseUnit("seconds").register(meters);
+    }
+
+    /** Lag now; {@code inRecovery} false means the replica no longer follows the primary. */
+    record Measurement(boolean inRecovery, double bytes, double seconds) {
+    }
+
+    Measurement measure() throws SQLException {
+        String position = primary.sql("select pg_current_wal_flush_lsn()::text").query(String.class).single();
+        try (Connection connection = replica.getConnection();
+             PreparedStatement query = connection.prepareStatement("""
+                     select pg_is_in_recovery(),
+                            greatest(pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), 0),
+                            extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())""")) {
+            query.setString(1, position);
+            try (ResultSet rs = query.executeQuery()) {
+                rs.next();
+                boolean inRecovery = rs.getBoolean(1);
+                double bytes = rs.getDouble(2);
+                double age = rs.getDouble(3);
+                return new Measurement(inRecovery, bytes, bytes > 0 && !rs.wasNull() ? Math.max(age, 0) : 0);
+            }
+        }
+    }
+
+    private Measurement measureOrNaN() {
+        try {
+            Measurement m = measure();
+            return m.inRecovery() ? m : new Measurement(false, Double.NaN, Double.NaN);
+        } catch (SQLException | RuntimeException e) {
+            return new Measurement(false, Double.NaN, Double.NaN);
+        }
+    }
+
+    @Override
+    public Health health() {
+        Measurement m;
+        try {
+            m = measure();
+        } catch (SQLException | RuntimeException e) {
+            return Health.down().withDetail("error", e.toString()).build();
+        }
+        if (!m.inRecovery()) {
+            return Health.down().withDetail("error", "not in recovery: promoted, or not a standby").build();
+        }
+        Health.Builder health = m.bytes() > maxLagBytes ? Health.down() : Health.up();
+        return health.withDetail("lagBytes", (long) m.bytes()).withDetail("lagSeconds", m.seconds())
+                .withDetail("maxLagBytes", maxLagBytes).build();
+    }
+}
