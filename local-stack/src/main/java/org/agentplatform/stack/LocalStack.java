@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 import org.agentplatform.audit.AuditWorkerApplication;
@@ -16,6 +17,7 @@ import org.agentplatform.embedded.PostgresServer;
 import org.agentplatform.ingest.IngestServiceApplication;
 import org.agentplatform.jobs.JobWorkerApplication;
 import org.agentplatform.ledger.LedgerWorkerApplication;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -45,12 +47,14 @@ public final class LocalStack implements AutoCloseable {
             "org.springframework.boot.security.autoconfigure.actuate.web.servlet.ManagementWebSecurityAutoConfiguration");
 
     private final PostgresServer postgres;
+    private final @Nullable PostgresServer replica;
     private final KafkaServer kafka;
     private final String adminKey;
     private final List<ConfigurableApplicationContext> apps = new ArrayList<>();
 
-    private LocalStack(PostgresServer postgres, KafkaServer kafka, String adminKey) {
+    private LocalStack(PostgresServer postgres, @Nullable PostgresServer replica, KafkaServer kafka, String adminKey) {
         this.postgres = postgres;
+        this.replica = replica;
         this.kafka = kafka;
         this.adminKey = adminKey;
     }
@@ -66,6 +70,7 @@ public final class LocalStack implements AutoCloseable {
                   Console         http://localhost:%d/console   (log in with the admin key)
                   Kafka bootstrap 127.0.0.1:%d
                   PostgreSQL      %s (user postgres)
+                  Read replica    %s
                   Data directory  %s
                   Admin API key   %s
                                   (kept in the data directory; register agents with it:
@@ -73,7 +78,10 @@ public final class LocalStack implements AutoCloseable {
                                         -H 'Content-Type: application/json' -d '{"name":"alice"}')
                 Press Ctrl-C to stop.
                 %n""", options.httpPort(), options.httpPort(), options.httpPort(), options.kafkaPort(),
-                stack.postgres.jdbcUrl(DATABASE), options.dataDir().toAbsolutePath(), stack.adminKey, options.httpPort());
+                stack.postgres.jdbcUrl(DATABASE),
+                stack.replica == null ? "none (--read-replica=false)" : stack.replica.jdbcUrl(DATABASE)
+                        + " (streaming standby, temporary; the read endpoints use it)",
+                options.dataDir().toAbsolutePath(), stack.adminKey, options.httpPort());
     }
 
     public static LocalStack start(Options options) {
@@ -84,14 +92,20 @@ public final class LocalStack implements AutoCloseable {
     public static LocalStack start(Options options, Map<String, Object> properties) {
         PostgresServer postgres = PostgresServer.start(options.dataDir().resolve("postgres"), options.postgresPort());
         KafkaServer kafka;
+        PostgresServer replica = null;
         try {
             postgres.createDatabase(DATABASE);
+            // a fresh base backup at every start: the standby's data is the primary's, nothing to keep
+            replica = options.readReplica() ? postgres.startStandby() : null;
             kafka = KafkaServer.start(options.dataDir().resolve("kafka"), options.kafkaPort());
         } catch (RuntimeException e) {
+            if (replica != null) {
+                replica.close();
+            }
             postgres.close();
             throw e;
         }
-        LocalStack stack = new LocalStack(postgres, kafka, AdminKey.loadOrCreate(options.dataDir()));
+        LocalStack stack = new LocalStack(postgres, replica, kafka, AdminKey.loadOrCreate(options.dataDir()));
         try {
             Map<String, Object> common = new HashMap<>();
             common.put("spring.datasource.url", postgres.jdbcUrl(DATABASE));
@@ -115,6 +129,9 @@ public final class LocalStack implements AutoCloseable {
             stack.run(JobWorkerApplication::application, workers, options.httpPort() + 4);
             Map<String, Object> ingest = new HashMap<>(common);
             ingest.put("ingest.security.admin-key", stack.adminKey);
+            if (replica != null) {
+                ingest.put("ingest.read-replica.url", replica.jdbcUrl(DATABASE));
+            }
             // the console shows the audit worker's verification
             ingest.put("ingest.console.audit-url", "http://localhost:" + (options.httpPort() + 3));
             stack.run(IngestServiceApplication::application, ingest, options.httpPort());
@@ -163,6 +180,11 @@ public final class LocalStack implements AutoCloseable {
         return postgres;
     }
 
+    /** The streaming standby the read endpoints use, if the stack was started with one. */
+    public Optional<PostgresServer> replica() {
+        return Optional.ofNullable(replica);
+    }
+
     public KafkaServer kafka() {
         return kafka;
     }
@@ -185,12 +207,20 @@ public final class LocalStack implements AutoCloseable {
         }
         apps.clear();
         kafka.close();
+        if (replica != null) {
+            replica.close(); // before the primary, so that its slot is dropped there
+        }
         postgres.close();
         System.out.println("Agent platform stopped.");
     }
 
     /** Where the stack listens and keeps its data. */
-    public record Options(Path dataDir, int httpPort, int kafkaPort, int postgresPort) {
+    public record Options(Path dataDir, int httpPort, int kafkaPort, int postgresPort, boolean readReplica) {
+
+        /** With a read replica. */
+        public Options(Path dataDir, int httpPort, int kafkaPort, int postgresPort) {
+            this(dataDir, httpPort, kafkaPort, postgresPort, true);
+        }
 
         /** A stack on free ports: HTTP and the workers' ports next to it, Kafka and PostgreSQL anywhere. */
         public static Options onFreePorts(Path dataDir) {
@@ -231,7 +261,8 @@ public final class LocalStack implements AutoCloseable {
             return new Options(Path.of(value(values, "data-dir", ".stack-data")),
                     Integer.parseInt(value(values, "http-port", "8080")),
                     Integer.parseInt(value(values, "kafka-port", "9092")),
-                    Integer.parseInt(value(values, "postgres-port", "5432")));
+                    Integer.parseInt(value(values, "postgres-port", "5432")),
+                    Boolean.parseBoolean(value(values, "read-replica", "true")));
         }
 
         private static String value(Map<String, String> values, String name, String fallback) {

@@ -95,8 +95,14 @@ class WalkingSkeletonSystemTest {
 
             assertThat(balance(alice)).isEqualTo(70);
             assertThat(balance(bob)).isEqualTo(30);
-            JsonNode account = json.readTree(get("/accounts/" + alice).body());
-            assertThat(account.get("balance").asLong()).isEqualTo(70);
+            // read right after the outcome: served by the stack's streaming replica once it has replayed the transfer
+            // (or by the primary, if it lags more than ingest.read-replica.max-wait), never without the transfer
+            assertThat(stack.replica()).isPresent();
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                assertThat(json.readTree(get("/accounts/" + alice).body()).get("balance").asLong()).isEqualTo(70);
+                assertThat(get("/actuator/prometheus").body())
+                        .containsPattern("ingest_reads_total\\{[^}]*source=\"replica\"[^}]*\\} [1-9]");
+            });
 
             // The outbox row, routed by Debezium: keyed by the debited account, the event id in a header.
             await().atMost(PATIENCE).untilAsserted(() -> assertThat(events.records()).anySatisfy(r -> {
