@@ -43,7 +43,7 @@ class DeploymentDescriptorTest {
             } else {
                 assertThat(image).as("image of %s", name).matches(
                         "postgres:16|apache/kafka:" + AppInfoParser.getVersion().replace(".", "\\.")
-                                + "|prom/prometheus:v[0-9.]+|grafana/grafana:[0-9.]+");
+                                + "|prom/prometheus:v[0-9.]+|grafana/grafana:[0-9.]+|edoburu/pgbouncer:[0-9.]+-p[0-9]+");
             }
         });
         assertThat(built).containsExactlyInAnyOrderElementsOf(serviceModules);
@@ -65,6 +65,31 @@ class DeploymentDescriptorTest {
         assertThat(postgres).contains("wal_level=logical", "synchronous_commit=on");
         assertThat(services.get("postgres")).containsKey("healthcheck");
         assertThat(services.get("kafka")).containsKey("healthcheck");
+    }
+
+    /**
+     * The workers and ingest reach the primary through PgBouncer in transaction mode, which keeps PgJDBC's prepared
+     * statements; what holds session state does not: the audit worker (leader lock, replication slot) and Flyway
+     * (migration lock). Ingest's reads go to the streaming replica, which is a standby of the primary.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void sessionStateBypassesThePoolAndReadsGoToTheReplica() throws IOException {
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose().get("services");
+        for (String pooled : List.of("ledger-worker", "job-worker", "ingest-service")) {
+            Map<String, Object> env = (Map<String, Object>) services.get(pooled).get("environment");
+            assertThat(env.get("SPRING_DATASOURCE_URL")).as(pooled).asString().startsWith("jdbc:postgresql://pgbouncer:6432/");
+            assertThat(env.get("SPRING_FLYWAY_URL")).as(pooled).asString().startsWith("jdbc:postgresql://postgres:5432/");
+        }
+        Map<String, Object> audit = (Map<String, Object>) services.get("audit-worker").get("environment");
+        assertThat(audit.get("SPRING_DATASOURCE_URL")).asString().startsWith("jdbc:postgresql://postgres:5432/");
+        assertThat(((Map<String, Object>) services.get("ingest-service").get("environment")).get("INGEST_READ_REPLICA_URL"))
+                .asString().startsWith("jdbc:postgresql://postgres-replica:5432/");
+        assertThat(read(root.resolve("deploy/pgbouncer/pgbouncer.ini")))
+                .contains("pool_mode = transaction", "max_prepared_statements = 200",
+                        "ignore_startup_parameters = extra_float_digits", "host=postgres port=5432");
+        assertThat(read(root.resolve("deploy/postgres/replica.sh"))).contains("pg_basebackup -h postgres", " -R ");
+        assertThat(read(root.resolve("deploy/postgres/allow-replication.sh"))).contains("host replication all all");
     }
 
     @Test
