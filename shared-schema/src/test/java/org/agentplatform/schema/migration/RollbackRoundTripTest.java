@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class RollbackRoundTripTest {
 
-    static final int LATEST = 12;
+    static final int LATEST = 13;
 
     /** The tables each migration creates. */
     static final Map<Integer, List<String>> TABLES_CREATED = Map.ofEntries(
@@ -34,7 +34,8 @@ class RollbackRoundTripTest {
             Map.entry(9, List.of("parked_resolutions")),
             Map.entry(10, List.of()),
             Map.entry(11, List.of("dead_letter_replays")),
-            Map.entry(12, List.of()));
+            Map.entry(12, List.of()),
+            Map.entry(13, List.of("reputation_inputs", "reputations")));
 
     static final String TREASURY = "00000000-0000-0000-0000-000000000001";
     static final String ESCROW = "00000000-0000-0000-0000-00000000e5c0";
@@ -256,6 +257,9 @@ class RollbackRoundTripTest {
                      'c0000000-0000-0000-0000-000000000004', %1$s);
                 insert into claim_status_history (claim_id, status, command_id, changed_at) values
                     ('f0000000-0000-0000-0000-000000000001', 'OPEN', 'c0000000-0000-0000-0000-000000000005', %1$s);
+                -- settled: from V13 on, the reputation of the claimant and of the voter (its trigger)
+                insert into claim_status_history (claim_id, status, command_id, changed_at) values
+                    ('f0000000-0000-0000-0000-000000000001', 'VERIFIED', 'c0000000-0000-0000-0000-000000000006', %1$s);
 
                 insert into audit_log (seq, change_id, schema_name, table_name, operation, primary_key, change,
                                        commit_time, recorded_at, prev_hash, hash) values

@@ -1,0 +1,77 @@
+package org.agentplatform.ingest.reputation;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+
+import org.agentplatform.ingest.actor.Actor;
+import org.agentplatform.ingest.reputation.ReputationQueries.Cursor;
+import org.agentplatform.ingest.reputation.ReputationQueries.Ranked;
+import org.agentplatform.ingest.web.FieldProblems;
+import org.agentplatform.ingest.web.Reads;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+/**
+ * Reputation reads, open to every caller with a key like the agent reads: a score is public standing on the
+ * platform, and its inputs name only what the agent's own record holds (claims, votes, jobs, payouts).
+ */
+@RestController
+class ReputationController {
+
+    private final ReputationQueries reputations;
+    private final Clock clock;
+
+    ReputationController(ReputationQueries reputations, Clock clock) {
+        this.reputations = reputations;
+        this.clock = clock;
+    }
+
+    /** The score now, what each kind of input adds to it after decay, and the newest {@code recent} inputs. */
+    @GetMapping("/agents/{agentId}/reputation")
+    ResponseEntity<?> reputation(@PathVariable UUID agentId, Actor actor,
+                                 @RequestParam(defaultValue = "20") @Min(0) @Max(100) int recent) {
+        return Reads.found(reputations.of(agentId, clock.instant(), recent), "No agent " + agentId);
+    }
+
+    /** Highest first, {@code limit} a page; {@code after} is the {@code next} of the page before. */
+    @GetMapping("/reputation/leaderboard")
+    ResponseEntity<?> leaderboard(Actor actor, @RequestParam(required = false) @Nullable String after,
+                                  @RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit) {
+        Cursor cursor = null;
+        if (after != null) {
+            cursor = parse(after);
+            if (cursor == null) {
+                return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(new FieldProblems.FieldError(
+                        "after", "must be the next value of a leaderboard page"))));
+            }
+        }
+        List<Ranked> page = reputations.leaderboard(cursor, clock.instant(), limit);
+        Ranked last = page.size() == limit ? page.get(page.size() - 1) : null;
+        return ResponseEntity.ok(new Page(page, last == null ? null : last.weighted().toPlainString() + "_" + last.agentId()));
+    }
+
+    private static @Nullable Cursor parse(String after) {
+        int split = after.lastIndexOf('_');
+        if (split <= 0 || after.length() > 200) {
+            return null;
+        }
+        try {
+            return new Cursor(new BigDecimal(after.substring(0, split)), UUID.fromString(after.substring(split + 1)));
+        } catch (IllegalArgumentException e) { // NumberFormatException is one
+            return null;
+        }
+    }
+
+    /** {@code next}: the cursor of the following page, null on the last one. */
+    record Page(List<Ranked> entries, @Nullable String next) {
+    }
+}
