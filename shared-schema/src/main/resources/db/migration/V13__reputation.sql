@@ -22,7 +22,9 @@ create table reputation_inputs (
     points    numeric     not null,
     at        timestamptz not null,
     weight    numeric     not null,
-    detail    text        not null
+    detail    text        not null,
+    -- the karma an escrow payout earned (KARMA_EARNED), else 0
+    karma     bigint      not null
 );
 create index reputation_inputs_agent_idx on reputation_inputs (agent_id, at desc, id);
 
@@ -30,13 +32,18 @@ create table reputations (
     agent_id       uuid        primary key,
     weighted       numeric     not null,
     inputs         int         not null,
-    last_input_at  timestamptz not null
+    last_input_at  timestamptz not null,
+    karma_earned   bigint      not null
 );
--- the leaderboard: keyset by (weighted, agent_id), highest first (scanned backwards)
+-- the leaderboards: keyset by (weighted, agent_id) and by (karma_earned, agent_id), highest first (scanned backwards)
 create index reputations_rank_idx on reputations (weighted, agent_id);
+create index reputations_earned_idx on reputations (karma_earned, agent_id);
 
 -- the reciprocity check of a vote: did the claimant verify a claim of this voter before?
 create index claim_votes_voter_idx on claim_votes (voter_id);
+-- the read side's aggregations: claim statistics per subject, job statistics per executor
+create index claims_subject_idx on claims (subject, created_at);
+create index job_attempts_executor_idx on job_attempts (executor_id, leased_at);
 
 create function reputation_weight(points numeric, at timestamptz) returns numeric
     language sql immutable strict
@@ -52,7 +59,7 @@ create function reputation_score(weighted numeric, at timestamptz) returns numer
 -- reciprocal when the claimant had verified a claim of the voter by then: it earns nothing, and it does not count
 -- among the claimant's independent verifications (two agents verifying each other do not pay).
 create function reputation_claim_inputs(claim_ids uuid[])
-    returns table (id text, agent_id uuid, kind text, points numeric, at timestamptz, detail text)
+    returns table (id text, agent_id uuid, kind text, points numeric, at timestamptz, detail text, karma bigint)
     language sql stable
 as $$
     with settled as (
@@ -78,7 +85,7 @@ as $$
                                from votes v where v.claim_id = s.id), 0), 2)
                else -15 end,
            s.changed_at,
-           'claim ' || s.id || ' ' || s.status || ', stake ' || s.stake
+           'claim ' || s.id || ' ' || s.status || ', stake ' || s.stake, 0::bigint
     from settled s
     union all
     select 'vote:' || v.claim_id || ':' || v.voter_id, v.voter_id,
@@ -86,14 +93,14 @@ as $$
            case when not v.agrees then -3 when v.reciprocal then 0 else 2 end,
            v.changed_at,
            'voted ' || case when v.verified then 'verify' else 'dispute' end || ' on claim ' || v.claim_id
-               || ', which was ' || v.status
+               || ', which was ' || v.status, 0::bigint
     from votes v
 $$;
 
 -- Jobs: every ended attempt for its executor, and the job's end (SUCCEEDED for its submitter, DEAD for the executor
 -- of its last attempt), at the time the attempt ended. Work on one's own jobs earns nothing.
 create function reputation_job_inputs(job_ids uuid[])
-    returns table (id text, agent_id uuid, kind text, points numeric, at timestamptz, detail text)
+    returns table (id text, agent_id uuid, kind text, points numeric, at timestamptz, detail text, karma bigint)
     language sql stable
 as $$
     select 'attempt:' || a.job_id || ':' || a.fencing_token, a.executor_id, 'ATTEMPT_' || a.outcome,
@@ -101,7 +108,7 @@ as $$
                           when 'FAILED' then -1
                           when 'EXPIRED' then -2 end,
            a.ended_at,
-           'attempt ' || a.attempt || ' of job ' || a.job_id || ' ' || a.outcome
+           'attempt ' || a.attempt || ' of job ' || a.job_id || ' ' || a.outcome, 0::bigint
     from job_attempts a
     join jobs j on j.id = a.job_id
     where a.outcome in ('SUCCEEDED', 'FAILED', 'EXPIRED') and a.ended_at is not null
@@ -113,7 +120,7 @@ as $$
            case j.status when 'DEAD' then -2
                          else case when last.executor_id <> j.submitter_id then 1 else 0 end end,
            last.ended_at,
-           'job ' || j.id || ' ' || j.status || ' after ' || last.attempt || ' attempts'
+           'job ' || j.id || ' ' || j.status || ' after ' || last.attempt || ' attempts', 0::bigint
     from jobs j
     join lateral (select a.executor_id, a.ended_at, a.attempt from job_attempts a where a.job_id = j.id
                   order by a.attempt desc, a.fencing_token desc limit 1) last on true
@@ -124,11 +131,11 @@ $$;
 -- Karma earned: escrow payouts for jobs the payee did not submit (a grant or a transfer between agents is not
 -- earned: it can be given or traded back and forth).
 create function reputation_earned_inputs(transfer_ids uuid[])
-    returns table (id text, agent_id uuid, kind text, points numeric, at timestamptz, detail text)
+    returns table (id text, agent_id uuid, kind text, points numeric, at timestamptz, detail text, karma bigint)
     language sql stable
 as $$
     select 'earned:' || t.id, acc.agent_id, 'KARMA_EARNED', least(5, round(t.amount / 10.0, 2)), t.created_at,
-           t.amount || ' karma for job ' || s.job_id
+           t.amount || ' karma for job ' || s.job_id, t.amount
     from transfers t
     join accounts acc on acc.id = t.credit_account_id and acc.agent_id is not null
     join job_saga_commands s on s.id = t.id
@@ -151,15 +158,18 @@ as $$
         union all
         select * from reputation_earned_inputs(transfer_ids) where cardinality(transfer_ids) > 0
     ), added as (
-        insert into reputation_inputs (id, agent_id, kind, points, at, weight, detail)
-        select d.id, d.agent_id, d.kind, d.points, d.at, reputation_weight(d.points, d.at), d.detail from derived d
+        insert into reputation_inputs (id, agent_id, kind, points, at, weight, detail, karma)
+        select d.id, d.agent_id, d.kind, d.points, d.at, reputation_weight(d.points, d.at), d.detail, d.karma
+        from derived d
         on conflict (id) do nothing
-        returning agent_id, weight, at
+        returning agent_id, weight, at, karma
     )
-    insert into reputations as r (agent_id, weighted, inputs, last_input_at)
-    select a.agent_id, sum(a.weight), count(*), max(a.at) from added a group by a.agent_id order by a.agent_id
+    insert into reputations as r (agent_id, weighted, inputs, last_input_at, karma_earned)
+    select a.agent_id, sum(a.weight), count(*), max(a.at), sum(a.karma) from added a group by a.agent_id
+    order by a.agent_id
     on conflict (agent_id) do update set weighted = r.weighted + excluded.weighted, inputs = r.inputs + excluded.inputs,
-                                         last_input_at = greatest(r.last_input_at, excluded.last_input_at)
+                                         last_input_at = greatest(r.last_input_at, excluded.last_input_at),
+                                         karma_earned = r.karma_earned + excluded.karma_earned
 $$;
 
 -- Row triggers, each filtered by its WHEN clause before any function runs: a plain transfer, a lease or a heartbeat
@@ -208,12 +218,12 @@ begin
     lock table reputation_inputs, reputations in exclusive mode;
     delete from reputation_inputs;
     delete from reputations;
-    insert into reputation_inputs (id, agent_id, kind, points, at, weight, detail)
-    select d.id, d.agent_id, d.kind, d.points, d.at, reputation_weight(d.points, d.at), d.detail
+    insert into reputation_inputs (id, agent_id, kind, points, at, weight, detail, karma)
+    select d.id, d.agent_id, d.kind, d.points, d.at, reputation_weight(d.points, d.at), d.detail, d.karma
     from (select * from reputation_claim_inputs(null) union all select * from reputation_job_inputs(null)
           union all select * from reputation_earned_inputs(null)) d;
-    insert into reputations (agent_id, weighted, inputs, last_input_at)
-    select i.agent_id, sum(i.weight), count(*), max(i.at) from reputation_inputs i group by i.agent_id;
+    insert into reputations (agent_id, weighted, inputs, last_input_at, karma_earned)
+    select i.agent_id, sum(i.weight), count(*), max(i.at), sum(i.karma) from reputation_inputs i group by i.agent_id;
     return query select (select count(*) from reputations), (select count(*) from reputation_inputs);
 end $$;
 

@@ -20,6 +20,8 @@ drop function reputation_job_inputs(uuid[]);
 drop function reputation_claim_inputs(uuid[]);
 drop function reputation_score(numeric, timestamptz);
 drop function reputation_weight(numeric, timestamptz);
+drop index job_attempts_executor_idx;
+drop index claims_subject_idx;
 drop index claim_votes_voter_idx;
 drop table reputations;
 drop table reputation_inputs;

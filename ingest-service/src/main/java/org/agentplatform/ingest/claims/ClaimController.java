@@ -1,11 +1,13 @@
 package org.agentplatform.ingest.claims;
 
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.commands.CommandIds;
 import org.agentplatform.ingest.commands.CommandRequest;
+import org.agentplatform.ingest.web.FieldProblems;
 import org.agentplatform.ingest.web.Reads;
 import org.agentplatform.schema.ledger.DisputeClaim;
 import org.agentplatform.schema.ledger.SubmitClaim;
@@ -17,6 +19,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import jakarta.validation.Valid;
@@ -64,6 +67,16 @@ class ClaimController {
     @GetMapping("/claims/{claimId}")
     ResponseEntity<?> claim(@PathVariable UUID claimId, Actor actor) {
         return Reads.found(claims.find(claimId), "No claim " + claimId + " (a submission may still be pending)");
+    }
+
+    /** Any authenticated caller, as the claims themselves. */
+    @GetMapping("/claims/statistics")
+    ResponseEntity<?> statistics(@RequestParam String subject, Actor actor) {
+        if (subject.isBlank() || subject.length() > 500) {
+            return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(
+                    new FieldProblems.FieldError("subject", "must be 1 to 500 characters, as a claim's subject"))));
+        }
+        return ResponseEntity.ok(claims.statistics(subject));
     }
 
     private static UUID voter(Actor actor) {

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.agentplatform.ingest.reads.ReadSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -46,6 +47,36 @@ class ClaimQueries {
                 .query((rs, n) -> new StatusChange(rs.getString(1), rs.getObject(2, UUID.class),
                         rs.getObject(3, OffsetDateTime.class).toInstant()))
                 .list();
+    }
+
+    /**
+     * Claims about {@code subject}: how many, how they settled, and how long settling took (from submission to the
+     * VERIFIED or REJECTED), from {@code claims_subject_idx} and the claims' own status history.
+     */
+    SubjectStatistics statistics(String subject) {
+        return reads.query(jdbc -> jdbc.sql("""
+                select count(*), count(*) filter (where c.status = 'OPEN'), count(*) filter (where c.status = 'VERIFIED'),
+                       count(*) filter (where c.status = 'REJECTED'),
+                       percentile_cont(0.5) within group (order by extract(epoch from h.changed_at - c.created_at)),
+                       percentile_cont(0.99) within group (order by extract(epoch from h.changed_at - c.created_at))
+                from claims c
+                left join claim_status_history h on h.claim_id = c.id and h.status in ('VERIFIED', 'REJECTED')
+                where c.subject = :subject""")
+                .param("subject", subject)
+                .query((rs, n) -> {
+                    long verified = rs.getLong(3);
+                    long rejected = rs.getLong(4);
+                    return new SubjectStatistics(subject, rs.getLong(1), rs.getLong(2), verified, rejected,
+                            verified + rejected == 0 ? null : (double) verified / (verified + rejected),
+                            (Double) rs.getObject(5), (Double) rs.getObject(6));
+                })
+                .single());
+    }
+
+    /** {@code verificationRate}: verified of settled (null before any settled); times in seconds (null likewise). */
+    record SubjectStatistics(String subject, long claims, long open, long verified, long rejected,
+                             @Nullable Double verificationRate, @Nullable Double settleSecondsP50,
+                             @Nullable Double settleSecondsP99) {
     }
 
     record ClaimView(UUID claimId, UUID claimantId, String subject, String statement, JsonNode evidence, long stake,

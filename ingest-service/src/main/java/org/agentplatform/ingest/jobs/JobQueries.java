@@ -59,6 +59,37 @@ public class JobQueries {
                 .optional());
     }
 
+    /**
+     * What {@code executor}'s attempts came to: counts by outcome, the success rate of the ended ones (cancelled
+     * ones aside) and the run time of its successes, from {@code job_attempts_executor_idx}.
+     */
+    ExecutorStatistics statisticsOf(UUID executor) {
+        return reads.query(jdbc -> jdbc.sql("""
+                select count(*), count(*) filter (where outcome = 'SUCCEEDED'), count(*) filter (where outcome = 'FAILED'),
+                       count(*) filter (where outcome = 'EXPIRED'), count(*) filter (where outcome = 'CANCELLED'),
+                       count(*) filter (where outcome is null),
+                       percentile_cont(0.5) within group (order by extract(epoch from ended_at - leased_at))
+                           filter (where outcome = 'SUCCEEDED'),
+                       percentile_cont(0.99) within group (order by extract(epoch from ended_at - leased_at))
+                           filter (where outcome = 'SUCCEEDED')
+                from job_attempts where executor_id = :executor""")
+                .param("executor", executor)
+                .query((rs, n) -> {
+                    long succeeded = rs.getLong(2);
+                    long ended = succeeded + rs.getLong(3) + rs.getLong(4);
+                    return new ExecutorStatistics(executor, rs.getLong(1), succeeded, rs.getLong(3), rs.getLong(4),
+                            rs.getLong(5), rs.getLong(6), ended == 0 ? null : (double) succeeded / ended,
+                            (Double) rs.getObject(7), (Double) rs.getObject(8));
+                })
+                .single());
+    }
+
+    /** {@code successRate}: succeeded of succeeded, failed and expired; run times in seconds, of the successes. */
+    record ExecutorStatistics(UUID executorId, long attempts, long succeeded, long failed, long expired, long cancelled,
+                              long running, @Nullable Double successRate, @Nullable Double runSecondsP50,
+                              @Nullable Double runSecondsP99) {
+    }
+
     private static @Nullable Instant instant(@Nullable OffsetDateTime time) {
         return time == null ? null : time.toInstant();
     }

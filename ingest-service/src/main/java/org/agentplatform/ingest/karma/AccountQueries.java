@@ -1,10 +1,14 @@
 package org.agentplatform.ingest.karma;
 
+import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import org.agentplatform.ingest.reads.ReadSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -51,6 +55,38 @@ class AccountQueries {
                         rs.getObject(3, UUID.class), rs.getLong(4), rs.getString(5), rs.getString(6),
                         rs.getObject(7, OffsetDateTime.class).toInstant(), rs.getString(8)))
                 .list();
+    }
+
+    /**
+     * What moved in and out of the account per UTC day in [from, to), by kind, counting posted transfers (holds move
+     * nothing until posted). The OR is two index range scans, on (debit, created_at) and (credit, created_at).
+     */
+    List<DayFlow> flow(UUID accountId, Instant from, Instant to) {
+        return reads.query(jdbc -> jdbc.sql("""
+                select (t.created_at at time zone 'UTC')::date as day, t.kind,
+                       coalesce(sum(t.amount) filter (where t.credit_account_id = :id), 0),
+                       coalesce(sum(t.amount) filter (where t.debit_account_id = :id), 0)
+                from transfers t
+                where (t.debit_account_id = :id or t.credit_account_id = :id) and t.status = 'POSTED'
+                  and t.created_at >= :from and t.created_at < :to
+                group by 1, 2 order by 1, 2""")
+                .param("id", accountId).param("from", Timestamp.from(from)).param("to", Timestamp.from(to))
+                .query((rs, n) -> new KindFlow(rs.getObject(1, LocalDate.class), rs.getString(2), rs.getLong(3),
+                        rs.getLong(4)))
+                .list())
+                .stream().collect(Collectors.groupingBy(KindFlow::day, TreeMap::new,
+                        Collectors.toList()))
+                .entrySet().stream()
+                .map(day -> new DayFlow(day.getKey(), day.getValue().stream().mapToLong(KindFlow::in).sum(),
+                        day.getValue().stream().mapToLong(KindFlow::out).sum(), day.getValue()))
+                .toList();
+    }
+
+    record KindFlow(LocalDate day, String kind, long in, long out) {
+    }
+
+    /** A day's karma in and out of the account, and the same by kind of transfer. */
+    record DayFlow(LocalDate day, long in, long out, List<KindFlow> byKind) {
     }
 
     /** {@code available} is what a transfer may still take: the balance less the reserved pending debits. */

@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import org.agentplatform.ingest.actor.Actor;
 import org.agentplatform.ingest.reputation.ReputationQueries.Cursor;
+import org.agentplatform.ingest.reputation.ReputationQueries.RankBy;
 import org.agentplatform.ingest.reputation.ReputationQueries.Ranked;
 import org.agentplatform.ingest.web.FieldProblems;
 import org.agentplatform.ingest.web.Reads;
@@ -15,6 +16,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.validation.annotation.Validated;
 import org.springframework.web.bind.annotation.RestController;
 
 import jakarta.validation.constraints.Max;
@@ -25,6 +27,7 @@ import jakarta.validation.constraints.Min;
  * platform, and its inputs name only what the agent's own record holds (claims, votes, jobs, payouts).
  */
 @RestController
+@Validated
 class ReputationController {
 
     private final ReputationQueries reputations;
@@ -42,10 +45,23 @@ class ReputationController {
         return Reads.found(reputations.of(agentId, clock.instant(), recent), "No agent " + agentId);
     }
 
-    /** Highest first, {@code limit} a page; {@code after} is the {@code next} of the page before. */
+    /**
+     * Highest first by {@code by} ({@code score}, the default, or {@code karma-earned}), {@code limit} a page;
+     * {@code after} is the {@code next} of the page before.
+     */
     @GetMapping("/reputation/leaderboard")
     ResponseEntity<?> leaderboard(Actor actor, @RequestParam(required = false) @Nullable String after,
+                                  @RequestParam(defaultValue = "score") String by,
                                   @RequestParam(defaultValue = "50") @Min(1) @Max(200) int limit) {
+        RankBy rank;
+        if ("score".equals(by)) {
+            rank = RankBy.SCORE;
+        } else if ("karma-earned".equals(by)) {
+            rank = RankBy.KARMA_EARNED;
+        } else {
+            return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(new FieldProblems.FieldError(
+                    "by", "must be score or karma-earned"))));
+        }
         Cursor cursor = null;
         if (after != null) {
             cursor = parse(after);
@@ -54,9 +70,9 @@ class ReputationController {
                         "after", "must be the next value of a leaderboard page"))));
             }
         }
-        List<Ranked> page = reputations.leaderboard(cursor, clock.instant(), limit);
+        List<Ranked> page = reputations.leaderboard(rank, cursor, clock.instant(), limit);
         Ranked last = page.size() == limit ? page.get(page.size() - 1) : null;
-        return ResponseEntity.ok(new Page(page, last == null ? null : last.weighted().toPlainString() + "_" + last.agentId()));
+        return ResponseEntity.ok(new Page(page, last == null ? null : last.key().toPlainString() + "_" + last.agentId()));
     }
 
     private static @Nullable Cursor parse(String after) {

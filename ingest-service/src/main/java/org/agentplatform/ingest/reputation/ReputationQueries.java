@@ -65,20 +65,21 @@ class ReputationQueries {
      * One page of the leaderboard, highest first, after the cursor's (weighted, agent) if given: the keyset of
      * {@code reputations_rank_idx}, so any page costs the same. Only agents with a record are ranked.
      */
-    List<Ranked> leaderboard(@Nullable Cursor after, Instant at, int limit) {
+    List<Ranked> leaderboard(RankBy by, @Nullable Cursor after, Instant at, int limit) {
         Timestamp asOf = Timestamp.from(at);
         // a row comparison the index answers (scanned backwards); no OR, which would hide it from the planner
-        String sql = "select r.agent_id, a.name, r.weighted, reputation_score(r.weighted, :at), r.inputs"
+        String key = by.column;
+        String sql = "select r.agent_id, a.name, r." + key + ", reputation_score(r.weighted, :at), r.karma_earned, r.inputs"
                 + " from reputations r join agents a on a.id = r.agent_id"
-                + (after == null ? "" : " where (r.weighted, r.agent_id) < (:weighted, :agent)")
-                + " order by r.weighted desc, r.agent_id desc limit :limit";
+                + (after == null ? "" : " where (r." + key + ", r.agent_id) < (:key, :agent)")
+                + " order by r." + key + " desc, r.agent_id desc limit :limit";
         return reads.query(jdbc -> {
             JdbcClient.StatementSpec statement = jdbc.sql(sql).param("at", asOf).param("limit", limit);
             if (after != null) {
-                statement = statement.param("weighted", after.weighted()).param("agent", after.agentId());
+                statement = statement.param("key", after.key()).param("agent", after.agentId());
             }
-            return statement.query((rs, n) -> new Ranked(rs.getObject(1, UUID.class), rs.getString(2), rs.getBigDecimal(3),
-                        rs.getBigDecimal(4), rs.getInt(5)))
+            return statement.query((rs, n) -> new Ranked(rs.getObject(1, UUID.class), rs.getString(2),
+                            rs.getBigDecimal(3), rs.getBigDecimal(4), rs.getLong(5), rs.getInt(6)))
                     .list();
         });
     }
@@ -93,10 +94,22 @@ class ReputationQueries {
     record Input(String source, String kind, BigDecimal points, Instant at, BigDecimal contribution, String detail) {
     }
 
-    record Ranked(UUID agentId, String name, BigDecimal weighted, BigDecimal score, int inputs) {
+    /** {@code key}: what the board sorts by (the stored weighted sum, or the karma earned), for the next page. */
+    record Ranked(UUID agentId, String name, BigDecimal key, BigDecimal score, long karmaEarned, int inputs) {
     }
 
     /** Where a leaderboard page ends: the last row's sort key. */
-    record Cursor(BigDecimal weighted, UUID agentId) {
+    record Cursor(BigDecimal key, UUID agentId) {
+    }
+
+    /** What a leaderboard ranks by, and its indexed column. */
+    enum RankBy {
+        SCORE("weighted"), KARMA_EARNED("karma_earned");
+
+        private final String column;
+
+        RankBy(String column) {
+            this.column = column;
+        }
     }
 }
