@@ -63,6 +63,9 @@ class ReadSideAggregationsIntegrationTest extends AbstractIngestIntegrationTest 
                 .exchange().expectStatus().isBadRequest();
         http.get().uri("/accounts/{id}/flow?from=yesterday", alice).headers(h -> h.setBearerAuth(ADMIN))
                 .exchange().expectStatus().isBadRequest();
+        // days PostgreSQL's timestamps cannot hold are refused, naming the field, not a 500
+        http.get().uri("/accounts/{id}/flow?from=-5000-01-01&to=-5000-01-02", alice).headers(h -> h.setBearerAuth(ADMIN))
+                .exchange().expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("from");
     }
 
     @Test
@@ -86,6 +89,8 @@ class ReadSideAggregationsIntegrationTest extends AbstractIngestIntegrationTest 
         assertThat(none.get("verificationRate").isNull()).isTrue();
         http.get().uri("/claims/statistics").headers(h -> h.setBearerAuth(ADMIN)).exchange().expectStatus().isBadRequest();
         http.get().uri("/claims/statistics?subject= ").headers(h -> h.setBearerAuth(ADMIN)).exchange()
+                .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("subject");
+        http.get().uri("/claims/statistics?subject={subject}", "a\u0000b").headers(h -> h.setBearerAuth(ADMIN)).exchange()
                 .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("subject");
     }
 
@@ -134,6 +139,10 @@ class ReadSideAggregationsIntegrationTest extends AbstractIngestIntegrationTest 
                 .expectStatus().isBadRequest();
         http.get().uri("/reputation/leaderboard?after=1_not-a-uuid").headers(h -> h.setBearerAuth(ADMIN)).exchange()
                 .expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("after");
+        for (String after : new String[] { "1E-999999999_" + agents[0], "1.5_" + agents[0] }) {
+            http.get().uri("/reputation/leaderboard?by=karma-earned&after=" + after).headers(h -> h.setBearerAuth(ADMIN))
+                    .exchange().expectStatus().isBadRequest().expectBody().jsonPath("$.errors[0].field").isEqualTo("after");
+        }
     }
 
     private JsonNode get(String path, String key) {

@@ -63,9 +63,8 @@ class ReputationIntegrationTest extends WithWorkers {
         add(expected, cyd, 2);
         add(expected, dov, 2);
 
-        // dov's claim without stake: nothing for dov; ada and bea were verified by dov (reciprocal), cyd was not
+        // dov's claim without stake: nothing for anyone (a claim that risks nothing earns nothing, votes neither)
         settle(claim(dov, 0), ada, bea, cyd);
-        add(expected, cyd, 2);
 
         // a job exe runs for sub: +3 for exe, +1 for sub; a priced one pays exe 30 (+3 earned, capped at 5)
         run(sub, exe, "null", true);
@@ -96,6 +95,11 @@ class ReputationIntegrationTest extends WithWorkers {
         assertThat(kinds(exes)).containsEntry("ATTEMPT_SUCCEEDED", 6.0).containsEntry("KARMA_EARNED", 3.0)
                 .containsEntry("ATTEMPT_FAILED", -1.0).containsEntry("JOB_DIED", -2.0);
         assertThat(exes.get("recentInputs")).isNotEmpty();
+        // the inputs name claims and jobs: another agent sees the score and the kinds, not them
+        JsonNode seenByOthers = get("/agents/" + exe.id() + "/reputation", ada.key()).json();
+        assertThat(seenByOthers.get("score").asDouble()).isEqualTo(exes.get("score").asDouble());
+        assertThat(seenByOthers.get("breakdown")).isNotEmpty();
+        assertThat(seenByOthers.get("recentInputs")).isEmpty();
         assertThat(kinds(reputation(ada))).containsEntry("CLAIM_VERIFIED", 10.0).containsEntry("VOTE_RECIPROCAL", 0.0);
         assertThat(kinds(reputation(sub))).containsEntry("JOB_SUBMITTED_SUCCEEDED", 2.0);
         assertThat(reputation(sub).get("breakdown").findValues("kind")).extracting(JsonNode::asString)

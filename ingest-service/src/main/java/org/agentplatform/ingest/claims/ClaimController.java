@@ -9,6 +9,8 @@ import org.agentplatform.ingest.commands.CommandIds;
 import org.agentplatform.ingest.commands.CommandRequest;
 import org.agentplatform.ingest.web.FieldProblems;
 import org.agentplatform.ingest.web.Reads;
+import org.agentplatform.schema.admission.Admissibility;
+import org.agentplatform.schema.admission.Violation;
 import org.agentplatform.schema.ledger.DisputeClaim;
 import org.agentplatform.schema.ledger.SubmitClaim;
 import org.agentplatform.schema.ledger.VerifyClaim;
@@ -72,9 +74,12 @@ class ClaimController {
     /** Any authenticated caller, as the claims themselves. */
     @GetMapping("/claims/statistics")
     ResponseEntity<?> statistics(@RequestParam String subject, Actor actor) {
-        if (subject.isBlank() || subject.length() > 500) {
-            return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(
-                    new FieldProblems.FieldError("subject", "must be 1 to 500 characters, as a claim's subject"))));
+        // what a claim's subject column can hold: 1 to 500 characters, no NUL
+        List<Violation> problems = Admissibility.checkText("subject", subject, 1, 500);
+        if (!problems.isEmpty() || subject.isBlank()) {
+            return ResponseEntity.badRequest().body(FieldProblems.invalid(problems.isEmpty()
+                    ? List.of(new FieldProblems.FieldError("subject", "must not be blank"))
+                    : problems.stream().map(v -> new FieldProblems.FieldError(v.field(), v.message())).toList()));
         }
         return ResponseEntity.ok(claims.statistics(subject));
     }

@@ -110,16 +110,16 @@ class JobController {
                 .orElseGet(() -> Reads.notFound("No job " + jobId + " (a submission may still be pending)"));
     }
 
-    /**
-     * To its submitter, its current executor and the admin. To anyone else it is a 404, like a job that does not
-     * exist: a job's spec and result are its parties' business, and so is whether it exists.
-     */
     /** Any authenticated caller: how an executor's work went is public standing, as its reputation is. */
     @GetMapping("/agents/{agentId}/job-statistics")
     JobQueries.ExecutorStatistics statistics(@PathVariable UUID agentId, Actor actor) {
         return jobs.statisticsOf(agentId);
     }
 
+    /**
+     * To its submitter, its current executor and the admin. To anyone else it is a 404, like a job that does not
+     * exist: a job's spec and result are its parties' business, and so is whether it exists.
+     */
     @GetMapping("/jobs/{jobId}")
     ResponseEntity<?> job(@PathVariable UUID jobId, Actor actor) {
         Optional<JobView> visible = jobs.find(jobId)

@@ -18,6 +18,17 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public class JobQueries {
 
+    /** :executor's attempts, counted and timed (also what the scale benchmark explains). */
+    static final String EXECUTOR_STATISTICS = """
+            select count(*), count(*) filter (where outcome = 'SUCCEEDED'), count(*) filter (where outcome = 'FAILED'),
+                   count(*) filter (where outcome = 'EXPIRED'), count(*) filter (where outcome = 'CANCELLED'),
+                   count(*) filter (where outcome is null),
+                   percentile_cont(0.5) within group (order by extract(epoch from ended_at - leased_at))
+                       filter (where outcome = 'SUCCEEDED'),
+                   percentile_cont(0.99) within group (order by extract(epoch from ended_at - leased_at))
+                       filter (where outcome = 'SUCCEEDED')
+            from job_attempts where executor_id = :executor""";
+
     private final JdbcClient jdbc;
     private final ReadSource reads;
     private final JsonMapper json;
@@ -64,15 +75,7 @@ public class JobQueries {
      * ones aside) and the run time of its successes, from {@code job_attempts_executor_idx}.
      */
     ExecutorStatistics statisticsOf(UUID executor) {
-        return reads.query(jdbc -> jdbc.sql("""
-                select count(*), count(*) filter (where outcome = 'SUCCEEDED'), count(*) filter (where outcome = 'FAILED'),
-                       count(*) filter (where outcome = 'EXPIRED'), count(*) filter (where outcome = 'CANCELLED'),
-                       count(*) filter (where outcome is null),
-                       percentile_cont(0.5) within group (order by extract(epoch from ended_at - leased_at))
-                           filter (where outcome = 'SUCCEEDED'),
-                       percentile_cont(0.99) within group (order by extract(epoch from ended_at - leased_at))
-                           filter (where outcome = 'SUCCEEDED')
-                from job_attempts where executor_id = :executor""")
+        return reads.query(jdbc -> jdbc.sql(EXECUTOR_STATISTICS)
                 .param("executor", executor)
                 .query((rs, n) -> {
                     long succeeded = rs.getLong(2);

@@ -45,6 +45,9 @@ class ReadReplicaConfiguration {
         config.setMaximumPoolSize(properties.poolSize());
         // a replica that is down costs a read at most this before it falls back to the primary
         config.setConnectionTimeout(1000);
+        // and one that stops answering mid-read (a dropped network) holds no request thread for ever
+        config.addDataSourceProperty("socketTimeout", "60");
+        config.addDataSourceProperty("options", "-c statement_timeout=30000");
         // start without the replica: reads use the primary until it answers
         config.setInitializationFailTimeout(-1);
         return new ReplicaPool(new HikariDataSource(config));
@@ -54,7 +57,8 @@ class ReadReplicaConfiguration {
     ReadSource readSource(JdbcClient primary, ReadReplicaProperties properties,
                           ObjectProvider<ReplicaPool> replica, MeterRegistry meters) {
         ReplicaPool pool = replica.getIfAvailable();
-        return new ReadSource(primary, pool == null ? null : pool.dataSource(), properties.maxWait(), meters);
+        return new ReadSource(primary, pool == null ? null : pool.dataSource(), properties.maxWait(),
+                properties.passOver(), meters);
     }
 
     @Bean

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 import javax.sql.DataSource;
@@ -27,7 +28,9 @@ import io.micrometer.core.instrument.MeterRegistry;
  * finds its write, whatever the replica's lag. The price is one small query on the primary per read; the read itself,
  * an aggregation say, runs on the replica. A replica that cannot catch up within {@code max-wait}, cannot be reached,
  * is no longer a standby (promoted) or cancels the query for a conflict with recovery is passed over for the primary,
- * counted in {@code ingest.reads{source=primary-fallback}}. Only reads go through here: a write fails on the replica
+ * and so is it for every read during the {@code pass-over} after that (so that a lagging replica costs one read the
+ * wait, not every request thread), counted in {@code ingest.reads{source=primary-fallback}} and
+ * {@code {source=primary-pass-over}}. Only reads go through here: a write fails on the replica
  * (25006) and is not retried on the primary.
  */
 public final class ReadSource {
@@ -43,14 +46,21 @@ public final class ReadSource {
     private final Counter onPrimary;
     private final Counter onReplica;
     private final Counter fellBack;
+    private final Counter passedOver;
+    private final Duration passOverFor;
+    /** Until when reads go straight to the primary: the replica was behind or away a moment ago (nanoTime). */
+    private final AtomicLong passOverUntil = new AtomicLong(System.nanoTime());
 
-    ReadSource(JdbcClient primary, @Nullable DataSource replica, Duration maxWait, MeterRegistry meters) {
+    ReadSource(JdbcClient primary, @Nullable DataSource replica, Duration maxWait, Duration passOverFor,
+               MeterRegistry meters) {
         this.primary = primary;
         this.replica = replica;
         this.maxWait = maxWait;
+        this.passOverFor = passOverFor;
         this.onPrimary = reads(meters, "primary");
         this.onReplica = reads(meters, "replica");
         this.fellBack = reads(meters, "primary-fallback");
+        this.passedOver = reads(meters, "primary-pass-over");
     }
 
     private static Counter reads(MeterRegistry meters, String source) {
@@ -70,6 +80,11 @@ public final class ReadSource {
             onPrimary.increment();
             return read.apply(primary);
         }
+        if (System.nanoTime() - passOverUntil.get() < 0) {
+            // one read waited max-wait and failed a moment ago: do not make every request thread wait again
+            passedOver.increment();
+            return read.apply(primary);
+        }
         String position = primary.sql("select pg_current_wal_flush_lsn()::text").query(String.class).single();
         Optional<T> result;
         try (Connection connection = standby.getConnection()) {
@@ -84,6 +99,7 @@ public final class ReadSource {
             onReplica.increment();
             return result.get();
         }
+        passOverUntil.set(System.nanoTime() + passOverFor.toNanos());
         fellBack.increment();
         return read.apply(primary);
     }

@@ -23,8 +23,9 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 /**
- * Reputation reads, open to every caller with a key like the agent reads: a score is public standing on the
- * platform, and its inputs name only what the agent's own record holds (claims, votes, jobs, payouts).
+ * Reputation reads, open to every caller with a key like the agent reads: a score and what each kind of input adds
+ * to it are public standing on the platform. The inputs themselves name the claims, jobs and payouts they came from,
+ * which are their parties' business: only the agent itself and the admin see them.
  */
 @RestController
 @Validated
@@ -38,11 +39,15 @@ class ReputationController {
         this.clock = clock;
     }
 
-    /** The score now, what each kind of input adds to it after decay, and the newest {@code recent} inputs. */
+    /**
+     * The score now and what each kind of input adds to it after decay; for the agent itself and the admin also the
+     * newest {@code recent} inputs (empty for anyone else).
+     */
     @GetMapping("/agents/{agentId}/reputation")
     ResponseEntity<?> reputation(@PathVariable UUID agentId, Actor actor,
                                  @RequestParam(defaultValue = "20") @Min(0) @Max(100) int recent) {
-        return Reads.found(reputations.of(agentId, clock.instant(), recent), "No agent " + agentId);
+        boolean own = actor.isAdmin() || agentId.equals(actor.agentId());
+        return Reads.found(reputations.of(agentId, clock.instant(), own ? recent : 0), "No agent " + agentId);
     }
 
     /**
@@ -64,7 +69,7 @@ class ReputationController {
         }
         Cursor cursor = null;
         if (after != null) {
-            cursor = parse(after);
+            cursor = parse(after, rank);
             if (cursor == null) {
                 return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(new FieldProblems.FieldError(
                         "after", "must be the next value of a leaderboard page"))));
@@ -75,14 +80,20 @@ class ReputationController {
         return ResponseEntity.ok(new Page(page, last == null ? null : last.key().toPlainString() + "_" + last.agentId()));
     }
 
-    private static @Nullable Cursor parse(String after) {
+    private static @Nullable Cursor parse(String after, RankBy by) {
         int split = after.lastIndexOf('_');
         if (split <= 0 || after.length() > 200) {
             return null;
         }
         try {
-            return new Cursor(new BigDecimal(after.substring(0, split)), UUID.fromString(after.substring(split + 1)));
-        } catch (IllegalArgumentException e) { // NumberFormatException is one
+            BigDecimal key = new BigDecimal(after.substring(0, split));
+            // what the columns can hold: a weighted sum (numeric) of a sane size, or whole karma (bigint)
+            if (key.precision() > 60 || Math.abs(key.scale()) > 30 || by == RankBy.KARMA_EARNED && key.scale() > 0) {
+                return null;
+            }
+            return new Cursor(by == RankBy.KARMA_EARNED ? BigDecimal.valueOf(key.longValueExact()) : key,
+                    UUID.fromString(after.substring(split + 1)));
+        } catch (IllegalArgumentException | ArithmeticException e) { // NumberFormatException is one
             return null;
         }
     }

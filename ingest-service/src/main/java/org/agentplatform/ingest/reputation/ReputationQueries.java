@@ -24,6 +24,14 @@ class ReputationQueries {
     private static final String FACTOR =
             "power(2::numeric, -(extract(epoch from :at::timestamptz - timestamptz '2026-01-01 00:00:00+00') / 7776000)::numeric)";
 
+    /** An agent's inputs by kind, with what they add at :at (also what the scale benchmark explains). */
+    static final String BREAKDOWN = "select kind, count(*), sum(points), round(sum(weight) * " + FACTOR + ", 6)"
+            + " from reputation_inputs where agent_id = :agent group by kind order by kind";
+
+    /** An agent's newest :limit inputs (also what the scale benchmark explains). */
+    static final String RECENT = "select id, kind, points, at, round(weight * " + FACTOR + ", 6), detail"
+            + " from reputation_inputs where agent_id = :agent order by at desc, id limit :limit";
+
     private final ReadSource reads;
 
     ReputationQueries(ReadSource reads) {
@@ -45,16 +53,14 @@ class ReputationQueries {
     }
 
     private static List<KindTotal> breakdown(JdbcClient jdbc, UUID agentId, Timestamp at) {
-        return jdbc.sql("select kind, count(*), sum(points), round(sum(weight) * " + FACTOR + ", 6) from reputation_inputs"
-                        + " where agent_id = :agent group by kind order by kind")
+        return jdbc.sql(BREAKDOWN)
                 .param("agent", agentId).param("at", at)
                 .query((rs, n) -> new KindTotal(rs.getString(1), rs.getLong(2), rs.getBigDecimal(3), rs.getBigDecimal(4)))
                 .list();
     }
 
     private static List<Input> recent(JdbcClient jdbc, UUID agentId, Timestamp at, int limit) {
-        return jdbc.sql("select id, kind, points, at, round(weight * " + FACTOR + ", 6), detail from reputation_inputs"
-                        + " where agent_id = :agent order by at desc, id limit :limit")
+        return jdbc.sql(RECENT)
                 .param("agent", agentId).param("at", at).param("limit", limit)
                 .query((rs, n) -> new Input(rs.getString(1), rs.getString(2), rs.getBigDecimal(3),
                         rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getBigDecimal(5), rs.getString(6)))
@@ -67,21 +73,30 @@ class ReputationQueries {
      */
     List<Ranked> leaderboard(RankBy by, @Nullable Cursor after, Instant at, int limit) {
         Timestamp asOf = Timestamp.from(at);
-        // a row comparison the index answers (scanned backwards); no OR, which would hide it from the planner
-        String key = by.column;
-        String sql = "select r.agent_id, a.name, r." + key + ", reputation_score(r.weighted, :at), r.karma_earned, r.inputs"
-                + " from reputations r join agents a on a.id = r.agent_id"
-                + (after == null ? "" : " where (r." + key + ", r.agent_id) < (:key, :agent)")
-                + " order by r." + key + " desc, r.agent_id desc limit :limit";
+        String sql = leaderboardSql(by, after != null);
         return reads.query(jdbc -> {
             JdbcClient.StatementSpec statement = jdbc.sql(sql).param("at", asOf).param("limit", limit);
             if (after != null) {
-                statement = statement.param("key", after.key()).param("agent", after.agentId());
+                // bigint against bigint: a numeric parameter would cast the column and lose the index
+                statement = statement.param("key", by == RankBy.KARMA_EARNED ? (Object) after.key().longValueExact()
+                        : after.key()).param("agent", after.agentId());
             }
             return statement.query((rs, n) -> new Ranked(rs.getObject(1, UUID.class), rs.getString(2),
                             rs.getBigDecimal(3), rs.getBigDecimal(4), rs.getLong(5), rs.getInt(6)))
                     .list();
         });
+    }
+
+    /**
+     * A page of the leaderboard by {@code by}: a row comparison the index answers (scanned backwards), and no OR for
+     * the first page, which would hide it from the planner (also what the scale benchmark explains).
+     */
+    static String leaderboardSql(RankBy by, boolean after) {
+        String key = by.column;
+        return "select r.agent_id, a.name, r." + key + ", reputation_score(r.weighted, :at), r.karma_earned, r.inputs"
+                + " from reputations r join agents a on a.id = r.agent_id"
+                + (after ? " where (r." + key + ", r.agent_id) < (:key, :agent)" : "")
+                + " order by r." + key + " desc, r.agent_id desc limit :limit";
     }
 
     record Reputation(UUID agentId, BigDecimal score, Instant asOf, List<KindTotal> breakdown, List<Input> recentInputs) {

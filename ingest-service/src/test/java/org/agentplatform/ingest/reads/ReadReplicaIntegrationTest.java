@@ -36,7 +36,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * is true, a write there is refused, the lag is measured, and a client reads what it just wrote even while the
  * standby's replay is paused (the read waits, then the primary serves it).
  */
-@TestPropertySource(properties = { "ingest.read-replica.max-wait=2s", "ingest.read-replica.max-lag-bytes=0" })
+@TestPropertySource(properties = { "ingest.read-replica.max-wait=5s", "ingest.read-replica.pass-over=10s",
+        "ingest.read-replica.max-lag-bytes=0" })
 class ReadReplicaIntegrationTest extends AbstractIngestIntegrationTest {
 
     private static PostgresServer standby;
@@ -97,6 +98,8 @@ class ReadReplicaIntegrationTest extends AbstractIngestIntegrationTest {
         JdbcClient onStandby = JdbcClient.create(standby.dataSource(databaseOf()));
         UUID before = UUID.randomUUID();
         insertAgent(jdbc, before, "before the pause");
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                onStandby.sql("select count(*) from agents where id = ?").param(before).query(Long.class).single() == 1);
         double onReplica = count("replica");
         get(before).expectStatus().isOk().expectBody().jsonPath("$.name").isEqualTo("before the pause");
         assertThat(count("replica")).isEqualTo(onReplica + 1);
@@ -112,6 +115,10 @@ class ReadReplicaIntegrationTest extends AbstractIngestIntegrationTest {
             // the standby has not replayed it: the read waits max-wait for it, then the primary answers
             get(written).expectStatus().isOk().expectBody().jsonPath("$.name").isEqualTo("while the standby is paused");
             assertThat(count("primary-fallback")).isEqualTo(fellBack + 1);
+            // and the next read does not wait again: it goes to the primary straight away, within the pass-over
+            double passedOver = count("primary-pass-over");
+            get(written).expectStatus().isOk();
+            assertThat(count("primary-pass-over")).isEqualTo(passedOver + 1);
             assertThat(onStandby.sql("select count(*) from agents where id = ?").param(written).query(Long.class)
                     .single()).isZero();
 
@@ -127,9 +134,12 @@ class ReadReplicaIntegrationTest extends AbstractIngestIntegrationTest {
         // caught up again (max-lag-bytes 0: any WAL not yet replayed is DOWN, so this waits for none)
         await().atMost(Duration.ofSeconds(30)).until(() -> Status.UP.equals(lag.health().getStatus()));
         assertThat(lag.health().getDetails()).containsKeys("lagBytes", "lagSeconds");
+        // once the pass-over is over, reads are the replica's again
         double replicaReads = count("replica");
-        get(before).expectStatus().isOk();
-        assertThat(count("replica")).isEqualTo(replicaReads + 1);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            get(before).expectStatus().isOk();
+            assertThat(count("replica")).isGreaterThan(replicaReads);
+        });
     }
 
     private RestTestClient.ResponseSpec get(UUID agent) {
