@@ -85,18 +85,22 @@ as $$
                      and (earlier.voted_at, earlier.claim_id) < (v.voted_at, v.claim_id) limit 3) e) >= 3 as repeated
         from settled s
         join claim_votes v on v.claim_id = s.id and v.voted_at <= s.changed_at
+    ), tally as (
+        -- one pass over the votes (a subquery per claim would read them all again for each claim of a rebuild)
+        select v.claim_id, count(*) filter (where v.verified and not v.reciprocal and not v.repeated) as independent,
+               count(*) filter (where v.verified) as verifying
+        from votes v group by v.claim_id
     )
     select 'claim:' || s.id, s.claimant_id,
            case s.status when 'VERIFIED' then 'CLAIM_VERIFIED' else 'CLAIM_REJECTED' end,
            case s.status
                when 'VERIFIED' then round(10 * s.weight
-                   * coalesce((select count(*) filter (where v.verified and not v.reciprocal and not v.repeated)::numeric
-                                      / nullif(count(*) filter (where v.verified), 0)
-                               from votes v where v.claim_id = s.id), 0), 2)
+                   * coalesce(t.independent::numeric / nullif(t.verifying, 0), 0), 2)
                else -15 end,
            s.changed_at,
            'claim ' || s.status || ', stake ' || s.stake, 0::bigint
     from settled s
+    left join tally t on t.claim_id = s.id
     union all
     select 'vote:' || v.claim_id || ':' || v.voter_id, v.voter_id,
            case when not v.agrees then 'VOTE_DISAGREED' when v.reciprocal then 'VOTE_RECIPROCAL'
@@ -175,8 +179,10 @@ $$;
 -- nothing: most claims and jobs touch no sum). Two workers' transactions that settle inputs of the same agents in
 -- different orders can still deadlock; PostgreSQL aborts one, and that worker retries its batch.
 create function reputation_record(claim_ids uuid[], job_ids uuid[], transfer_ids uuid[]) returns void
-    language sql volatile
+    language plpgsql volatile
 as $$
+begin
+    -- plpgsql, not sql: its statement is prepared once per session, where a sql function's is planned at every call
     with derived as (
         select * from reputation_claim_inputs(claim_ids) where cardinality(claim_ids) > 0
         union all
@@ -196,8 +202,8 @@ as $$
     group by a.agent_id order by a.agent_id
     on conflict (agent_id) do update set weighted = r.weighted + excluded.weighted, inputs = r.inputs + excluded.inputs,
                                          last_input_at = greatest(r.last_input_at, excluded.last_input_at),
-                                         karma_earned = r.karma_earned + excluded.karma_earned
-$$;
+                                         karma_earned = r.karma_earned + excluded.karma_earned;
+end $$;
 
 -- Row triggers, each filtered by its WHEN clause before any function runs: a plain transfer, a lease or a heartbeat
 -- costs nothing here. An attempt and its job both trigger for the job: whichever of the two rows a worker writes

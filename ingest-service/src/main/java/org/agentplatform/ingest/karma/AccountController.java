@@ -55,12 +55,11 @@ class AccountController {
         LocalDate end = to != null ? to : LocalDate.now(clock).plusDays(1);
         LocalDate start = from != null ? from : end.minusDays(30);
         if (start.getYear() < 1970 || end.getYear() > 9999) {
-            return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(new FieldProblems.FieldError(
-                    start.getYear() < 1970 ? "from" : "to", "must be a day between 1970 and 9999"))));
+            return FieldProblems.badRequest(start.getYear() < 1970 ? "from" : "to", "must be a day between 1970 and 9999");
         }
         if (!start.isBefore(end) || start.plusDays(366).isBefore(end)) {
-            return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(new FieldProblems.FieldError("from",
-                    "must be before to, at most 366 days earlier (from " + start + ", to " + end + ")"))));
+            return FieldProblems.badRequest("from",
+                    "must be before to, at most 366 days earlier (from " + start + ", to " + end + ")");
         }
         return ResponseEntity.ok(new Flow(accountId, start, end, accounts.flow(accountId,
                 start.atStartOfDay(ZoneOffset.UTC).toInstant(), end.atStartOfDay(ZoneOffset.UTC).toInstant())));

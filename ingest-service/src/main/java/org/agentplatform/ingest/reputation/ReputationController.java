@@ -64,15 +64,13 @@ class ReputationController {
         } else if ("karma-earned".equals(by)) {
             rank = RankBy.KARMA_EARNED;
         } else {
-            return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(new FieldProblems.FieldError(
-                    "by", "must be score or karma-earned"))));
+            return FieldProblems.badRequest("by", "must be score or karma-earned");
         }
         Cursor cursor = null;
         if (after != null) {
             cursor = parse(after, rank);
             if (cursor == null) {
-                return ResponseEntity.badRequest().body(FieldProblems.invalid(List.of(new FieldProblems.FieldError(
-                        "after", "must be the next value of a leaderboard page"))));
+                return FieldProblems.badRequest("after", "must be the next value of a leaderboard page");
             }
         }
         List<Ranked> page = reputations.leaderboard(rank, cursor, clock.instant(), limit);

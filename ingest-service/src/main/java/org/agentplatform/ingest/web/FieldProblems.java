@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 
 /**
  * The problem documents that name fields: a 400 whose {@code errors} lists each bad field (bean validation, a
@@ -31,6 +32,11 @@ public final class FieldProblems {
         problem.setTitle("Invalid request content");
         problem.setProperty("errors", sorted);
         return problem;
+    }
+
+    /** A 400 for one field of a query (the body is validated by bean validation instead). */
+    public static ResponseEntity<ProblemDetail> badRequest(String field, String detail) {
+        return ResponseEntity.badRequest().body(invalid(List.of(new FieldError(field, detail))));
     }
 
     public static ProblemDetail forbidden(String field, String detail) {

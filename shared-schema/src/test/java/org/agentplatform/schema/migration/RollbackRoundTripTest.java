@@ -257,9 +257,10 @@ class RollbackRoundTripTest {
                      'c0000000-0000-0000-0000-000000000004', %1$s);
                 insert into claim_status_history (claim_id, status, command_id, changed_at) values
                     ('f0000000-0000-0000-0000-000000000001', 'OPEN', 'c0000000-0000-0000-0000-000000000005', %1$s);
-                -- settled: from V13 on, the reputation of the claimant and of the voter (its trigger)
+                -- settled: from V13 on, the reputation of the claimant and of the voter (its trigger; a rejection
+                -- costs the claimant whatever the stake, and the voter who verified)
                 insert into claim_status_history (claim_id, status, command_id, changed_at) values
-                    ('f0000000-0000-0000-0000-000000000001', 'VERIFIED', 'c0000000-0000-0000-0000-000000000006', %1$s);
+                    ('f0000000-0000-0000-0000-000000000001', 'REJECTED', 'c0000000-0000-0000-0000-000000000006', %1$s);
 
                 insert into audit_log (seq, change_id, schema_name, table_name, operation, primary_key, change,
                                        commit_time, recorded_at, prev_hash, hash) values
