@@ -1,0 +1,110 @@
+package org.agentplatform.schema.migration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * V13's reputation rules against a real PostgreSQL, with rows written as the workers write them (the triggers fire
+ * on them): a voter counts for three claims of one claimant, a submitter and an executor earn from five jobs
+ * together, and a rebuild from the history gives the live projection back. The whole-system view of the formula is
+ * ingest's {@code ReputationIntegrationTest}.
+ */
+class ReputationRulesTest {
+
+    static final String T0 = "timestamptz '2026-07-01 00:00:00+00'";
+
+    @Test
+    void aFriendWhoKeepsVerifyingOneClaimantCountsForThreeClaims() {
+        TestDatabase db = TestDatabase.create();
+        db.migrate();
+        agents(db, "a", "f", "w");
+        for (int n = 1; n <= 5; n++) {
+            // a claim of a's, staked (its hold), verified by the friend f and by w, settled a minute later
+            String claim = "'f000000" + n + "-0000-0000-0000-000000000000'";
+            String hold = "'d000000" + n + "-0000-0000-0000-000000000000'";
+            String at = T0 + " + interval '" + n + " hours'";
+            db.execute("""
+                    insert into transfers (id, debit_account_id, credit_account_id, amount, kind, status, debit_balance_before,
+                                           debit_balance_after, credit_balance_before, credit_balance_after, created_at,
+                                           expires_at, controller)
+                    values (%2$s, %3$s, '00000000-0000-0000-0000-000000000001', 10, 'STAKE', 'PENDING', 0, 0, 0, 0, %4$s,
+                            %4$s + interval '1 day', 'ledger');
+                    insert into claims (id, claimant_id, subject, statement, stake, stake_pending_id, quorum, status,
+                                        created_at, updated_at)
+                    values (%1$s, %3$s, 's', 't', 10, %2$s, 2, 'VERIFIED', %4$s, %4$s);
+                    insert into claim_votes (claim_id, voter_id, verified, command_id, voted_at) values
+                        (%1$s, %5$s, true, gen_random_uuid(), %4$s + interval '1 second'),
+                        (%1$s, %6$s, true, gen_random_uuid(), %4$s + interval '2 seconds');
+                    insert into claim_status_history (claim_id, status, command_id, changed_at)
+                    values (%1$s, 'VERIFIED', gen_random_uuid(), %4$s + interval '1 minute');
+                    """.formatted(claim, hold, agent("a"), at, agent("f"), agent("w")));
+        }
+        assertThat(db.column("select kind || ' ' || points from reputation_inputs where agent_id = " + agent("f")
+                + " order by at"))
+                .containsExactly("VOTE_AGREED 2.00", "VOTE_AGREED 2.00", "VOTE_AGREED 2.00", "VOTE_REPEATED 0", "VOTE_REPEATED 0");
+        // a's last two claims: both verifiers have verified three of a's claims already, so none is independent
+        assertThat(db.column("select points from reputation_inputs where agent_id = " + agent("a") + " order by at"))
+                .containsExactly("10.00", "10.00", "10.00", "0.00", "0.00");
+        assertRebuildGivesTheSame(db);
+    }
+
+    @Test
+    void aSubmitterAndAnExecutorEarnFromFiveJobsTogether() {
+        TestDatabase db = TestDatabase.create();
+        db.migrate();
+        agents(db, "s", "e");
+        for (int n = 1; n <= 7; n++) {
+            String job = "'e000000" + n + "-0000-0000-0000-000000000000'";
+            String at = T0 + " + interval '" + n + " hours'";
+            // leased, then ended as the job worker ends it: the attempt and the job in one transaction
+            db.execute("""
+                    insert into jobs (id, submitter_id, status, priority, attempts, max_attempts, lease_timeout_ms, run_at,
+                                      spec, created_at, updated_at, fencing_token, lessee, lease_expires_at)
+                    values (%1$s, %2$s, 'LEASED', 0, 1, 3, 30000, %4$s, '{}', %4$s, %4$s, 1, %3$s, %4$s + interval '1 hour');
+                    insert into job_attempts (job_id, fencing_token, attempt, executor_id, leased_at)
+                    values (%1$s, 1, 1, %3$s, %4$s);
+                    begin;
+                    update job_attempts set outcome = 'SUCCEEDED', ended_at = %4$s + interval '5 seconds' where job_id = %1$s;
+                    update jobs set status = 'SUCCEEDED', lessee = null, lease_expires_at = null where id = %1$s;
+                    commit;
+                    """.formatted(job, agent("s"), agent("e"), at));
+        }
+        assertThat(db.column("select points from reputation_inputs where agent_id = " + agent("e") + " order by at"))
+                .containsExactly("3", "3", "3", "3", "3", "0", "0");
+        assertThat(db.column("select points from reputation_inputs where agent_id = " + agent("s") + " order by at"))
+                .containsExactly("1", "1", "1", "1", "1", "0", "0");
+        assertThat(db.column("select inputs || ' ' || weighted::numeric(20, 6) from reputations where agent_id = " + agent("e")))
+                .as("only the inputs that moved the sum count").hasSize(1).allMatch(row -> row.startsWith("5 "));
+        assertRebuildGivesTheSame(db);
+    }
+
+    private static void assertRebuildGivesTheSame(TestDatabase db) {
+        String inputs = "select id || ' ' || agent_id || ' ' || kind || ' ' || points || ' ' || weight || ' ' || karma"
+                + " from reputation_inputs order by id";
+        String sums = "select agent_id || ' ' || weighted || ' ' || inputs || ' ' || karma_earned || ' ' || last_input_at"
+                + " from reputations order by agent_id";
+        List<String> liveInputs = db.column(inputs);
+        List<String> liveSums = db.column(sums);
+        assertThat(liveInputs).isNotEmpty();
+        db.column("select agents || ' ' || inputs from reputation_rebuild()");
+        assertThat(db.column(inputs)).containsExactlyElementsOf(liveInputs);
+        assertThat(db.column(sums)).containsExactlyElementsOf(liveSums);
+    }
+
+    private static void agents(TestDatabase db, String... names) {
+        for (String name : names) {
+            db.execute("""
+                    insert into agents (id, name, status, created_at, updated_at) values (%1$s, '%2$s', 'ACTIVE', %3$s, %3$s);
+                    insert into accounts (id, agent_id, created_at, updated_at) values (%1$s, %1$s, %3$s, %3$s);
+                    """.formatted(agent(name), name, T0));
+        }
+    }
+
+    /** A fixed id per name, as a SQL literal. */
+    private static String agent(String name) {
+        return "'a0000000-0000-0000-0000-00000000000" + (name.charAt(0) % 10) + "'::uuid";
+    }
+}
