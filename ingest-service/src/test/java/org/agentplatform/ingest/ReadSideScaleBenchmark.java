@@ -173,14 +173,14 @@ class ReadSideScaleBenchmark extends AbstractIngestIntegrationTest {
     }
 
     /**
-     * The reputation triggers at this scale, in the workers' own transactions: the plans of their nested statements
-     * (auto_explain, sent back as notices) for a claim's settlement and an attempt's end, and what each costs.
+     * Reputation's write path at this scale: the triggers in the workers' own transactions (since V14 they only
+     * queue the source) and the roll-up that derives and sums what they queued, with the plans of their nested
+     * statements (auto_explain, sent back as notices) and what each costs.
      */
     private static Map<String, String> triggerPaths(Connection admin) throws SQLException {
         Map<String, String> plans = new LinkedHashMap<>();
         try (Statement s = admin.createStatement()) {
             s.execute("load 'auto_explain'");
-            s.execute("set auto_explain.log_min_duration = 0");
             s.execute("set auto_explain.log_nested_statements = on");
             s.execute("set auto_explain.log_level = notice");
             s.execute("set client_min_messages = notice");
@@ -195,8 +195,10 @@ class ReadSideScaleBenchmark extends AbstractIngestIntegrationTest {
             s.execute("update job_attempts set outcome = 'SUCCEEDED', ended_at = now() where job_id = '" + job
                     + "' and fencing_token = 1");
             plans.put("trigger: an attempt ends", notices(s));
+            s.execute("select * from reputation_roll_up(1000)");
+            plans.put("roll-up of the claim and the job", notices(s));
             s.execute("set auto_explain.log_min_duration = -1");
-            int n = 200;
+            int n = 500;
             long t0 = System.nanoTime();
             s.execute("update job_attempts set outcome = 'SUCCEEDED', ended_at = now() where (job_id, fencing_token) in"
                     + " (select job_id, fencing_token from job_attempts where outcome is null limit " + n + ")");
@@ -206,8 +208,16 @@ class ReadSideScaleBenchmark extends AbstractIngestIntegrationTest {
                     + " gen_random_uuid(), now() from claims c where status = 'OPEN' and not exists (select 1 from"
                     + " claim_status_history h where h.claim_id = c.id and h.status <> 'OPEN') limit " + n);
             long claims = System.nanoTime() - t0;
-            System.out.printf(Locale.ROOT, "%nTrigger cost at this scale: %.2f ms per ended attempt, %.2f ms per settled"
-                    + " claim (%d of each, one statement, with the row triggers)%n", attempts / 1e6 / n, claims / 1e6 / n, n);
+            // a full batch (ledger-worker.yml's 1000), with its plan
+            s.execute("set auto_explain.log_min_duration = 0");
+            t0 = System.nanoTime();
+            String rolled = single(s, "select sources || ' sources, ' || inputs || ' inputs' from reputation_roll_up(1000)");
+            long rollUp = System.nanoTime() - t0;
+            plans.put("roll-up of a batch of " + 2 * n + " sources", notices(s));
+            s.execute("set auto_explain.log_min_duration = -1");
+            System.out.printf(Locale.ROOT, "%nAt this scale: the row triggers cost %.3f ms per ended attempt and %.3f ms"
+                    + " per settled claim (%d of each, one statement); one roll-up of %s took %.1f ms, %.3f ms per source%n",
+                    attempts / 1e6 / n, claims / 1e6 / n, n, rolled, rollUp / 1e6, rollUp / 1e6 / (2 * n));
         }
         return plans;
     }

@@ -23,7 +23,8 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Reputation after a scripted history run through the real ledger and job workers: each agent's score is the
+ * Reputation after a scripted history run through the real ledger and job workers (and the ledger's roll-up of what
+ * their triggers queued): each agent's score is the
  * README's formula of what happened (50, plus each input's points, decayed by the seconds the test took), the
  * inputs explain it, a rebuild from the recorded history gives the same rows, and the farming patterns the
  * README names do not pay (a reciprocal vote, a claim without stake, work on one's own job).
@@ -123,11 +124,20 @@ class ReputationIntegrationTest extends WithWorkers {
                 + " || weight, E'\\n' order by id) from reputation_inputs";
         String sums = "select string_agg(agent_id || ' ' || weighted || ' ' || inputs || ' ' || last_input_at, E'\\n'"
                 + " order by agent_id) from reputations";
-        // in one transaction that first holds the workers' triggers, so nothing recorded meanwhile tells them apart
+        // once the ledger's roll-up has taken everything queued (a job whose inputs are all 0 moves no score)
+        await().atMost(WAIT).until(() -> jdbc.sql("select count(*) from reputation_due").query(Long.class).single() == 0);
+        // three claims, four jobs and a payout rolled up, with every input the projection holds; the queue gauge empty
+        assertThat(ledgerMeters().get("ledger.reputation.rolled.up").counter().count()).isGreaterThanOrEqualTo(8);
+        assertThat(ledgerMeters().get("ledger.reputation.inputs").counter().count()).isGreaterThanOrEqualTo(
+                jdbc.sql("select count(*) from reputation_inputs").query(Long.class).single());
+        await().atMost(WAIT).until(() -> ledgerMeters().get("ledger.reputation.queued").gauge().value() == 0);
+        // in one transaction that first holds the roll-up, so nothing recorded meanwhile tells them apart
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             JdbcClient tx = JdbcClient.create(new SingleConnectionDataSource(connection, true));
+            tx.sql("select pg_advisory_xact_lock(hashtextextended('reputation_roll_up', 0))").query().listOfRows();
             tx.sql("lock table reputation_inputs, reputations in exclusive mode").update();
+            assertThat(tx.sql("select count(*) from reputation_due").query(Long.class).single()).isZero();
             String liveInputs = tx.sql(inputs).query(String.class).single();
             String liveSums = tx.sql(sums).query(String.class).single();
             assertThat(liveInputs).contains("attempt:", "claim:", "vote:", "job:", "earned:");

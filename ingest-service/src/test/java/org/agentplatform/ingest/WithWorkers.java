@@ -27,6 +27,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -68,6 +70,11 @@ abstract class WithWorkers {
                 "--spring.main.banner-mode=off", "--logging.level.org.apache.kafka=WARN")));
         workers.add(JobWorkerApplication.application().run(env.commandLineArgs("--server.port=0",
                 "--spring.main.banner-mode=off", "--logging.level.org.apache.kafka=WARN")));
+    }
+
+    /** The ledger worker's meters (shared by every subclass: counts include the other classes' work). */
+    static MeterRegistry ledgerMeters() {
+        return workers.get(0).getBean(MeterRegistry.class);
     }
 
     @LocalServerPort

@@ -14,8 +14,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * Reputation as the workers' transactions last recorded it, scored at a given time: {@code reputation_score} and
- * the decay factor are the database's own functions, so the formula is written once (V13).
+ * Reputation as the ledger's roll-up last recorded it (V14: it trails the facts by a pass), scored at a given time:
+ * {@code reputation_score} and the decay factor are the database's own functions, so the formula is written once
+ * (V13).
  */
 @Component
 class ReputationQueries {
@@ -38,13 +39,16 @@ class ReputationQueries {
         this.reads = reads;
     }
 
-    /** Empty if no such agent; an agent without inputs has the newcomer's 50. All of it read on one connection. */
+    /**
+     * Empty if no such agent; an agent without inputs has the newcomer's 50. All of it is one snapshot (a read is
+     * one transaction), so the score and the breakdown agree even while a roll-up commits.
+     */
     Optional<Reputation> of(UUID agentId, Instant at, int recent) {
         Timestamp asOf = Timestamp.from(at);
         return reads.query(jdbc -> jdbc.sql("select exists (select 1 from agents where id = :agent)")
                 .param("agent", agentId).query(Boolean.class).optional().filter(Boolean::booleanValue)
                 .map(exists -> new Reputation(agentId, score(jdbc, agentId, asOf), at,
-                        breakdown(jdbc, agentId, asOf), recent(jdbc, agentId, asOf, recent))));
+                        breakdown(jdbc, agentId, asOf), recent == 0 ? List.of() : recent(jdbc, agentId, asOf, recent))));
     }
 
     private static BigDecimal score(JdbcClient jdbc, UUID agentId, Timestamp at) {

@@ -16,9 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.util.stream.IntStream;
 
 import org.agentplatform.schema.migration.Rollback.RollbackException;
 import org.flywaydb.core.api.FlywayException;
+
 import org.junit.jupiter.api.Test;
 
 /** What the runner refuses, how a failed undo leaves the schema, Flyway's lock, and the command line. */
@@ -84,7 +86,8 @@ class RollbackRefusalTest {
         assertThat(failed).hasMessageContaining("undo of V5 (db/rollback/U5__jobs.sql) failed and was rolled back")
                 .hasMessageContaining("job-escrow account")
                 .hasMessageContaining("The schema and flyway_schema_history are at V5");
-        assertThat(failed.undone()).extracting(step -> step.version().getVersion()).containsExactly("13", "12", "11", "10", "9", "8", "7", "6");
+        assertThat(failed.undone()).extracting(step -> step.version().getVersion()).containsExactlyElementsOf(
+                IntStream.iterate(LATEST, v -> v >= 6, v -> v - 1).mapToObj(String::valueOf).toList());
         assertThat(db.appliedVersions()).isEqualTo(versions(5));
         assertThat(db.tables()).contains("jobs", "job_saga_commands").doesNotContain("api_keys", "parked_resolutions");
         assertThat(db.single("select count(*) from transfers")).isEqualTo("2");
