@@ -2,10 +2,16 @@ package org.agentplatform.ingest.reads;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.util.StringUtils;
+
+import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -20,7 +26,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 class ReadReplicaConfiguration {
 
     /** Set and not blank (an empty environment variable means none). */
-    static final String CONFIGURED = "'${ingest.read-replica.url:}'.trim() != ''";
+    /**
+     * Whether a replica URL is set, and not blank (Compose passes an unset variable as ""): a condition of its own,
+     * since a SpEL expression with the URL spliced into a string literal breaks on a quote in the URL.
+     */
+    static final class Configured implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            return StringUtils.hasText(context.getEnvironment().getProperty("ingest.read-replica.url"));
+        }
+    }
 
     /** The replica's connections, read-only; closed with the context. Holds, not is, a DataSource (see above). */
     record ReplicaPool(HikariDataSource dataSource) implements AutoCloseable {
@@ -32,7 +47,7 @@ class ReadReplicaConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    @ConditionalOnExpression(CONFIGURED)
+    @Conditional(Configured.class)
     ReplicaPool readReplicaPool(ReadReplicaProperties properties,
                                 @Value("${spring.datasource.username:}") String primaryUser,
                                 @Value("${spring.datasource.password:}") String primaryPassword) {
@@ -54,7 +69,7 @@ class ReadReplicaConfiguration {
     }
 
     @Bean
-    ReadSource readSource(JdbcClient primary, ReadReplicaProperties properties,
+    ReadSource readSource(DataSource primary, ReadReplicaProperties properties,
                           ObjectProvider<ReplicaPool> replica, MeterRegistry meters) {
         ReplicaPool pool = replica.getIfAvailable();
         return new ReadSource(primary, pool == null ? null : pool.dataSource(), properties.maxWait(),
@@ -62,7 +77,7 @@ class ReadReplicaConfiguration {
     }
 
     @Bean
-    @ConditionalOnExpression(CONFIGURED)
+    @Conditional(Configured.class)
     ReplicaLag readReplicaHealthIndicator(JdbcClient primary, ReplicaPool replica, ReadReplicaProperties properties,
                                           MeterRegistry meters) {
         return new ReplicaLag(primary, replica.dataSource(), properties.maxLagBytes(), meters);

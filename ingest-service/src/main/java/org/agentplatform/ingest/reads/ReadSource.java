@@ -16,8 +16,11 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.UncategorizedSQLException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.jdbc.support.SQLExceptionSubclassTranslator;
+import org.springframework.jdbc.support.SQLExceptionTranslator;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,16 +34,20 @@ import io.micrometer.core.instrument.MeterRegistry;
  * and so is it for every read during the {@code pass-over} after that (so that a lagging replica costs one read the
  * wait, not every request thread), counted in {@code ingest.reads{source=primary-fallback}} and
  * {@code {source=primary-pass-over}}. Only reads go through here: a write fails on the replica
- * (25006) and is not retried on the primary.
+ * (25006) and is not retried on the primary. Each read is one read-only transaction at repeatable read, on one
+ * connection: the statements of a read that takes several (a reputation with its breakdown) see one snapshot.
  */
 public final class ReadSource {
 
     private static final Logger log = LoggerFactory.getLogger(ReadSource.class);
 
     /** SQLSTATE classes and codes after which the same read on the primary can succeed. */
+    private static final SQLExceptionTranslator TRANSLATOR = new SQLExceptionSubclassTranslator();
+
     private static final Set<String> PASS_OVER = Set.of("40001", "57P01", "57P02", "57P03", "57014");
 
-    private final JdbcClient primary;
+    private final DataSource primary;
+    private final JdbcClient primaryClient;
     private final @Nullable DataSource replica;
     private final Duration maxWait;
     private final Counter onPrimary;
@@ -51,9 +58,10 @@ public final class ReadSource {
     /** Until when reads go straight to the primary: the replica was behind or away a moment ago (nanoTime). */
     private final AtomicLong passOverUntil = new AtomicLong(System.nanoTime());
 
-    ReadSource(JdbcClient primary, @Nullable DataSource replica, Duration maxWait, Duration passOverFor,
+    ReadSource(DataSource primary, @Nullable DataSource replica, Duration maxWait, Duration passOverFor,
                MeterRegistry meters) {
         this.primary = primary;
+        this.primaryClient = JdbcClient.create(primary);
         this.replica = replica;
         this.maxWait = maxWait;
         this.passOverFor = passOverFor;
@@ -78,14 +86,14 @@ public final class ReadSource {
         DataSource standby = replica;
         if (standby == null) {
             onPrimary.increment();
-            return read.apply(primary);
+            return onPrimary(read);
         }
         if (System.nanoTime() - passOverUntil.get() < 0) {
             // one read waited max-wait and failed a moment ago: do not make every request thread wait again
             passedOver.increment();
-            return read.apply(primary);
+            return onPrimary(read);
         }
-        String position = primary.sql("select pg_current_wal_flush_lsn()::text").query(String.class).single();
+        String position = primaryClient.sql("select pg_current_wal_flush_lsn()::text").query(String.class).single();
         Optional<T> result;
         try (Connection connection = standby.getConnection()) {
             result = replayedPast(connection, position)
@@ -101,12 +109,36 @@ public final class ReadSource {
         }
         passOverUntil.set(System.nanoTime() + passOverFor.toNanos());
         fellBack.increment();
-        return read.apply(primary);
+        return onPrimary(read);
     }
 
-    private <T> Optional<T> onReplica(Connection connection, Function<JdbcClient, T> read) {
+    private <T> T onPrimary(Function<JdbcClient, T> read) {
+        try (Connection connection = primary.getConnection()) {
+            return inSnapshot(connection, read);
+        } catch (SQLException e) {
+            DataAccessException translated = TRANSLATOR.translate("read on the primary", null, e);
+            throw translated != null ? translated : new UncategorizedSQLException("read on the primary", null, e);
+        }
+    }
+
+    /** {@code read} in one read-only transaction at repeatable read on {@code connection} (its pool resets it). */
+    private static <T> T inSnapshot(Connection connection, Function<JdbcClient, T> read) throws SQLException {
+        connection.setAutoCommit(false);
+        connection.setReadOnly(true);
+        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
-            return Optional.of(read.apply(JdbcClient.create(new SingleConnectionDataSource(connection, true))));
+            T result = read.apply(JdbcClient.create(new SingleConnectionDataSource(connection, true)));
+            connection.commit();
+            return result;
+        } catch (RuntimeException e) {
+            connection.rollback();
+            throw e;
+        }
+    }
+
+    private <T> Optional<T> onReplica(Connection connection, Function<JdbcClient, T> read) throws SQLException {
+        try {
+            return Optional.of(inSnapshot(connection, read));
         } catch (DataAccessException e) {
             String state = sqlState(e);
             if (state != null && (state.startsWith("08") || PASS_OVER.contains(state))) {

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 
 import javax.sql.DataSource;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -17,15 +18,20 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * How far the read replica is behind the primary, as the gauges {@code ingest.read.replica.lag.bytes} (WAL the
  * replica has not replayed yet) and {@code ingest.read.replica.lag.seconds} (age of the newest replayed commit while
- * WAL is outstanding, 0 when caught up; NaN both when the replica cannot be asked), and as health component
- * {@code readReplica}: DOWN when it cannot be reached, is no longer a standby, or lags more than
- * {@code ingest.read-replica.max-lag-bytes}. It is not part of readiness: reads then fall back to the primary.
+ * the replica has received WAL it has not replayed, 0 when it has replayed all it received; NaN both when the replica
+ * cannot be asked), and as health component {@code readReplica}: DOWN when it cannot be reached, is no longer a
+ * standby, or lags more than {@code ingest.read-replica.max-lag-bytes}. It is not part of readiness: reads then fall
+ * back to the primary. One measurement serves both gauges and the health for up to a second, so a scrape or a health
+ * probe costs the two databases one query each, not one per gauge.
  */
 final class ReplicaLag implements HealthIndicator {
+
+    private static final long REUSE_NANOS = 1_000_000_000L;
 
     private final JdbcClient primary;
     private final DataSource replica;
     private final long maxLagBytes;
+    private @Nullable Taken last;
 
     ReplicaLag(JdbcClient primary, DataSource replica, long maxLagBytes, MeterRegistry meters) {
         this.primary = primary;
@@ -34,12 +40,16 @@ final class ReplicaLag implements HealthIndicator {
         Gauge.builder("ingest.read.replica.lag.bytes", this, lag -> lag.measureOrNaN().bytes())
                 .description("WAL the read replica has not replayed yet").baseUnit("bytes").register(meters);
         Gauge.builder("ingest.read.replica.lag.seconds", this, lag -> lag.measureOrNaN().seconds())
-                .description("Age of the replica's newest replayed commit while it is behind, else 0")
+                .description("Age of the replica's newest replayed commit while it has WAL left to replay, else 0")
                 .baseUnit("seconds").register(meters);
     }
 
     /** Lag now; {@code inRecovery} false means the replica no longer follows the primary. */
     record Measurement(boolean inRecovery, double bytes, double seconds) {
+    }
+
+    /** A measurement or why there is none, and when it was taken (nanoTime). */
+    private record Taken(long at, @Nullable Measurement measurement, @Nullable Exception error) {
     }
 
     Measurement measure() throws SQLException {
@@ -48,34 +58,45 @@ final class ReplicaLag implements HealthIndicator {
              PreparedStatement query = connection.prepareStatement("""
                      select pg_is_in_recovery(),
                             greatest(pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), 0),
-                            extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())""")) {
+                            case when pg_last_wal_receive_lsn() is not distinct from pg_last_wal_replay_lsn() then 0
+                                 else greatest(extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp()), 0)
+                            end""")) {
             query.setString(1, position);
             try (ResultSet rs = query.executeQuery()) {
                 rs.next();
                 boolean inRecovery = rs.getBoolean(1);
                 double bytes = rs.getDouble(2);
                 double age = rs.getDouble(3);
-                return new Measurement(inRecovery, bytes, bytes > 0 && !rs.wasNull() ? Math.max(age, 0) : 0);
+                return new Measurement(inRecovery, bytes, rs.wasNull() ? 0 : age);
             }
         }
     }
 
-    private Measurement measureOrNaN() {
-        try {
-            Measurement m = measure();
-            return m.inRecovery() ? m : new Measurement(false, Double.NaN, Double.NaN);
-        } catch (SQLException | RuntimeException e) {
-            return new Measurement(false, Double.NaN, Double.NaN);
+    /** The last measurement if it is younger than a second, else a new one. */
+    private synchronized Taken current() {
+        Taken taken = last;
+        if (taken == null || System.nanoTime() - taken.at() > REUSE_NANOS) {
+            try {
+                taken = new Taken(System.nanoTime(), measure(), null);
+            } catch (SQLException | RuntimeException e) {
+                taken = new Taken(System.nanoTime(), null, e);
+            }
+            last = taken;
         }
+        return taken;
+    }
+
+    private Measurement measureOrNaN() {
+        Measurement m = current().measurement();
+        return m != null && m.inRecovery() ? m : new Measurement(false, Double.NaN, Double.NaN);
     }
 
     @Override
     public Health health() {
-        Measurement m;
-        try {
-            m = measure();
-        } catch (SQLException | RuntimeException e) {
-            return Health.down().withDetail("error", e.toString()).build();
+        Taken taken = current();
+        Measurement m = taken.measurement();
+        if (m == null) {
+            return Health.down().withDetail("error", String.valueOf(taken.error())).build();
         }
         if (!m.inRecovery()) {
             return Health.down().withDetail("error", "not in recovery: promoted, or not a standby").build();
