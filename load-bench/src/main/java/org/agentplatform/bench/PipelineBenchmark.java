@@ -62,7 +62,15 @@ public final class PipelineBenchmark {
         Path root = ProcessStack.repositoryRoot();
         System.out.println("Starting PostgreSQL, a Kafka broker and the audit, ledger and job workers and the ingest"
                 + " service, each in its own JVM (" + ChildProcess.HEAP + ")...");
-        try (ProcessStack stack = ProcessStack.start(work, root, o.serviceProperties(), o.serviceJvmOptions())) {
+        // each service records a profile (JFR) into the logs, which the report keeps
+        Path profilesDir = work.resolve("logs").resolve("profiles");
+        boolean profile = !"false".equals(System.getProperty("bench.profile"));
+        List<String> jvmOptions = new ArrayList<>(o.serviceJvmOptions());
+        if (profile) {
+            Files.createDirectories(profilesDir);
+            jvmOptions.add(Profiles.jvmOption(profilesDir));
+        }
+        try (ProcessStack stack = ProcessStack.start(work, root, o.serviceProperties(), jvmOptions)) {
             notes.add(String.format("Stack start: %.1f s.", (System.nanoTime() - t0) / 1e9));
             if (!o.serviceProperties().isEmpty()) {
                 notes.add("Service settings on top of the defaults: " + String.join(" ", o.serviceProperties()));
@@ -96,6 +104,7 @@ public final class PipelineBenchmark {
             ProcessStats stats = new ProcessStats(stack.postgres().dataDirectory(), stack.processes());
             Sampler sampler;
             Measurements m = new Measurements(jdbc);
+            List<Window> windows = new ArrayList<>();
             try (ConsumerLag lag = new ConsumerLag(stack.bootstrapServers());
                  LoadGenerator gen = new LoadGenerator(stack.bootstrapServers(), o.compression(), topics, workload, ingest,
                          httpAgents, httpKeys, counters, o.httpShare());
@@ -106,7 +115,6 @@ public final class PipelineBenchmark {
                     notes.add("The audit log was still behind the set-up's commits when the steps began: the first"
                             + " steps' commit-to-audit figures include that backlog.");
                 }
-                List<Window> windows = new ArrayList<>();
                 for (int i = 0; i < o.rates().size(); i++) {
                     int rate = o.rates().get(i);
                     sampler.phase(String.format("step %d/%d @%,d/s", i + 1, o.rates().size(), rate), rate);
@@ -163,6 +171,14 @@ public final class PipelineBenchmark {
 
             System.out.println("Stopping the services; the baselines run on the same PostgreSQL and broker...");
             stack.stopServices();
+            List<Profiles.Profile> profiles = List.of();
+            try {
+                if (!windows.isEmpty()) {
+                    profiles = Profiles.read(profilesDir, windows.get(0).from(), windows.get(windows.size() - 1).to());
+                }
+            } catch (IOException | RuntimeException e) {
+                notes.add("The services' profiles could not be read: " + e);
+            }
             NaiveBaseline.Result naive = null;
             try {
                 System.out.println("Naive consumer baseline (the ledger worker with max.poll.records=1)...");
@@ -179,7 +195,7 @@ public final class PipelineBenchmark {
                 notes.add("pgbench not found (set -Dbench.pgbench=/path/to/pgbench); PostgreSQL-alone baseline skipped.");
             } else {
                 try {
-                    bench.prepare(new JdbcTemplate(stack.postgres().dataSource(NaiveBaseline.DATABASE)));
+                    PgBench.prepare(new JdbcTemplate(stack.postgres().dataSource(NaiveBaseline.DATABASE)));
                     for (int[] run : new int[][] {{1, 1}, {1, 2}}) {
                         pg.add(pgbench(bench, run[0], run[1], false, o));
                     }
@@ -189,6 +205,14 @@ public final class PipelineBenchmark {
                         notes.add("pgbench pipelined run failed, batched figure is without pipelining: " + e.getMessage());
                         pg.add(pgbench(bench, PgBench.BATCH, 1, false, o));
                     }
+                    // PostgreSQL's own ceiling for these writes: the batch as the applier writes it
+                    for (int clients : new int[] {1, 2}) {
+                        try {
+                            pg.add(pgbench(bench, PgBench.BATCH, clients, true, true, o));
+                        } catch (IOException e) {
+                            notes.add("pgbench set-based run (" + clients + " clients) failed: " + e.getMessage());
+                        }
+                    }
                 } catch (Exception e) {
                     notes.add("pgbench failed: " + e.getMessage());
                 }
@@ -196,7 +220,7 @@ public final class PipelineBenchmark {
             System.out.println("Stopping PostgreSQL and the broker...");
             return new RunData(o, Machine.describe(), stack.postgres().version(), stats.names(), steps,
                     sampler.samples(), stepStarts, counters.scheduled.sum(), counters.accepted(), counters.failed(),
-                    counters.httpShed.sum(), counters.accepted() - applied, outcomes, httpErrors, naive, pg, notes);
+                    counters.httpShed.sum(), counters.accepted() - applied, outcomes, httpErrors, naive, pg, profiles, notes);
         }
     }
 
@@ -212,9 +236,14 @@ public final class PipelineBenchmark {
 
     private static PgBench.Result pgbench(PgBench bench, int perTx, int clients, boolean pipelined, BenchOptions o)
             throws IOException, InterruptedException {
-        System.out.printf("pgbench: %d transfer(s)/tx, %d client(s)%s, %d s...%n", perTx, clients,
-                pipelined ? ", pipelined" : "", o.pgbenchSeconds());
-        PgBench.Result r = bench.run("pgbench", perTx, clients, pipelined, o.pgbenchSeconds());
+        return pgbench(bench, perTx, clients, pipelined, false, o);
+    }
+
+    private static PgBench.Result pgbench(PgBench bench, int perTx, int clients, boolean pipelined, boolean setBased,
+                                          BenchOptions o) throws IOException, InterruptedException {
+        System.out.printf("pgbench: %d transfer(s)/tx%s, %d client(s)%s, %d s...%n", perTx, setBased ? " set-based" : "",
+                clients, pipelined ? ", pipelined" : "", o.pgbenchSeconds());
+        PgBench.Result r = bench.run("pgbench", perTx, clients, pipelined, setBased, o.pgbenchSeconds());
         System.out.printf("  %,.0f transfers/s%n", r.transfersPerSecond());
         return r;
     }

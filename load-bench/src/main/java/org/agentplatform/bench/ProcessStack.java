@@ -117,7 +117,9 @@ public final class ProcessStack implements AutoCloseable {
             args.add("--ingest.security.admin-key=" + adminKey);
         }
         args.addAll(extraArgs);
-        ChildProcess process = ChildProcess.jar(service.module(), jar, jvmOptions, args, logs);
+        // an option may name the service, e.g. its own profile file (Profiles.SERVICE)
+        List<String> options = jvmOptions.stream().map(o -> o.replace(Profiles.SERVICE, service.module())).toList();
+        ChildProcess process = ChildProcess.jar(service.module(), jar, options, args, logs);
         services.add(process);
         return process;
     }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.jfree.chart.JFreeChart;
 
@@ -75,6 +76,17 @@ final class Report {
                 s.append(String.format("- vs pgbench one transfer/tx (1 client): %,.0f transfers/s, ratio %.1fx%n",
                         pg1.transfersPerSecond(), ref.appliedPerSec() / pg1.transfersPerSecond()));
             }
+            for (int clients : new int[] {1, 2}) {
+                PgBench.Result set = d.pgbenchSetBased(clients);
+                if (set != null) {
+                    s.append(String.format("- vs pgbench set-based (%d transfers/tx in seven multi-row statements, as the applier"
+                                    + " writes them, %d client%s, pipelined): %,.0f transfers/s, the pipeline reaches **%.0f%%** of it%n",
+                            set.transfersPerTx(), clients, clients == 1 ? "" : "s", set.transfersPerSecond(),
+                            100 * ref.appliedPerSec() / set.transfersPerSecond()));
+                }
+            }
+            s.append(String.format("- CPU per applied command at that rate: **%,.0f core-µs** for the system (every process but"
+                    + " the load generator; per process below)%n", systemMicros(ref)));
         }
         s.append("\n## Steps (open loop)\n\n");
         s.append("| target/s | offered/s | applied/s | backlog (command lag) start → end | audit.changes lag at end | e2e Kafka p50/p99/max ms | e2e HTTP p50/p99 ms | commit→audit p50/p99 ms | audit log trails s start → end | failed | workers keep up | audit keeps up |\n");
@@ -101,14 +113,34 @@ final class Report {
                     r.memoryMax().getOrDefault(p, 0L) >> 20)));
             s.append(String.format(" %.2f |%n", r.machineCores()));
         }
+        s.append("\n## CPU per applied command\n\nCore-µs per applied command (a process's cores over the step × 10⁶ / applied"
+                + " commands/s): what a command costs each process, which does not depend on how busy the machine is.\n\n| target/s | applied/s |");
+        d.processes().stream().filter(p -> !p.equals(ProcessStats.BENCH)).forEach(p -> s.append(' ').append(p).append(" |"));
+        s.append(" system |\n|---:|---:|");
+        d.processes().stream().filter(p -> !p.equals(ProcessStats.BENCH)).forEach(p -> s.append("---:|"));
+        s.append("---:|\n");
+        for (StepResult r : d.steps()) {
+            s.append(String.format("| %,d | %,.0f |", r.targetRate(), r.appliedPerSec()));
+            d.processes().stream().filter(p -> !p.equals(ProcessStats.BENCH)).forEach(p -> s.append(r.cores().containsKey(p)
+                    ? String.format(" %,.0f |", r.cores().get(p) * 1e6 / r.appliedPerSec()) : " – |"));
+            s.append(String.format(" **%,.0f** |%n", systemMicros(r)));
+        }
+        if (!d.profiles().isEmpty()) {
+            s.append("\n## Where the services' CPU goes (JFR execution samples over the steps)\n\nPer service, its hottest threads"
+                    + " (numbers folded: a pool is one line) with their share of the service's samples, the methods most often on"
+                    + " top of their stack, and the platform's own frame nearest the top. The recordings are in `logs/profiles/`"
+                    + " (open them with JDK Mission Control or `jfr print`).\n");
+            s.append(Profiles.markdown(d.profiles()));
+        }
         s.append("\n## Baselines (same run, same servers, services stopped)\n\n| baseline | transfers/s |\n|---|---:|\n");
         if (naive != null) {
             s.append(String.format("| naive ledger consumer (own JVM, %s), max.poll.records=1, drain of %,d transfers | %,.0f |%n",
                     ChildProcess.HEAP, naive.transfers(), naive.perSecond()));
         }
         for (PgBench.Result r : d.pgbench()) {
-            s.append(String.format("| pgbench, %d transfer(s)/transaction, %d client(s)%s (%.0f tps) | %,.0f |%n",
-                    r.transfersPerTx(), r.clients(), r.pipelined() ? ", pipelined" : "", r.tps(), r.transfersPerSecond()));
+            s.append(String.format("| pgbench, %d transfer(s)/transaction%s, %d client(s)%s (%.0f tps) | %,.0f |%n",
+                    r.transfersPerTx(), r.setBased() ? " in set-based statements" : "", r.clients(),
+                    r.pipelined() ? ", pipelined" : "", r.tps(), r.transfersPerSecond()));
         }
         s.append(String.format("%n## Accounting%n%nScheduled %,d; accepted %,d; failed %,d (of which HTTP shed %,d); not applied when the run ended: %,d.%n",
                 d.scheduled(), d.accepted(), d.failed(), d.httpShed(), d.unappliedAtEnd()));
@@ -147,6 +179,13 @@ final class Report {
                   Kafka lag and audit delay over time, step starts marked), cpu.png (cores per process over time).
                 """);
         return s.toString();
+    }
+
+    /** Core-µs per applied command of every process but the load generator, over the step. */
+    static double systemMicros(StepResult r) {
+        double cores = r.cores().entrySet().stream().filter(e -> !e.getKey().equals(ProcessStats.BENCH))
+                .mapToDouble(Map.Entry::getValue).sum();
+        return r.appliedPerSec() > 0 ? cores * 1e6 / r.appliedPerSec() : Double.NaN;
     }
 
     private static String yesNo(boolean b) {

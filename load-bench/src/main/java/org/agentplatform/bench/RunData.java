@@ -10,7 +10,8 @@ record RunData(BenchOptions options, String machine, String postgresVersion, Lis
                List<StepResult> steps,
                List<Sampler.Sample> samples, List<Double> stepStarts, long scheduled, long accepted, long failed,
                long httpShed, long unappliedAtEnd, Map<String, Long> outcomes, Map<Integer, Long> httpErrors,
-               NaiveBaseline.@Nullable Result naive, List<PgBench.Result> pgbench, List<String> notes) {
+               NaiveBaseline.@Nullable Result naive, List<PgBench.Result> pgbench, List<Profiles.Profile> profiles,
+               List<String> notes) {
 
     /** The highest target rate whose step was sustainable end to end (audit log included), or null. */
     @Nullable StepResult best() {
@@ -24,7 +25,14 @@ record RunData(BenchOptions options, String machine, String postgresVersion, Lis
                 .reduce((a, b) -> b.targetRate() > a.targetRate() ? b : a).orElse(null);
     }
 
+    /** pgbench with each transfer's statements, {@code perTx} transfers per transaction, one client. */
     PgBench.@Nullable Result pgbench(int perTx) {
-        return pgbench.stream().filter(r -> r.transfersPerTx() == perTx).findFirst().orElse(null);
+        return pgbench.stream().filter(r -> r.transfersPerTx() == perTx && !r.setBased() && r.clients() == 1)
+                .findFirst().orElse(null);
+    }
+
+    /** pgbench with the batch in set-based statements, with {@code clients} clients. */
+    PgBench.@Nullable Result pgbenchSetBased(int clients) {
+        return pgbench.stream().filter(r -> r.setBased() && r.clients() == clients).findFirst().orElse(null);
     }
 }

@@ -13,15 +13,19 @@ public final class WorkDirectory {
     private WorkDirectory() {
     }
 
-    /** The services' logs go with the report: the first place to look when a figure is odd. */
+    /** The services' logs (and their profiles, a folder of them) go with the report: the first place to look when a figure is odd. */
     public static void keepLogs(Path from, Path to) {
         if (!Files.isDirectory(from)) {
             return;
         }
-        try (Stream<Path> logs = Files.list(from)) {
-            Files.createDirectories(to);
+        try (Stream<Path> logs = Files.walk(from)) {
             for (Path log : logs.toList()) {
-                Files.copy(log, to.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                Path target = to.resolve(from.relativize(log).toString());
+                if (Files.isDirectory(log)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(log, target, StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         } catch (IOException e) {
             System.err.println("Could not keep the logs: " + e);
