@@ -20,13 +20,16 @@ import java.util.List;
  *                       repeatable), to measure a setting without rebuilding
  * @param serviceJvmOptions JVM options of every service ({@code --jvm=-XX:...}, repeatable), beside the heap bound
  * @param compression    compression of the generator's Kafka producer ({@code --compression=} sets the services' too)
+ * @param combined       the four services in one JVM ({@code --combined}, as the local run deploys them), not a JVM each
  */
 record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotAccounts, double httpShare,
                     Workload.Mix mix, int naiveTransfers, int pgbenchSeconds, int drainSeconds, Path out, boolean quick,
-                    List<String> serviceProperties, String compression, List<String> serviceJvmOptions) {
+                    List<String> serviceProperties, String compression, List<String> serviceJvmOptions,
+                    boolean combined) {
 
     static BenchOptions parse(String[] args) {
         boolean quick = Arrays.asList(args).contains("--quick");
+        boolean combined = Arrays.asList(args).contains("--combined");
         List<Integer> rates = quick ? List.of(500, 1000) : List.of(500, 1000, 1500, 2000, 3000, 4000, 6000);
         int stepSeconds = quick ? 15 : 40;
         int accounts = quick ? 1000 : 10_000;
@@ -43,7 +46,7 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
         String compression = "lz4";
         List<String> jvm = new java.util.ArrayList<>();
         for (String arg : args) {
-            if (arg.equals("--quick")) {
+            if (arg.equals("--quick") || arg.equals("--combined")) {
                 continue;
             }
             String[] kv = arg.replaceFirst("^--", "").split("=", 2);
@@ -68,13 +71,13 @@ record BenchOptions(List<Integer> rates, int stepSeconds, int accounts, int hotA
                     set.add("--spring.kafka.producer.compression-type=" + kv[1]);
                 }
                 default -> throw new IllegalArgumentException("Unknown option --" + kv[0]
-                        + " (known: --quick --rates=a,b,c --step-seconds --accounts --http-share --claims-share --jobs-share --naive-transfers"
+                        + " (known: --quick --combined --rates=a,b,c --step-seconds --accounts --http-share --claims-share --jobs-share --naive-transfers"
                         + " --pgbench-seconds --out --compression=lz4|none|zstd|snappy --set=spring.property=value --jvm=-XX:option)");
             }
         }
         return new BenchOptions(rates, stepSeconds, accounts, Math.max(1, accounts / 1000), http,
                 new Workload.Mix(claims, jobs), naive, pgbench,
                 quick ? 30 : 120, out, quick, List.copyOf(set), compression,
-                List.copyOf(jvm));
+                List.copyOf(jvm), combined);
     }
 }

@@ -48,7 +48,14 @@ public final class ChildProcess implements AutoCloseable {
 
     /** A main class of this benchmark's own class path, in a JVM of its own. */
     public static ChildProcess main(String name, Class<?> main, List<String> args, Path logDir) throws IOException {
+        return main(name, main, List.of(), args, logDir);
+    }
+
+    /** As {@link #main(String, Class, List, Path)}, with JVM options after the heap bound (a later -Xmx wins). */
+    public static ChildProcess main(String name, Class<?> main, List<String> jvmArgs, List<String> args, Path logDir)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of(java(), HEAP, "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(jvmArgs);
         String classPath = System.getProperty("java.class.path");
         if (classPath.endsWith(".jar") && !classPath.contains(java.io.File.pathSeparator)) {
             // running from the executable jar: its launcher takes the main class from loader.main

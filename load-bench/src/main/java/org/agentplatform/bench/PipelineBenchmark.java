@@ -70,7 +70,8 @@ public final class PipelineBenchmark {
             Files.createDirectories(profilesDir);
             jvmOptions.add(Profiles.jvmOption(profilesDir));
         }
-        try (ProcessStack stack = ProcessStack.start(work, root, o.serviceProperties(), jvmOptions)) {
+        try (ProcessStack stack = o.combined() ? ProcessStack.startCombined(work, o.serviceProperties(), jvmOptions)
+                : ProcessStack.start(work, root, o.serviceProperties(), jvmOptions)) {
             notes.add(String.format("Stack start: %.1f s.", (System.nanoTime() - t0) / 1e9));
             if (!o.serviceProperties().isEmpty()) {
                 notes.add("Service settings on top of the defaults: " + String.join(" ", o.serviceProperties()));

@@ -32,6 +32,10 @@ public final class ProcessStack implements AutoCloseable {
     record Service(String module, int portOffset) {
     }
 
+    /** The combined deployment's one JVM of services, and its heap. */
+    static final String COMBINED = "services";
+    static final String COMBINED_HEAP = "-Xmx2g";
+
     static final List<Service> SERVICES = List.of(new Service("audit-worker", 3), new Service("ledger-worker", 2),
             new Service("job-worker", 4), new Service("ingest-service", 0));
 
@@ -74,32 +78,65 @@ public final class ProcessStack implements AutoCloseable {
             }
             jars.add(jar);
         }
+        ProcessStack stack = servers(work);
+        try {
+            // the audit worker alone first (migrations, replication slot), then the others side by side
+            stack.startService(SERVICES.get(0), jars.get(0), jvmOptions, serviceArgs, logs)
+                    .awaitReady(stack.readinessUrl(SERVICES.get(0)), START_TIMEOUT);
+            List<ChildProcess> rest = new ArrayList<>();
+            for (int i = 1; i < SERVICES.size(); i++) {
+                rest.add(stack.startService(SERVICES.get(i), jars.get(i), jvmOptions, serviceArgs, logs));
+            }
+            for (int i = 1; i < SERVICES.size(); i++) {
+                rest.get(i - 1).awaitReady(stack.readinessUrl(SERVICES.get(i)), START_TIMEOUT);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
+    }
+
+    /**
+     * The combined deployment: the same servers, and the four services in one JVM ({@link CombinedServices}, as the
+     * local run deploys them) with {@link #COMBINED_HEAP}, the four separate JVMs' heaps together.
+     */
+    static ProcessStack startCombined(Path work, List<String> serviceArgs, List<String> jvmOptions)
+            throws IOException, InterruptedException {
+        Path logs = work.resolve("logs");
+        ProcessStack stack = servers(work);
+        try {
+            List<String> args = new ArrayList<>(commonArgs(stack.postgres, DATABASE, stack.bootstrap));
+            args.add("--server.port=" + stack.httpPort);
+            args.add("--ingest.security.admin-key=" + stack.adminKey);
+            args.addAll(serviceArgs);
+            List<String> options = new ArrayList<>(List.of(COMBINED_HEAP));
+            jvmOptions.forEach(o -> options.add(o.replace(Profiles.SERVICE, COMBINED)));
+            ChildProcess process = ChildProcess.main(COMBINED, CombinedServices.class, options, args, logs);
+            stack.services.add(process);
+            for (Service service : SERVICES) {
+                process.awaitReady(stack.readinessUrl(service), START_TIMEOUT);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
+    }
+
+    /** PostgreSQL and the broker, with no service yet. */
+    private static ProcessStack servers(Path work) throws IOException, InterruptedException {
         PostgresServer postgres = PostgresServer.start(work.resolve("postgres"), 0);
         ChildProcess broker = null;
         try {
             postgres.createDatabase(DATABASE);
-            broker = ChildProcess.main("kafka", BrokerMain.class, List.of(work.resolve("kafka").toString(), "0"), logs);
+            broker = ChildProcess.main("kafka", BrokerMain.class, List.of(), List.of(work.resolve("kafka").toString(), "0"),
+                    work.resolve("logs"));
             String bootstrap = broker.awaitLine(Pattern.compile("BROKER READY (\\S+)"), START_TIMEOUT);
             byte[] key = new byte[32];
             new SecureRandom().nextBytes(key);
-            ProcessStack stack = new ProcessStack(postgres, broker, bootstrap, org.agentplatform.stack.LocalStack.Options.onFreePorts(work).httpPort(),
+            return new ProcessStack(postgres, broker, bootstrap, org.agentplatform.stack.LocalStack.Options.onFreePorts(work).httpPort(),
                     Base64.getUrlEncoder().withoutPadding().encodeToString(key));
-            try {
-                // the audit worker alone first (migrations, replication slot), then the others side by side
-                stack.startService(SERVICES.get(0), jars.get(0), jvmOptions, serviceArgs, logs)
-                        .awaitReady(stack.readinessUrl(SERVICES.get(0)), START_TIMEOUT);
-                List<ChildProcess> rest = new ArrayList<>();
-                for (int i = 1; i < SERVICES.size(); i++) {
-                    rest.add(stack.startService(SERVICES.get(i), jars.get(i), jvmOptions, serviceArgs, logs));
-                }
-                for (int i = 1; i < SERVICES.size(); i++) {
-                    rest.get(i - 1).awaitReady(stack.readinessUrl(SERVICES.get(i)), START_TIMEOUT);
-                }
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                stack.close();
-                throw e;
-            }
-            return stack;
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (broker != null) {
                 broker.close();

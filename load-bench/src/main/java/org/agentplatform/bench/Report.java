@@ -32,8 +32,11 @@ final class Report {
         BenchOptions o = d.options();
         StringBuilder s = new StringBuilder("# Pipeline benchmark\n\n");
         s.append("Machine: ").append(d.machine()).append(". PostgreSQL ").append(d.postgresVersion())
-                .append(" (fsync and synchronous_commit on); a Kafka broker and each service (audit, ledger and job")
-                .append(" workers, ingest service) in a JVM of its own with ").append(ChildProcess.HEAP)
+                .append(" (fsync and synchronous_commit on); a Kafka broker and ")
+                .append(o.combined() ? "the four services (audit, ledger and job workers, ingest service) in one JVM"
+                        + " (--combined, as the local run deploys them) with " + ProcessStack.COMBINED_HEAP
+                        : "each service (audit, ledger and job workers, ingest service) in a JVM of its own with "
+                        + ChildProcess.HEAP)
                 .append("; the load generator in the benchmark's JVM. Mode: ").append(o.quick() ? "--quick" : "default")
                 .append(", ").append(o.stepSeconds()).append(" s per step, ").append(String.format("%,d", o.accounts()))
                 .append(" accounts (").append(o.hotAccounts()).append(" hot). Mix: ")

@@ -112,30 +112,10 @@ public final class LocalStack implements AutoCloseable {
             common.put("spring.datasource.username", postgres.username());
             common.put("spring.datasource.password", "");
             common.put("spring.kafka.bootstrap-servers", kafka.bootstrapServers());
-            common.put("spring.main.register-shutdown-hook", false); // the stack closes them in order
-            common.put("spring.main.banner-mode", "off");
-            // One JVM, one logging system: keep it up until the stack has closed, and do not label every
-            // line with the name of whichever app configured logging first.
-            common.put("logging.register-shutdown-hook", false);
-            common.put("logging.include-application-name", false);
             common.putAll(properties);
-            // The audit worker first: it migrates the schema and creates the replication slot, so no outbox
-            // row is written before CDC captures the WAL. Then the workers; the HTTP entry point last.
-            // Spring Security is on this classpath for ingest only: the workers, deployed on their own, have none
-            Map<String, Object> workers = new HashMap<>(common);
-            workers.put("spring.autoconfigure.exclude", String.join(",", INGEST_ONLY_AUTO_CONFIGURATIONS));
-            stack.run(AuditWorkerApplication::application, workers, options.httpPort() + 3);
-            stack.run(LedgerWorkerApplication::application, workers, options.httpPort() + 2);
-            stack.run(JobWorkerApplication::application, workers, options.httpPort() + 4);
-            Map<String, Object> ingest = new HashMap<>(common);
-            ingest.put("ingest.security.admin-key", stack.adminKey);
-            if (replica != null) {
-                ingest.put("ingest.read-replica.url", replica.jdbcUrl(DATABASE));
-            }
-            // the console shows the audit worker's verification
-            ingest.put("ingest.console.audit-url", "http://localhost:" + (options.httpPort() + 3));
-            stack.run(IngestServiceApplication::application, ingest, options.httpPort());
-            stack.awaitConsumersJoined(CONSUMERS_JOIN_TIMEOUT);
+            stack.apps.addAll(startServices(common, options.httpPort(), stack.adminKey,
+                    replica == null ? null : replica.jdbcUrl(DATABASE)));
+            awaitConsumersJoined(stack.apps, CONSUMERS_JOIN_TIMEOUT);
         } catch (RuntimeException e) {
             stack.close();
             throw e;
@@ -144,10 +124,51 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * The four services in this JVM, each in its own Spring context, on the servers {@code common} names: the audit
+     * worker on {@code httpPort} + 3, the ledger worker + 2, the job worker + 4, the ingest service on
+     * {@code httpPort}. This is how the local run deploys them, and the benchmark's combined deployment. The caller
+     * closes them, in reverse order; if one fails to start, those already started are closed.
+     */
+    public static List<ConfigurableApplicationContext> startServices(Map<String, Object> common, int httpPort,
+                                                                     String adminKey, @Nullable String replicaUrl) {
+        Map<String, Object> all = new HashMap<>();
+        all.put("spring.main.register-shutdown-hook", false); // the caller closes them in order
+        all.put("spring.main.banner-mode", "off");
+        // One JVM, one logging system: keep it up until the stack has closed, and do not label every
+        // line with the name of whichever app configured logging first.
+        all.put("logging.register-shutdown-hook", false);
+        all.put("logging.include-application-name", false);
+        all.putAll(common);
+        List<ConfigurableApplicationContext> apps = new ArrayList<>();
+        try {
+            // The audit worker first: it migrates the schema and creates the replication slot, so no outbox
+            // row is written before CDC captures the WAL. Then the workers; the HTTP entry point last.
+            // Spring Security is on this classpath for ingest only: the workers, deployed on their own, have none
+            Map<String, Object> workers = new HashMap<>(all);
+            workers.put("spring.autoconfigure.exclude", String.join(",", INGEST_ONLY_AUTO_CONFIGURATIONS));
+            apps.add(run(AuditWorkerApplication::application, workers, httpPort + 3));
+            apps.add(run(LedgerWorkerApplication::application, workers, httpPort + 2));
+            apps.add(run(JobWorkerApplication::application, workers, httpPort + 4));
+            Map<String, Object> ingest = new HashMap<>(all);
+            ingest.put("ingest.security.admin-key", adminKey);
+            if (replicaUrl != null) {
+                ingest.put("ingest.read-replica.url", replicaUrl);
+            }
+            // the console shows the audit worker's verification
+            ingest.put("ingest.console.audit-url", "http://localhost:" + (httpPort + 3));
+            apps.add(run(IngestServiceApplication::application, ingest, httpPort));
+            return apps;
+        } catch (RuntimeException e) {
+            close(apps);
+            throw e;
+        }
+    }
+
+    /**
      * Returns once every worker's command consumers have joined their groups, so that "up" means commands are
      * applied, not only accepted (after a crash the group may first wait out the old members' session timeout).
      */
-    private void awaitConsumersJoined(Duration timeout) {
+    private static void awaitConsumersJoined(List<ConfigurableApplicationContext> apps, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         for (ConfigurableApplicationContext app : apps) {
             HealthIndicator consumers = app.getBeansOfType(HealthIndicator.class).get("commandConsumersHealthIndicator");
@@ -168,12 +189,26 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    private void run(Supplier<SpringApplicationBuilder> app, Map<String, Object> common, int port) {
+    private static ConfigurableApplicationContext run(Supplier<SpringApplicationBuilder> app, Map<String, Object> common,
+                                                      int port) {
         // Arguments, not default properties: they must outrank each application's own yml.
         List<String> args = new ArrayList<>();
         common.forEach((key, value) -> args.add("--" + key + "=" + value));
         args.add("--server.port=" + port);
-        apps.add(app.get().run(args.toArray(String[]::new)));
+        return app.get().run(args.toArray(String[]::new));
+    }
+
+    /** Closes {@code apps} in reverse order of their start. */
+    public static void close(List<ConfigurableApplicationContext> apps) {
+        List<ConfigurableApplicationContext> reversed = new ArrayList<>(apps);
+        Collections.reverse(reversed);
+        for (ConfigurableApplicationContext app : reversed) {
+            try {
+                app.close();
+            } catch (RuntimeException e) {
+                System.err.println("Failed to stop " + app.getId() + ": " + e);
+            }
+        }
     }
 
     public PostgresServer postgres() {
@@ -196,15 +231,7 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        List<ConfigurableApplicationContext> reversed = new ArrayList<>(apps);
-        Collections.reverse(reversed);
-        for (ConfigurableApplicationContext app : reversed) {
-            try {
-                app.close();
-            } catch (RuntimeException e) {
-                System.err.println("Failed to stop " + app.getId() + ": " + e);
-            }
-        }
+        close(apps);
         apps.clear();
         kafka.close();
         if (replica != null) {
