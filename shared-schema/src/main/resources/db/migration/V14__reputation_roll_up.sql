@@ -3,63 +3,66 @@
 -- ended an attempt or a job, or paid an escrow: the derivation's index lookups on the hot path (3.5 to 4.3 ms per
 -- row at 100,000 agents under load), and a row lock on each agent's sum taken in the order of that worker's batch,
 -- so two workers whose transactions touched the same agents in different orders could deadlock. From here the
--- triggers only queue what became due (one small row, keyed by its source: the claim, the job or the payout), in
--- the worker's transaction, so what commits is never missed and what rolls back is never counted.
+-- triggers only append what became due to a queue (one small row naming its source: the claim, the job or the
+-- payout), in the worker's transaction, so what commits is never missed and what rolls back is never counted.
 -- reputation_roll_up(batch), run by one caller at a time (the ledger workers' ReputationRollUp, every 250 ms by
--- default), takes queued sources, derives their inputs set-based with V13's functions and adds them to the sums in
--- agent order. Deriving after the commit also sees facts that committed late with an earlier timestamp, which V13's
+-- default), takes queue rows, derives their sources' inputs set-based with V13's functions and adds them to the sums
+-- in agent order. Deriving after the commit also sees facts that committed late with an earlier timestamp, which V13's
 -- triggers could not. Scores trail the facts by one pass; reputation_due's size and age are the ledger's gauges.
 --
 -- Deploy: any order. Workers of the release before keep working (the triggers run in the database); until a ledger
 --   worker of this release runs, sources wait in reputation_due and scores stand still.
 -- Rollback: U14 rolls up what is queued and puts V13's triggers back.
 
+-- Append-only: every trigger firing is a row of its own. A source queued again while a roll-up takes an earlier row
+-- of it (an attempt that failed, then the job's end in a later transaction) is a new row, which the roll-up sees once
+-- it commits; a key per source would let the later write conflict with the earlier row and be lost with it.
 create table reputation_due (
+    seq       bigint      generated always as identity primary key,
     kind      text        not null check (kind in ('claim', 'job', 'payout')),
     source_id uuid        not null,
-    queued_at timestamptz not null default now(),
-    primary key (kind, source_id)
+    queued_at timestamptz not null default now()
 );
 
 create or replace function reputation_on_claim_settled() returns trigger language plpgsql as $$
 begin
-    insert into reputation_due (kind, source_id) values ('claim', new.claim_id) on conflict do nothing;
+    insert into reputation_due (kind, source_id) values ('claim', new.claim_id);
     return null;
 end $$;
 
--- an attempt and its job both queue the job (in one transaction, the first queues it); the input ids keep a job
--- derived twice (an attempt that failed, then the job's end) from counting twice
+-- an attempt and its job both queue the job; the input ids keep a job derived twice from counting twice
 create or replace function reputation_on_job_ended() returns trigger language plpgsql as $$
 begin
-    insert into reputation_due (kind, source_id) values ('job', new.job_id) on conflict do nothing;
+    insert into reputation_due (kind, source_id) values ('job', new.job_id);
     return null;
 end $$;
 
 create or replace function reputation_on_job_status() returns trigger language plpgsql as $$
 begin
-    insert into reputation_due (kind, source_id) values ('job', new.id) on conflict do nothing;
+    insert into reputation_due (kind, source_id) values ('job', new.id);
     return null;
 end $$;
 
 create or replace function reputation_on_payout() returns trigger language plpgsql as $$
 begin
-    insert into reputation_due (kind, source_id) values ('payout', new.id) on conflict do nothing;
+    insert into reputation_due (kind, source_id) values ('payout', new.id);
     return null;
 end $$;
 
 drop function reputation_record(uuid[], uuid[], uuid[]);
 
--- Rolls up at most `batch` queued sources in the caller's transaction; returns how many it took and how many inputs
--- it recorded (an input of 0 is recorded, to explain, but moves no sum). One caller at a time: a second one (another
--- ledger worker) returns 0 at once, and so does any while a rebuild runs; the sums are thus locked by nobody else.
-create function reputation_roll_up(batch integer) returns table (sources bigint, inputs bigint)
+-- Rolls up at most `batch` queue rows, oldest first, in the caller's transaction; returns how many it took and how
+-- many inputs it recorded (an input of 0 is recorded, to explain, but moves no sum). One caller at a time: a second
+-- one (another ledger worker) returns 0 at once, and so does any while a rebuild runs; the sums are thus locked by
+-- nobody else.
+create function reputation_roll_up(batch integer) returns table (taken bigint, inputs bigint)
     language plpgsql volatile
 as $$
 declare
     claim_ids    uuid[];
     job_ids      uuid[];
     transfer_ids uuid[];
-    taken        bigint;
+    rows_taken   bigint;
     recorded     bigint;
 begin
     if batch < 1 then
@@ -71,17 +74,16 @@ begin
     end if;
     with queued as (
         delete from reputation_due d
-        using (select q.kind, q.source_id from reputation_due q limit batch) q
-        where d.kind = q.kind and d.source_id = q.source_id
+        where d.seq in (select q.seq from reputation_due q order by q.seq limit batch)
         returning d.kind, d.source_id
     )
-    select coalesce(array_agg(source_id) filter (where kind = 'claim'), '{}'),
-           coalesce(array_agg(source_id) filter (where kind = 'job'), '{}'),
-           coalesce(array_agg(source_id) filter (where kind = 'payout'), '{}'),
+    select coalesce(array_agg(distinct source_id) filter (where kind = 'claim'), '{}'),
+           coalesce(array_agg(distinct source_id) filter (where kind = 'job'), '{}'),
+           coalesce(array_agg(distinct source_id) filter (where kind = 'payout'), '{}'),
            count(*)
-    into claim_ids, job_ids, transfer_ids, taken
+    into claim_ids, job_ids, transfer_ids, rows_taken
     from queued;
-    if taken = 0 then
+    if rows_taken = 0 then
         return query select 0::bigint, 0::bigint;
         return;
     end if;
@@ -108,11 +110,13 @@ begin
                                              karma_earned = r.karma_earned + excluded.karma_earned
     )
     select count(*) into recorded from added;
-    return query select taken, recorded;
+    return query select rows_taken, recorded;
 end $$;
 
--- The rebuild, as V13's, under the roll-up's lock (it waits for a pass to end, and holds the next until it
--- commits); the queue is emptied first, as the rebuild derives everything that committed before its next statement.
+-- The rebuild, as V13's, under the roll-up's lock (it waits for a pass in progress to end; a pass that starts
+-- meanwhile returns without doing anything). The queue rows it can see are deleted first: their sources committed,
+-- so the next statement's derivation sees them; rows that commit later stay queued, and their inputs, if the rebuild
+-- already derived them, are not recorded twice.
 create or replace function reputation_rebuild() returns table (agents bigint, inputs bigint)
     language plpgsql volatile
 as $$

@@ -1,14 +1,16 @@
 -- Undoes V14__reputation_roll_up.sql. Run by org.agentplatform.schema.migration.Rollback (README "Migrations"),
 -- never by Flyway; in one transaction, together with the removal of V14's row from flyway_schema_history.
--- What is queued is rolled up first, under the roll-up's lock (a ledger worker's pass in progress ends first), with
--- the queue locked so that no worker adds to it meanwhile; then V13's triggers, which derive in the workers'
--- transactions, are put back. A worker transaction that waited for the queue's lock fails once, when the queue is
--- gone, and its worker retries it. This release's ledger workers then log a failed roll-up pass per interval until
--- they are replaced by the release before.
+-- First run the release before (README "Migrations"): its ledger workers do not roll up, so what the triggers queue
+-- meanwhile waits here. Under the roll-up's lock (taken first, as the roll-up and the rebuild take it; a pass in
+-- progress ends first), the backlog is rolled up while the workers keep writing; then the queue is locked, so that
+-- no worker adds to it, the little they added meanwhile is rolled up, and V13's triggers, which derive in the
+-- workers' transactions, are put back. A worker transaction that waited for the queue's lock fails once, when the
+-- queue is gone, and its worker retries it with V13's triggers.
 -- Loses: nothing (every queued source is rolled up).
 
-lock table reputation_due in exclusive mode;
 select pg_advisory_xact_lock(hashtextextended('reputation_roll_up', 0));
+select * from reputation_roll_up(2147483647);
+lock table reputation_due in exclusive mode;
 select * from reputation_roll_up(2147483647);
 
 create function reputation_record(claim_ids uuid[], job_ids uuid[], transfer_ids uuid[]) returns void

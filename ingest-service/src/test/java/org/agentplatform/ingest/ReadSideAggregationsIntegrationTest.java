@@ -1,15 +1,21 @@
 package org.agentplatform.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+
+import java.sql.SQLException;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.UUID;
 
 import org.agentplatform.ingest.keys.ApiKeys.NewKey;
+import org.agentplatform.ingest.reads.ReadSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.dao.DataAccessException;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
 import tools.jackson.databind.JsonNode;
@@ -30,6 +36,29 @@ class ReadSideAggregationsIntegrationTest extends AbstractIngestIntegrationTest 
     @BeforeEach
     void client() {
         http = RestTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
+    }
+
+    @Autowired
+    ReadSource reads;
+
+    @Test
+    void aReadIsOneReadOnlySnapshotOnThePrimaryToo() {
+        assertThat(reads.hasReplica()).isFalse();
+        // its statements run in one repeatable-read transaction: the same snapshot, on one connection
+        String[] seen = reads.query(read -> new String[] {
+                read.sql("select current_setting('transaction_isolation') || ' ' || pg_current_snapshot()").query(String.class).single(),
+                read.sql("select current_setting('transaction_isolation') || ' ' || pg_current_snapshot()").query(String.class).single()});
+        assertThat(seen[0]).startsWith("repeatable read ").isEqualTo(seen[1]);
+        // and a write sent this way is refused (25006) and not retried
+        UUID agent = UUID.randomUUID();
+        assertThatThrownBy(() -> reads.query(write -> write.sql("insert into agents (id, name, status, created_at, updated_at)"
+                + " values (?, 'written through a read', 'ACTIVE', now(), now())").param(agent).update()))
+                .isInstanceOfSatisfying(DataAccessException.class, e -> assertThat(
+                        ((SQLException) e.getMostSpecificCause()).getSQLState()).isEqualTo("25006"));
+        assertThat(jdbc.sql("select count(*) from agents where id = ?").param(agent).query(Long.class).single()).isZero();
+        // the pooled connection is back in its default state for the next user (Hikari resets the auto-commit)
+        assertThat(jdbc.sql("select current_setting('transaction_isolation')").query(String.class).single())
+                .isEqualTo("read committed");
     }
 
     @Test

@@ -211,12 +211,12 @@ class ReadSideScaleBenchmark extends AbstractIngestIntegrationTest {
             // a full batch (ledger-worker.yml's 1000), with its plan
             s.execute("set auto_explain.log_min_duration = 0");
             t0 = System.nanoTime();
-            String rolled = single(s, "select sources || ' sources, ' || inputs || ' inputs' from reputation_roll_up(1000)");
+            String rolled = single(s, "select taken || ' queue rows, ' || inputs || ' inputs' from reputation_roll_up(1000)");
             long rollUp = System.nanoTime() - t0;
-            plans.put("roll-up of a batch of " + 2 * n + " sources", notices(s));
+            plans.put("roll-up of a batch of " + 2 * n + " queue rows", notices(s));
             s.execute("set auto_explain.log_min_duration = -1");
             System.out.printf(Locale.ROOT, "%nAt this scale: the row triggers cost %.3f ms per ended attempt and %.3f ms"
-                    + " per settled claim (%d of each, one statement); one roll-up of %s took %.1f ms, %.3f ms per source%n",
+                    + " per settled claim (%d of each, one statement); one roll-up of %s took %.1f ms, %.3f ms per queue row%n",
                     attempts / 1e6 / n, claims / 1e6 / n, n, rolled, rollUp / 1e6, rollUp / 1e6 / (2 * n));
         }
         return plans;

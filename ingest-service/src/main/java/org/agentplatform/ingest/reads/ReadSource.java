@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
@@ -121,17 +122,27 @@ public final class ReadSource {
         }
     }
 
-    /** {@code read} in one read-only transaction at repeatable read on {@code connection} (its pool resets it). */
+    /**
+     * {@code read} in one read-only transaction at repeatable read on {@code connection}. Set by the transaction's
+     * first statement, not by {@code setTransactionIsolation}/{@code setReadOnly}: PgJDBC sends the isolation as a
+     * session setting outside the transaction, which behind PgBouncer's transaction pooling would stay on whichever
+     * server connection got it (a worker's, next). The pool resets the auto-commit on return.
+     */
     private static <T> T inSnapshot(Connection connection, Function<JdbcClient, T> read) throws SQLException {
         connection.setAutoCommit(false);
-        connection.setReadOnly(true);
-        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
         try {
+            try (Statement begin = connection.createStatement()) {
+                begin.execute("set transaction isolation level repeatable read, read only");
+            }
             T result = read.apply(JdbcClient.create(new SingleConnectionDataSource(connection, true)));
             connection.commit();
             return result;
-        } catch (RuntimeException e) {
-            connection.rollback();
+        } catch (RuntimeException | SQLException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback);
+            }
             throw e;
         }
     }

@@ -18,8 +18,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * How far the read replica is behind the primary, as the gauges {@code ingest.read.replica.lag.bytes} (WAL the
  * replica has not replayed yet) and {@code ingest.read.replica.lag.seconds} (age of the newest replayed commit while
- * the replica has received WAL it has not replayed, 0 when it has replayed all it received; NaN both when the replica
- * cannot be asked), and as health component {@code readReplica}: DOWN when it cannot be reached, is no longer a
+ * WAL is outstanding; 0 when none is, or when the replica streams and has replayed all it received; NaN both when
+ * the replica cannot be asked; a replica that stopped streaming or restores from an archive shows the age), and as health component {@code readReplica}: DOWN when it cannot be reached, is no longer a
  * standby, or lags more than {@code ingest.read-replica.max-lag-bytes}. It is not part of readiness: reads then fall
  * back to the primary. One measurement serves both gauges and the health for up to a second, so a scrape or a health
  * probe costs the two databases one query each, not one per gauge.
@@ -40,7 +40,7 @@ final class ReplicaLag implements HealthIndicator {
         Gauge.builder("ingest.read.replica.lag.bytes", this, lag -> lag.measureOrNaN().bytes())
                 .description("WAL the read replica has not replayed yet").baseUnit("bytes").register(meters);
         Gauge.builder("ingest.read.replica.lag.seconds", this, lag -> lag.measureOrNaN().seconds())
-                .description("Age of the replica's newest replayed commit while it has WAL left to replay, else 0")
+                .description("Age of the replica's newest replayed commit while WAL is outstanding, else 0")
                 .baseUnit("seconds").register(meters);
     }
 
@@ -56,11 +56,15 @@ final class ReplicaLag implements HealthIndicator {
         String position = primary.sql("select pg_current_wal_flush_lsn()::text").query(String.class).single();
         try (Connection connection = replica.getConnection();
              PreparedStatement query = connection.prepareStatement("""
-                     select pg_is_in_recovery(),
-                            greatest(pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), 0),
-                            case when pg_last_wal_receive_lsn() is not distinct from pg_last_wal_replay_lsn() then 0
+                     select pg_is_in_recovery(), lag.bytes,
+                            case when lag.bytes = 0 then 0
+                                 -- streaming, and all it received is replayed: what it lacks is WAL the primary has
+                                 -- not sent yet (an idle primary's checkpoint, say), not a commit it is slow to apply
+                                 when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+                                      and (select status from pg_stat_wal_receiver) = 'streaming' then 0
                                  else greatest(extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp()), 0)
-                            end""")) {
+                            end
+                     from (select greatest(pg_wal_lsn_diff(?::pg_lsn, pg_last_wal_replay_lsn()), 0) as bytes) lag""")) {
             query.setString(1, position);
             try (ResultSet rs = query.executeQuery()) {
                 rs.next();

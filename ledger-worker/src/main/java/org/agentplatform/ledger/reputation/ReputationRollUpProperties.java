@@ -9,7 +9,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * The schedule of the {@link ReputationRollUp}.
  *
  * @param interval how long between passes: how far scores may trail the facts when nothing is queued
- * @param batch    queued sources (claims, jobs, payouts) one roll-up transaction takes at most
+ * @param batch    queue entries (a claim, job or payout each) one roll-up transaction takes at most
  */
 @ConfigurationProperties(prefix = "platform.ledger.reputation")
 record ReputationRollUpProperties(@DefaultValue("250ms") Duration interval, @DefaultValue("1000") int batch) {

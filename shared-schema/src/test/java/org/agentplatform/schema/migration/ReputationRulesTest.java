@@ -33,10 +33,10 @@ class ReputationRulesTest {
         assertThat(db.column("select kind from reputation_due")).containsExactly("claim", "claim", "claim", "claim", "claim");
         assertThat(db.single("select count(*) from reputation_inputs")).isEqualTo("0");
         // 5 claims with 2 votes each: 15 inputs, in batches of 2 claims
-        assertThat(db.column("select sources || ' ' || inputs from reputation_roll_up(2)")).containsExactly("2 6");
-        assertThat(db.column("select sources || ' ' || inputs from reputation_roll_up(2)")).containsExactly("2 6");
-        assertThat(db.column("select sources || ' ' || inputs from reputation_roll_up(2)")).containsExactly("1 3");
-        assertThat(db.column("select sources || ' ' || inputs from reputation_roll_up(2)")).containsExactly("0 0");
+        assertThat(db.column("select taken || ' ' || inputs from reputation_roll_up(2)")).containsExactly("2 6");
+        assertThat(db.column("select taken || ' ' || inputs from reputation_roll_up(2)")).containsExactly("2 6");
+        assertThat(db.column("select taken || ' ' || inputs from reputation_roll_up(2)")).containsExactly("1 3");
+        assertThat(db.column("select taken || ' ' || inputs from reputation_roll_up(2)")).containsExactly("0 0");
         assertThat(db.column("select kind || ' ' || points from reputation_inputs where agent_id = " + agent("f")
                 + " order by at"))
                 .containsExactly("VOTE_AGREED 2.00", "VOTE_AGREED 2.00", "VOTE_AGREED 2.00", "VOTE_REPEATED 0", "VOTE_REPEATED 0");
@@ -67,9 +67,9 @@ class ReputationRulesTest {
                     commit;
                     """.formatted(job, agent("s"), agent("e"), at));
         }
-        // the attempt's and the job's triggers queued each job once
-        assertThat(db.single("select count(*) from reputation_due where kind = 'job'")).isEqualTo("7");
-        assertThat(db.column("select sources || ' ' || inputs from reputation_roll_up(1000)")).containsExactly("7 14");
+        // the attempt's and the job's triggers each queued the job
+        assertThat(db.single("select count(*) from reputation_due where kind = 'job'")).isEqualTo("14");
+        assertThat(db.column("select taken || ' ' || inputs from reputation_roll_up(1000)")).containsExactly("14 14");
         assertThat(db.column("select points from reputation_inputs where agent_id = " + agent("e") + " order by at"))
                 .containsExactly("3", "3", "3", "3", "3", "0", "0");
         assertThat(db.column("select points from reputation_inputs where agent_id = " + agent("s") + " order by at"))
@@ -87,7 +87,7 @@ class ReputationRulesTest {
         try (Connection first = db.dataSource.getConnection(); Connection second = db.dataSource.getConnection()) {
             first.setAutoCommit(false);
             second.setAutoCommit(false);
-            // sources with no facts behind them (none settled yet) are taken and derive nothing
+            // queue rows with no facts behind them (nothing settled) are taken and derive nothing
             assertThat(rollUp(first, 1)).isEqualTo("1 0");
             // while the first is uncommitted a second caller gets nothing, without waiting for it
             assertThat(rollUp(second, 1000)).isEqualTo("0 0");
@@ -116,13 +116,56 @@ class ReputationRulesTest {
         db.migrate();
         settleClaim(db, 3);
         assertThat(db.single("select count(*) from reputation_inputs")).isEqualTo("6");
-        assertThat(db.column("select sources || ' ' || inputs from reputation_roll_up(10)")).containsExactly("1 3");
+        assertThat(db.column("select taken || ' ' || inputs from reputation_roll_up(10)")).containsExactly("1 3");
+        assertRebuildGivesTheSame(db);
+    }
+
+    @Test
+    void aJobQueuedAgainWhileARollUpTakesItsFirstEntryIsRolledUpAgain() throws Exception {
+        TestDatabase db = TestDatabase.create();
+        db.migrate();
+        agents(db, "s", "e");
+        String job = "'e0000001-0000-0000-0000-000000000000'";
+        String at = T0;
+        // attempt 1 fails and commits: the job is queued
+        db.execute("""
+                insert into jobs (id, submitter_id, status, priority, attempts, max_attempts, lease_timeout_ms, run_at,
+                                  spec, created_at, updated_at, fencing_token, lessee, lease_expires_at)
+                values (%1$s, %2$s, 'LEASED', 0, 1, 3, 30000, %4$s, '{}', %4$s, %4$s, 1, %3$s, %4$s + interval '1 hour');
+                insert into job_attempts (job_id, fencing_token, attempt, executor_id, leased_at) values (%1$s, 1, 1, %3$s, %4$s);
+                update job_attempts set outcome = 'FAILED', ended_at = %4$s + interval '5 seconds' where job_id = %1$s;
+                update jobs set status = 'QUEUED', lessee = null, lease_expires_at = null where id = %1$s;
+                """.formatted(job, agent("s"), agent("e"), at));
+        try (Connection worker = db.dataSource.getConnection(); Connection rollUp = db.dataSource.getConnection()) {
+            worker.setAutoCommit(false);
+            rollUp.setAutoCommit(false);
+            // attempt 2 succeeds and the job with it, in a transaction still open while a roll-up takes attempt 1
+            try (Statement s = worker.createStatement()) {
+                s.execute("""
+                        update jobs set status = 'LEASED', attempts = 2, fencing_token = 2, lessee = %3$s,
+                                        lease_expires_at = %2$s + interval '1 hour' where id = %1$s;
+                        insert into job_attempts (job_id, fencing_token, attempt, executor_id, leased_at)
+                            values (%1$s, 2, 2, %3$s, %2$s + interval '1 minute');
+                        update job_attempts set outcome = 'SUCCEEDED', ended_at = %2$s + interval '2 minutes'
+                            where job_id = %1$s and fencing_token = 2;
+                        update jobs set status = 'SUCCEEDED', lessee = null, lease_expires_at = null where id = %1$s;
+                        """.formatted(job, at, agent("e")));
+            }
+            assertThat(rollUp(rollUp, 1000)).isEqualTo("1 1");
+            rollUp.commit();
+            worker.commit();
+        }
+        assertThat(db.column("select kind from reputation_inputs order by at")).containsExactly("ATTEMPT_FAILED");
+        // the worker's own queue rows were not the roll-up's to take: the next pass records attempt 2 and the job
+        assertThat(db.column("select taken || ' ' || inputs from reputation_roll_up(1000)")).containsExactly("2 2");
+        assertThat(db.column("select kind from reputation_inputs order by at, kind"))
+                .containsExactly("ATTEMPT_FAILED", "ATTEMPT_SUCCEEDED", "JOB_SUBMITTED_SUCCEEDED");
         assertRebuildGivesTheSame(db);
     }
 
     private static String rollUp(Connection connection, int batch) throws SQLException {
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("select sources || ' ' || inputs from reputation_roll_up(" + batch + ")")) {
+             ResultSet rs = s.executeQuery("select taken || ' ' || inputs from reputation_roll_up(" + batch + ")")) {
             rs.next();
             return rs.getString(1);
         }
